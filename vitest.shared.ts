@@ -1,0 +1,9 @@
+import { fileURLToPath } from 'node:url';
+const root = fileURLToPath(new URL('.', import.meta.url));
+/** Shared vitest settings: every @flint package resolves to its TypeScript source. */
+export const flintAliases = {
+  '@flint/core': `${root}packages/core/src/index.ts`,
+  '@flint/scheduler': `${root}packages/scheduler/src/index.ts`,
+  '@flint/transport-tcp': `${root}packages/transport-tcp/src/index.ts`,
+  '@flint/transport-http': `${root}packages/transport-http/src/index.ts`,
+};
