@@ -1,0 +1,46 @@
+/**
+ * Child process entry for the in-Node baselines:
+ *   node --import tsx bench/src/run-baseline.ts <plain-js|duckdb|raw-socket> <job-spec-json>
+ * Runs the workload `runs` times and reports each answer and time on stdout
+ * (see child-protocol.ts).
+ */
+import { emit, errorText, runMeasured, selfMaxRssBytes } from './child-protocol.ts';
+import type { JobSpec } from './workloads.ts';
+import { PLAIN_JS_SETUP, runPlainJs } from './baselines/plain-js-workloads.ts';
+import { RAW_SOCKET_SETUP, rawSocketShuffle } from './baselines/raw-socket-shuffle.ts';
+
+const startedAt = performance.now();
+const [engine, specJson] = process.argv.slice(2);
+
+async function main(): Promise<void> {
+  const spec = JSON.parse(specJson ?? '') as JobSpec;
+  switch (engine) {
+    case 'plain-js':
+      await emit({ type: 'ready', setup: PLAIN_JS_SETUP[spec.workload], startupMs: performance.now() - startedAt });
+      await runMeasured(spec.runs, () => runPlainJs(spec));
+      break;
+    case 'raw-socket':
+      if (spec.workload !== 'shuffle') throw new Error('the raw socket baseline only runs shuffle');
+      await emit({ type: 'ready', setup: RAW_SOCKET_SETUP, startupMs: performance.now() - startedAt });
+      await runMeasured(spec.runs, () => rawSocketShuffle(spec));
+      break;
+    case 'duckdb': {
+      const { DuckDbBaseline } = await import('./baselines/duckdb-workloads.ts');
+      const duck = await DuckDbBaseline.create();
+      await emit({ type: 'ready', setup: duck.setup, startupMs: performance.now() - startedAt });
+      await runMeasured(spec.runs, () => duck.run(spec));
+      break;
+    }
+    default:
+      throw new Error(`unknown baseline ${engine}`);
+  }
+}
+
+try {
+  await main();
+  await emit({ type: 'done', maxRssBytes: selfMaxRssBytes() });
+  process.exit(0);
+} catch (error) {
+  await emit({ type: 'error', message: errorText(error) });
+  process.exit(1);
+}
