@@ -1,0 +1,17 @@
+import { Packr } from 'msgpackr';
+
+/**
+ * Message bodies as msgpack: plain objects as maps (no record extension, so
+ * any msgpack reader can decode them), with typed arrays, Map, Set, Date,
+ * Error and RegExp preserved. One shared encoder; calls are synchronous and
+ * the returned bytes are never overwritten by later calls.
+ */
+const packr = new Packr({ useRecords: false, moreTypes: true });
+
+export function encodeBody(value: unknown): Uint8Array {
+  return packr.pack(value);
+}
+
+export function decodeBody<T = unknown>(body: Uint8Array): T {
+  return packr.unpack(body) as T;
+}

@@ -1,0 +1,48 @@
+export type {
+  BlockSource,
+  ConnectOptions,
+  ConnectionEvents,
+  ConnectionState,
+  HandlerContext,
+  ListenOptions,
+  PeerInfo,
+  RequestOptions,
+  SendOptions,
+  ServerEvents,
+  ServerState,
+  StreamOptions,
+  Transport,
+  TransportAddress,
+  TransportConnection,
+  TransportFactory,
+  TransportHandler,
+  TransportServer,
+} from './interface.ts';
+export {
+  TransportError,
+  TransportErrorCodes,
+  isTransportError,
+  encodeRemoteError,
+  decodeRemoteError,
+  type TransportErrorCode,
+  type TransportErrorOptions,
+  type RemoteErrorInfo,
+} from './transport-error.ts';
+export {
+  compileTransportOptions,
+  resolveClusterSecret,
+  TRANSPORT_DEFAULTS,
+  type TransportOptions,
+  type CompiledTransportOptions,
+} from './transport-options.ts';
+export { stderrTransportLogger, silentTransportLogger, type TransportLogger } from './transport-logger.ts';
+export { registerTransport, registeredTransports, loadTransport, loadTransportFactory } from './transport-registry.ts';
+export { parseTransportAddress, formatTransportAddress } from './transport-address.ts';
+export { ChallengeAuth } from './challenge-auth.ts';
+export { assertListenAllowed, isLoopbackHost } from './listen-guard.ts';
+export { encodeBody, decodeBody } from './body-codec.ts';
+export { MessageClient, type MessageSchema } from './message-client.ts';
+export { messageHandler, UnknownKindError, type MessageHandlers } from './message-handler.ts';
+export { ConnectionPool } from './connection-pool.ts';
+export { blockChunks } from './block-source.ts';
+export { armCallDeadline } from './call-deadline.ts';
