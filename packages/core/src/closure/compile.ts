@@ -1,0 +1,203 @@
+/**
+ * Executor side of closure shipping: turns FnSpecs back into functions. Compiled
+ * functions are cached per thread (by source when the env is empty, by spec
+ * identity otherwise), so a stage's closures compile once per thread.
+ * Env markers are resolved through a ClosureRuntime that the executor provides.
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { COMPILER_HELPERS } from './closure.ts';
+import type { FnSpec, ShipMarker } from './ship.ts';
+
+/** What compiled closures need from the executor they run in. */
+export interface ClosureRuntime {
+  /** The value of a broadcast that `prefetch` has made available. */
+  broadcastValue(id: number): unknown;
+  /** Adds to an accumulator on behalf of the task running now. */
+  accumulatorAdd(id: number, value: unknown, merge: ((a: unknown, b: unknown) => unknown) | null): void;
+  /** Makes broadcasts available before the task runs. */
+  fetchBroadcasts(ids: number[]): Promise<void>;
+}
+
+const defProp = Object.defineProperty;
+const helpers: Record<(typeof COMPILER_HELPERS)[number], unknown> = {
+  __name: (target: unknown, value: string) => {
+    try {
+      defProp(target, 'name', { value, configurable: true });
+    } catch {
+      /* non-configurable name: harmless */
+    }
+    return target;
+  },
+  __assign: Object.assign,
+  __rest: (s: Record<string, unknown>, e: string[]) => {
+    const t: Record<string, unknown> = {};
+    for (const p of Object.keys(s)) if (!e.includes(p)) t[p] = s[p];
+    return t;
+  },
+  __spreadArray: (to: unknown[], from: unknown[]) => to.concat(Array.prototype.slice.call(from)),
+  __awaiter: (thisArg: unknown, _args: unknown, P: PromiseConstructor | undefined, generator: (...a: unknown[]) => Generator) => {
+    const Pr = P || Promise;
+    return new Pr((resolve, reject) => {
+      const gen = generator.apply(thisArg, (_args as unknown[]) || []);
+      const step = (r: IteratorResult<unknown>): void => {
+        if (r.done) resolve(r.value);
+        else Pr.resolve(r.value).then((v) => { try { step(gen.next(v)); } catch (e) { reject(e); } }, (e) => { try { step(gen.throw(e)); } catch (x) { reject(x); } });
+      };
+      try {
+        step(gen.next());
+      } catch (e) {
+        reject(e);
+      }
+    });
+  },
+  __values: (o: Iterable<unknown>) => o[Symbol.iterator](),
+  __read: (o: Iterable<unknown>, n?: number) => {
+    const out: unknown[] = [];
+    for (const x of o) {
+      if (n !== undefined && out.length >= n) break;
+      out.push(x);
+    }
+    return out;
+  },
+  __spread: (...arrs: Iterable<unknown>[]) => arrs.flatMap((a) => [...a]),
+  __publicField: (obj: object, key: PropertyKey, value: unknown) => {
+    defProp(obj, key, { enumerable: true, configurable: true, writable: true, value });
+    return value;
+  },
+  __defProp: Object.defineProperty,
+  __require: createRequire(path.join(process.cwd(), 'noop.js')),
+};
+const HELPER_NAMES = Object.keys(helpers);
+const HELPER_VALUES = Object.values(helpers);
+
+const bySource = new Map<string, (...a: never[]) => unknown>();
+/** Compiled functions by the sourceURL number they carry, so a stack trace names the user function. */
+const compiledSpecs = new Map<number, FnSpec>();
+let fnSeq = 0;
+
+function tagged(spec: FnSpec): string {
+  const n = ++fnSeq;
+  if (compiledSpecs.size > 10_000) compiledSpecs.clear();
+  compiledSpecs.set(n, spec);
+  return `return (${spec.src});\n//# sourceURL=flint-fn-${n}-${spec.method.replace(/[^\w]/g, '_')}.js`;
+}
+
+/** The user function that appears first in an error's stack, if any. */
+export function functionInStack(stack: string | undefined): FnSpec | null {
+  if (!stack) return null;
+  const m = /flint-fn-(\d+)-/.exec(stack);
+  return m ? (compiledSpecs.get(Number(m[1])) ?? null) : null;
+}
+const bySpec = new WeakMap<FnSpec, (...a: never[]) => unknown>();
+const modules = new Map<string, unknown>();
+
+function isMarker(v: unknown): v is ShipMarker {
+  return typeof v === 'object' && v !== null && typeof (v as { $flint?: unknown }).$flint === 'string';
+}
+
+/** Walks specs and collects broadcast ids and module specifiers that must be loaded first. */
+function collectNeeds(spec: FnSpec, out: { broadcasts: Set<number>; modules: Set<string> }): void {
+  if (!spec.special || !spec.env) return;
+  const visit = (v: unknown, depth: number): void => {
+    if (typeof v !== 'object' || v === null || depth > 34) return;
+    if (isMarker(v)) {
+      if (v.$flint === 'broadcast') out.broadcasts.add(v.id);
+      else if (v.$flint === 'module') out.modules.add(v.specifier);
+      else if (v.$flint === 'fn') collectNeeds(v.fn, out);
+      else if (v.$flint === 'accumulator' && v.merge) collectNeeds(v.merge, out);
+      return;
+    }
+    if (Array.isArray(v)) for (const e of v) visit(e, depth + 1);
+    else if (Object.getPrototypeOf(v) === Object.prototype) for (const e of Object.values(v)) visit(e, depth + 1);
+  };
+  for (const v of Object.values(spec.env)) visit(v, 0);
+}
+
+async function importModule(specifier: string): Promise<unknown> {
+  const cached = modules.get(specifier);
+  if (cached !== undefined) return cached;
+  let target = specifier;
+  if (!specifier.startsWith('node:')) {
+    try {
+      const req = createRequire(path.join(process.cwd(), 'noop.js'));
+      target = pathToFileURL(req.resolve(specifier)).href;
+    } catch {
+      target = specifier;
+    }
+  }
+  const ns = (await import(target)) as Record<string, unknown>;
+  const keys = Object.keys(ns);
+  const value = keys.length === 1 && keys[0] === 'default' ? ns.default : ns.default && !specifier.startsWith('node:') ? ns.default : ns;
+  modules.set(specifier, value);
+  return value;
+}
+
+/** Loads what a set of specs needs (modules, broadcasts) so that `compileFn` can run synchronously. */
+export async function prepareFns(specs: Iterable<FnSpec>, runtime: ClosureRuntime): Promise<void> {
+  const needs = { broadcasts: new Set<number>(), modules: new Set<string>() };
+  for (const s of specs) collectNeeds(s, needs);
+  for (const m of needs.modules) await importModule(m);
+  if (needs.broadcasts.size > 0) await runtime.fetchBroadcasts([...needs.broadcasts]);
+}
+
+function decodeEnvValue(v: unknown, runtime: ClosureRuntime, depth: number): unknown {
+  if (typeof v !== 'object' || v === null || depth > 34) return v;
+  if (isMarker(v)) {
+    switch (v.$flint) {
+      case 'fn':
+        return compileFn(v.fn, runtime);
+      case 'module': {
+        const m = modules.get(v.specifier);
+        if (m === undefined) throw new Error(`module "${v.specifier}" was not loaded before the task ran`);
+        return m;
+      }
+      case 'broadcast': {
+        const id = v.id;
+        return { id, get value() { return runtime.broadcastValue(id); } };
+      }
+      case 'accumulator': {
+        const id = v.id;
+        const merge = v.merge ? (compileFn(v.merge, runtime) as (a: unknown, b: unknown) => unknown) : null;
+        return {
+          id,
+          add(x: unknown) { runtime.accumulatorAdd(id, x, merge); },
+          get value(): never { throw new Error(`accumulator ${id}: .value can only be read on the driver`); },
+        };
+      }
+    }
+  }
+  if (Array.isArray(v)) return v.map((e) => decodeEnvValue(e, runtime, depth + 1));
+  if (Object.getPrototypeOf(v) === Object.prototype) {
+    const out: Record<string, unknown> = {};
+    for (const [k, e] of Object.entries(v)) out[k] = decodeEnvValue(e, runtime, depth + 1);
+    return out;
+  }
+  return v;
+}
+
+/** Compiles a FnSpec into a function (cached). `prepareFns` must have run for specs with markers. */
+export function compileFn<F = (...args: never[]) => unknown>(spec: FnSpec, runtime: ClosureRuntime): F {
+  if (!spec.env) {
+    let f = bySource.get(spec.src);
+    if (!f) {
+      f = new Function(...HELPER_NAMES, tagged(spec))(...HELPER_VALUES) as (...a: never[]) => unknown;
+      if (bySource.size > 50_000) bySource.clear();
+      bySource.set(spec.src, f);
+    }
+    return f as F;
+  }
+  let f = bySpec.get(spec);
+  if (!f) {
+    const names = Object.keys(spec.env);
+    const values = names.map((n) => (spec.special ? decodeEnvValue(spec.env![n], runtime, 0) : spec.env![n]));
+    const params = names.filter((n) => !HELPER_NAMES.includes(n));
+    const helperNames = HELPER_NAMES.filter((n) => !names.includes(n));
+    const helperValues = helperNames.map((n) => helpers[n as keyof typeof helpers]);
+    const envValues = params.map((n) => values[names.indexOf(n)]);
+    f = new Function(...helperNames, ...params, tagged(spec))(...helperValues, ...envValues) as (...a: never[]) => unknown;
+    bySpec.set(spec, f);
+  }
+  return f as F;
+}

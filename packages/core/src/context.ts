@@ -1,0 +1,320 @@
+/**
+ * FlintContext: the driver's entry point. Owns the application's identity, the
+ * listener bus, the DAGScheduler and TaskScheduler, the SchedulerBackend chosen
+ * by the master URL, broadcasts, accumulators and the local directory.
+ * Created by `FlintContext.create()`; `stop()` is idempotent. States:
+ * running → stopping → stopped. Jobs may run concurrently (each action is a job).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { compileFn, type ClosureRuntime } from './closure/compile.ts';
+import { compileSettings, type FlintSettings } from './conf.ts';
+import { FlintError, FlintErrorCode } from './errors.ts';
+import { computeTextSplits, listInputFiles } from './files/text-input.ts';
+import type { FlintListener } from './listener/listener-bus.ts';
+import { ListenerBus } from './listener/listener-bus.ts';
+import type { ResultFnSpec } from './rdd/plan.ts';
+import { EmptyRDD, ParallelCollectionRDD, RangeRDD, type RDD, TextFileRDD, UnionRDD, WholeTextFilesRDD } from './rdd/rdd.ts';
+import { DAGScheduler } from './scheduler/dag-scheduler.ts';
+import type { SchedulerBackend, SchedulerBackendFactory } from './scheduler/scheduler-backend.ts';
+import { TaskScheduler } from './scheduler/task-scheduler.ts';
+import { serialize } from './serializer.ts';
+import { Accumulator, Broadcast } from './shared-vars.ts';
+import { ConsoleProgressBar } from './ui/console-progress-bar.ts';
+
+export interface FlintContextOptions {
+  /** `local`, `local[N]`, `local[*]`, or `flint://host:port` of a standalone master. @default 'local[*]' */
+  master?: string;
+  /** @default 'flint' */
+  appName?: string;
+  /** Transport between processes in cluster mode. @default 'tcp' */
+  transport?: 'tcp' | 'http' | (string & {});
+  /** Settings such as `flint.task.maxFailures`; see FlintSettings. */
+  conf?: Record<string, unknown>;
+  /** Draw the console progress bar (overrides flint.ui.showProgress). */
+  progress?: boolean;
+}
+
+const backendFactories: SchedulerBackendFactory[] = [];
+
+/** Registers a way to create backends; `@flint/scheduler` registers its own when imported. */
+export function registerSchedulerBackend(f: SchedulerBackendFactory): void {
+  backendFactories.push(f);
+}
+
+async function resolveBackend(master: string, conf: Record<string, unknown>): Promise<SchedulerBackend> {
+  if (backendFactories.length === 0) {
+    try {
+      const mod = (await import('@flint/scheduler' as string)) as { createSchedulerBackend?: SchedulerBackendFactory };
+      if (mod.createSchedulerBackend && !backendFactories.includes(mod.createSchedulerBackend)) backendFactories.push(mod.createSchedulerBackend);
+    } catch (e) {
+      throw new FlintError(FlintErrorCode.CONFIG, `cannot load @flint/scheduler to run master "${master}": ${(e as Error).message}. Add @flint/scheduler to your dependencies.`, { cause: e });
+    }
+  }
+  for (const f of backendFactories) {
+    const b = await f(master, conf);
+    if (b) return b;
+  }
+  throw new FlintError(FlintErrorCode.CONFIG, `unknown master URL "${master}": use local, local[N], local[*] or flint://HOST:PORT`);
+}
+
+type State = 'running' | 'stopping' | 'stopped';
+
+export class FlintContext {
+  readonly appId: string;
+  readonly appName: string;
+  readonly master: string;
+  readonly transport: string;
+  readonly conf: FlintSettings & { raw: Record<string, unknown>; defaultParallelismExplicit: boolean };
+  readonly startTime = Date.now();
+  private readonly bus = new ListenerBus();
+  private state: State = 'running';
+  private rddSeq = 0;
+  private shuffleSeq = 0;
+  private broadcastSeq = 0;
+  private accumulatorSeq = 0;
+  private readonly broadcasts = new Map<number, Uint8Array>();
+  private readonly accumulators = new Map<number, Accumulator<unknown>>();
+  private readonly persisted = new Map<number, RDD<unknown>>();
+  private backend!: SchedulerBackend;
+  private taskScheduler!: TaskScheduler;
+  private dag!: DAGScheduler;
+  private progress: ConsoleProgressBar | null = null;
+  private readonly localDirPath: string;
+  private closureRuntime: ClosureRuntime | null = null;
+
+  private constructor(opts: FlintContextOptions) {
+    this.master = opts.master ?? 'local[*]';
+    this.appName = opts.appName ?? 'flint';
+    this.transport = opts.transport ?? 'tcp';
+    const raw = { ...(opts.conf ?? {}) };
+    const settings = compileSettings(raw);
+    if (opts.progress !== undefined) settings.showProgress = opts.progress;
+    this.conf = { ...settings, raw, defaultParallelismExplicit: settings.defaultParallelism !== null };
+    const ts = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
+    this.appId = `${this.master.startsWith('local') ? 'local' : 'app'}-${ts}-${String(process.pid).padStart(5, '0')}${Math.floor(Math.random() * 1000)}`;
+    this.localDirPath = fs.mkdtempSync(path.join(this.conf.localDir, `flint-${this.appId}-`));
+  }
+
+  /** Starts an application: picks the backend for `master`, starts executors, returns when they can run tasks. */
+  static async create(opts: FlintContextOptions = {}): Promise<FlintContext> {
+    const sc = new FlintContext(opts);
+    try {
+      await sc.start();
+    } catch (e) {
+      fs.rmSync(sc.localDirPath, { recursive: true, force: true });
+      throw e;
+    }
+    return sc;
+  }
+
+  private async start(): Promise<void> {
+    if (this.conf.showProgress) {
+      this.progress = new ConsoleProgressBar();
+      this.bus.addListener(this.progress.listener);
+    }
+    this.backend = await resolveBackend(this.master, { ...this.conf.raw, 'flint.transport': this.transport });
+    this.taskScheduler = new TaskScheduler(
+      { maxFailures: this.conf.maxTaskFailures, localityWaitMs: this.conf.localityWaitMs },
+      {
+        taskStarted: (ts, info) => this.dag.taskStarted(ts, info),
+        taskEnded: (ts, info, o, c) => this.dag.taskEnded(ts, info, o, c),
+        taskSetFailed: (ts, m) => this.dag.taskSetFailed(ts, m),
+        missingMapOutput: (ts, s, m) => this.dag.missingMapOutput(ts, s, m),
+        executorAdded: (e) => this.dag.executorAdded(e),
+        executorLost: (id, r, rs) => this.dag.executorLost(id, r, rs),
+        slotReset: (id, s) => this.dag.slotReset(id, s),
+        broadcastBytes: (id) => this.broadcastBytes(id),
+      },
+    );
+    this.dag = new DAGScheduler(this.taskScheduler, {
+      bus: this.bus,
+      maxStageAttempts: this.conf.maxStageAttempts,
+      applyAccumulatorUpdates: (u) => {
+        for (const [id, v] of u) this.accumulators.get(id)?._merge(v);
+      },
+      broadcastBytes: (id) => this.broadcastBytes(id),
+      executorAddress: (id) => this.taskScheduler.executor(id)?.address ?? '',
+    });
+    this.taskScheduler.setBackend(this.backend);
+    this.bus.post({
+      type: 'applicationStart',
+      time: this.startTime,
+      appId: this.appId,
+      appName: this.appName,
+      master: this.master,
+      user: os.userInfo().username,
+      conf: this.conf.raw,
+    });
+    await this.backend.start(this.taskScheduler, {
+      appId: this.appId,
+      appName: this.appName,
+      conf: { ...this.conf.raw, 'flint.transport': this.transport },
+      localDir: this.localDirPath,
+      memoryBudget: this.conf.memoryBudget,
+      storageMemory: this.conf.storageMemory,
+    });
+  }
+
+  private broadcastBytes(id: number): Uint8Array {
+    const b = this.broadcasts.get(id);
+    if (!b) throw new FlintError(FlintErrorCode.INVALID_ARGUMENT, `broadcast ${id} does not exist or was destroyed`);
+    return b;
+  }
+
+  private checkRunning(): void {
+    if (this.state !== 'running') throw new FlintError(FlintErrorCode.CONTEXT_STOPPED, `FlintContext ${this.appId} is stopped; create a new one`);
+  }
+
+  /** The local directory of this application (shuffle files, spills, disk blocks in local mode). */
+  get localDir(): string {
+    return this.localDirPath;
+  }
+
+  get defaultParallelism(): number {
+    return this.conf.defaultParallelism ?? this.backend.defaultParallelism();
+  }
+
+  /** Subscribes to listener events; returns a function that unsubscribes. */
+  addListener(listener: FlintListener): () => void {
+    return this.bus.addListener(listener);
+  }
+
+  /** Waits until listeners have seen every event posted so far. */
+  flushEvents(): Promise<void> {
+    return this.bus.flush();
+  }
+
+  // ---- creating RDDs ----------------------------------------------------------------------
+
+  parallelize<T>(data: Iterable<T>, numSlices?: number): RDD<T> {
+    this.checkRunning();
+    const arr = Array.isArray(data) ? data : Array.from(data);
+    return new ParallelCollectionRDD<T>(this, arr, numSlices ?? this.defaultParallelism);
+  }
+
+  range(start: number, end?: number, step = 1, numSlices?: number): RDD<number> {
+    this.checkRunning();
+    const [a, b] = end === undefined ? [0, start] : [start, end];
+    return new RangeRDD(this, a, b, step, numSlices ?? this.defaultParallelism);
+  }
+
+  emptyRDD<T = never>(): RDD<T> {
+    this.checkRunning();
+    return new EmptyRDD<T>(this);
+  }
+
+  textFile(pathOrGlob: string, minPartitions?: number): RDD<string> {
+    this.checkRunning();
+    const files = listInputFiles(pathOrGlob);
+    const splits = computeTextSplits(files, minPartitions ?? Math.min(this.defaultParallelism, 2));
+    return new TextFileRDD(this, splits);
+  }
+
+  wholeTextFiles(pathOrGlob: string, minPartitions?: number): RDD<[string, string]> {
+    this.checkRunning();
+    const files = listInputFiles(pathOrGlob);
+    const n = Math.max(1, Math.min(files.length, minPartitions ?? this.defaultParallelism));
+    const groups: string[][] = [];
+    for (let i = 0; i < n; i++) groups.push(files.slice(Math.floor((i * files.length) / n), Math.floor(((i + 1) * files.length) / n)));
+    return new WholeTextFilesRDD(this, files.length === 0 ? [] : groups);
+  }
+
+  union<T>(rdds: RDD<T>[]): RDD<T> {
+    this.checkRunning();
+    if (rdds.length === 0) return this.emptyRDD<T>();
+    return new UnionRDD<T>(this, rdds);
+  }
+
+  broadcast<T>(value: T): Broadcast<T> {
+    this.checkRunning();
+    const id = this.broadcastSeq++;
+    this.broadcasts.set(id, serialize(value));
+    return new Broadcast<T>(id, value, (bid) => {
+      this.backend.removeBroadcast(bid);
+    });
+  }
+
+  accumulator<T = number>(initial: T, merge?: (a: T, b: T) => T): Accumulator<T> {
+    this.checkRunning();
+    const acc = new Accumulator<T>(this.accumulatorSeq++, initial, merge ?? null);
+    this.accumulators.set(acc.id, acc as Accumulator<unknown>);
+    return acc;
+  }
+
+  // ---- jobs -------------------------------------------------------------------------------
+
+  /** Runs `resultFn` over partitions of `rdd`; results in partition order. */
+  async runJob<R>(rdd: RDD<unknown>, resultFn: ResultFnSpec, partitions?: number[], description = 'job'): Promise<R[]> {
+    this.checkRunning();
+    return (await this.dag.runJob(rdd, resultFn, partitions, description)) as R[];
+  }
+
+  /** @internal */
+  _newRddId(): number {
+    return this.rddSeq++;
+  }
+  /** @internal */
+  _newShuffleId(): number {
+    return this.shuffleSeq++;
+  }
+  /** @internal */
+  _persistRDD(rdd: RDD<unknown>): void {
+    this.persisted.set(rdd.id, rdd);
+  }
+  /** @internal */
+  async _unpersistRDD(rddId: number): Promise<void> {
+    this.persisted.delete(rddId);
+    this.dag.blockMaster.removeRdd(rddId);
+    this.backend.removeRdd(rddId);
+    this.bus.post({ type: 'unpersistRDD', time: Date.now(), rddId });
+  }
+  /** @internal A closure runtime for running shipped functions on the driver (e.g. partitioners). */
+  _closureRuntime(): ClosureRuntime {
+    this.closureRuntime ??= {
+      broadcastValue: () => {
+        throw new Error('broadcast values are not available to driver-side partition functions');
+      },
+      accumulatorAdd: () => undefined,
+      fetchBroadcasts: async () => undefined,
+    };
+    return this.closureRuntime;
+  }
+  /** @internal */
+  _compileOnDriver<F>(spec: Parameters<typeof compileFn>[0]): F {
+    return compileFn<F>(spec, this._closureRuntime());
+  }
+
+  /** Persisted RDDs of this context. */
+  getPersistentRDDs(): Map<number, RDD<unknown>> {
+    return new Map(this.persisted);
+  }
+
+  get isStopped(): boolean {
+    return this.state !== 'running';
+  }
+
+  /** Stops the application: cancels running jobs, stops executors, removes local files. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.state !== 'running') return;
+    this.state = 'stopping';
+    try {
+      this.dag?.cancelAllJobs('the FlintContext was stopped');
+      await new Promise((r) => setImmediate(r));
+      this.dag?.stop();
+      this.taskScheduler?.stop();
+      await this.backend?.stop();
+    } finally {
+      this.bus.post({ type: 'applicationEnd', time: Date.now(), appId: this.appId });
+      await this.bus.flush();
+      this.progress?.stop();
+      fs.rmSync(this.localDirPath, { recursive: true, force: true });
+      this.state = 'stopped';
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+}

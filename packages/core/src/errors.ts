@@ -1,0 +1,82 @@
+/**
+ * Errors are typed data: one base class with a closed set of codes, a `retryable`
+ * flag and an optional `cause`. Subclasses exist only to carry extra fields.
+ */
+export const FlintErrorCode = {
+  CLOSURE: 'CLOSURE',
+  TASK_FAILED: 'TASK_FAILED',
+  JOB_FAILED: 'JOB_FAILED',
+  JOB_CANCELLED: 'JOB_CANCELLED',
+  FETCH_FAILED: 'FETCH_FAILED',
+  EMPTY_RDD: 'EMPTY_RDD',
+  INVALID_ARGUMENT: 'INVALID_ARGUMENT',
+  CONTEXT_STOPPED: 'CONTEXT_STOPPED',
+  FILE_NOT_FOUND: 'FILE_NOT_FOUND',
+  FILE_EXISTS: 'FILE_EXISTS',
+  RESULT_TOO_LARGE: 'RESULT_TOO_LARGE',
+  EXECUTOR_LOST: 'EXECUTOR_LOST',
+  CONFIG: 'CONFIG',
+  INTERNAL: 'INTERNAL',
+} as const;
+export type FlintErrorCode = (typeof FlintErrorCode)[keyof typeof FlintErrorCode];
+
+export class FlintError extends Error {
+  readonly code: FlintErrorCode;
+  readonly retryable: boolean;
+  constructor(code: FlintErrorCode, message: string, opts: { cause?: unknown; retryable?: boolean } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.retryable = opts.retryable ?? false;
+  }
+}
+
+/** A closure captures a variable that its `env` does not provide, or cannot be shipped at all. */
+export class ClosureError extends FlintError {
+  readonly variable: string | null;
+  readonly method: string;
+  constructor(message: string, variable: string | null, method: string) {
+    super(FlintErrorCode.CLOSURE, message);
+    this.variable = variable;
+    this.method = method;
+  }
+}
+
+/** A job failed: carries the failing stage, the executor-side stack and the failing function's source when known. */
+export class JobFailedError extends FlintError {
+  readonly jobId: number;
+  readonly stageId: number | null;
+  readonly executorStack: string | null;
+  readonly functionSource: string | null;
+  constructor(
+    message: string,
+    fields: { jobId: number; stageId?: number | null; executorStack?: string | null; functionSource?: string | null; cause?: unknown },
+  ) {
+    super(FlintErrorCode.JOB_FAILED, message, { cause: fields.cause });
+    this.jobId = fields.jobId;
+    this.stageId = fields.stageId ?? null;
+    this.executorStack = fields.executorStack ?? null;
+    this.functionSource = fields.functionSource ?? null;
+  }
+}
+
+/** A reduce task could not read a map output: drives resubmission of the parent stage. */
+export class FetchFailedError extends FlintError {
+  readonly shuffleId: number;
+  readonly mapId: number;
+  readonly executorId: string;
+  readonly reduceId: number;
+  constructor(message: string, f: { shuffleId: number; mapId: number; executorId: string; reduceId: number; cause?: unknown }) {
+    super(FlintErrorCode.FETCH_FAILED, message, { cause: f.cause, retryable: true });
+    this.shuffleId = f.shuffleId;
+    this.mapId = f.mapId;
+    this.executorId = f.executorId;
+    this.reduceId = f.reduceId;
+  }
+}
+
+/** Turns anything thrown into an Error with a message and a stack. */
+export function toError(e: unknown): Error {
+  if (e instanceof Error) return e;
+  return new Error(typeof e === 'string' ? e : JSON.stringify(e));
+}

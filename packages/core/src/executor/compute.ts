@@ -1,0 +1,628 @@
+/**
+ * The executor's interpreter of plan nodes: turns a (PlanNode, Split) pair into
+ * an iterator over the partition's records, pipelining narrow transformations
+ * (element-wise ops run fused in one loop, no intermediate arrays). Also holds
+ * the builtin partition transforms and the result functions of actions.
+ * Runs on one executor thread per task.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import type { FnSpec } from '../closure/ship.ts';
+import { canonicalKey, keyEquals } from '../keys/key-hash.ts';
+import { KeyMap } from '../keys/key-map.ts';
+import { compareKeys } from '../keys/ordering.ts';
+import { readLines } from '../files/text-input.ts';
+import type { BlockRef, BuiltinTransform, ElementOp, PlanNode, Split } from '../rdd/plan.ts';
+import { makeAggregator } from '../shuffle/aggregator.ts';
+import { aggregateExternal } from '../shuffle/external-aggregator.ts';
+import { sortExternal } from '../shuffle/external-sorter.ts';
+import { BlockStore } from '../storage/block-store.ts';
+import { SeededRandom, partitionSeed } from '../util/random.ts';
+import { StatCounter } from '../util/stat-counter.ts';
+import type { TaskContext } from './task-context.ts';
+
+type AnyFn = (...a: unknown[]) => unknown;
+
+// ---- fused element-wise ops -------------------------------------------------------------------
+
+function* applyOps(input: Iterable<unknown>, ops: ElementOp[], ctx: TaskContext): Generator<unknown> {
+  if (ops.length === 1) {
+    const op = ops[0]!;
+    switch (op.t) {
+      case 'map': {
+        const f = ctx.compile<AnyFn>(op.f);
+        for (const x of input) yield f(x);
+        return;
+      }
+      case 'filter': {
+        const f = ctx.compile<AnyFn>(op.f);
+        for (const x of input) if (f(x)) yield x;
+        return;
+      }
+      case 'flatMap': {
+        const f = ctx.compile<AnyFn>(op.f);
+        for (const x of input) yield* f(x) as Iterable<unknown>;
+        return;
+      }
+    }
+  }
+  // General case: compose a push chain, drain its output buffer per input record.
+  const out: unknown[] = [];
+  let sink: (x: unknown) => void = (x) => {
+    out.push(x);
+  };
+  for (let i = ops.length - 1; i >= 0; i--) sink = stage(ops[i]!, sink, ctx);
+  const head = sink;
+  for (const x of input) {
+    head(x);
+    if (out.length > 0) {
+      for (let i = 0; i < out.length; i++) yield out[i];
+      out.length = 0;
+    }
+  }
+}
+
+function stage(op: ElementOp, next: (x: unknown) => void, ctx: TaskContext): (x: unknown) => void {
+  switch (op.t) {
+    case 'map': {
+      const f = ctx.compile<AnyFn>(op.f);
+      return (x) => next(f(x));
+    }
+    case 'filter': {
+      const f = ctx.compile<AnyFn>(op.f);
+      return (x) => {
+        if (f(x)) next(x);
+      };
+    }
+    case 'flatMap': {
+      const f = ctx.compile<AnyFn>(op.f);
+      return (x) => {
+        const r = f(x) as Iterable<unknown>;
+        if (Array.isArray(r)) for (let i = 0; i < r.length; i++) next(r[i]);
+        else for (const y of r) next(y);
+      };
+    }
+    case 'mapValues': {
+      const f = ctx.compile<AnyFn>(op.f);
+      return (x) => {
+        const kv = x as [unknown, unknown];
+        next([kv[0], f(kv[1])]);
+      };
+    }
+    case 'flatMapValues': {
+      const f = ctx.compile<AnyFn>(op.f);
+      return (x) => {
+        const kv = x as [unknown, unknown];
+        for (const v of f(kv[1]) as Iterable<unknown>) next([kv[0], v]);
+      };
+    }
+    case 'keyBy': {
+      const f = ctx.compile<AnyFn>(op.f);
+      return (x) => next([f(x), x]);
+    }
+    case 'keys':
+      return (x) => next((x as unknown[])[0]);
+    case 'values':
+      return (x) => next((x as unknown[])[1]);
+    case 'pairWith': {
+      const v = op.value;
+      return (x) => next([x, v]);
+    }
+  }
+}
+
+// ---- plan interpretation ----------------------------------------------------------------------
+
+/** The records of partition `split` of `node`. */
+export function computeNode(node: PlanNode, split: Split, ctx: TaskContext): Iterable<unknown> {
+  if (node.cache && node.cache !== 'NONE') {
+    const blockId = BlockStore.blockId(node.id, split.i);
+    const hit = ctx.blocks.get(blockId, node.cache);
+    if (hit) return hit;
+    const records = Array.from(computeUncached(node, split, ctx));
+    const upd = ctx.blocks.put(blockId, node.id, split.i, records, node.cache);
+    if (upd) ctx.blockUpdates.push(upd);
+    return records;
+  }
+  return computeUncached(node, split, ctx);
+}
+
+function computeUncached(node: PlanNode, split: Split, ctx: TaskContext): Iterable<unknown> {
+  const s = split as Record<string, unknown> & { i: number };
+  switch (node.t) {
+    case 'parallel':
+      return s.data as unknown[];
+    case 'empty':
+      return [];
+    case 'range':
+      return rangeIter(s.start as number, s.end as number, s.step as number);
+    case 'textFile':
+      return countInput(readLines(s as never, (n) => (ctx.metrics.inputBytes += n)), ctx);
+    case 'wholeTextFiles':
+      return wholeFiles(s.paths as string[], ctx);
+    case 'ops':
+      return applyOps(computeNode(node.parent, split, ctx), node.ops, ctx);
+    case 'mapPartitions': {
+      const f = ctx.compile<AnyFn>(node.f);
+      const it = iter(computeNode(node.parent, split, ctx));
+      const r = (node.withIndex ? f(s.i, it) : f(it)) as Iterable<unknown>;
+      if (r === null || r === undefined || typeof (r as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+        throw new TypeError(`${node.f.method}(): the function must return an iterable (an array or a generator), got ${r === null ? 'null' : typeof r}`);
+      }
+      return r;
+    }
+    case 'builtin':
+      return builtinTransform(node.tr, computeNode(node.parent, split, ctx), s.i, ctx);
+    case 'union':
+      return computeNode(node.parents[s.which as number]!, s.parent as Split, ctx);
+    case 'coalesce':
+      return chain((s.parents as Split[]).map((p) => () => computeNode(node.parent, p, ctx)));
+    case 'cartesian':
+      return cartesian(node.left, node.right, s.left as Split, s.right as Split, ctx);
+    case 'zip':
+      return zipIters(node.parents.map((p, k) => computeNode(p, (s.parents as Split[])[k]!, ctx)));
+    case 'shuffled':
+      return readShuffled(node, s.blocks as BlockRef[], ctx);
+    case 'cogroup':
+      return cogroup(node, s.inputs as ({ split: Split } | { blocks: BlockRef[] })[], ctx);
+  }
+}
+
+function* countInput<T>(it: Iterable<T>, ctx: TaskContext): Generator<T> {
+  let n = 0;
+  try {
+    for (const x of it) {
+      n++;
+      yield x;
+    }
+  } finally {
+    ctx.metrics.inputRecords += n;
+  }
+}
+
+function* rangeIter(start: number, end: number, step: number): Generator<number> {
+  if (step > 0) for (let x = start; x < end; x += step) yield x;
+  else for (let x = start; x > end; x += step) yield x;
+}
+
+function* wholeFiles(paths: string[], ctx: TaskContext): Generator<[string, string]> {
+  for (const p of paths) {
+    const buf = fs.readFileSync(p);
+    ctx.metrics.inputBytes += buf.length;
+    ctx.metrics.inputRecords++;
+    yield [`file:${p}`, (p.endsWith('.gz') ? zlib.gunzipSync(buf) : buf).toString('utf8')];
+  }
+}
+
+function iter<T>(it: Iterable<T>): IterableIterator<T> {
+  const i = it[Symbol.iterator]();
+  return { next: () => i.next(), [Symbol.iterator]() { return this; } } as IterableIterator<T>;
+}
+
+function* chain(parts: (() => Iterable<unknown>)[]): Generator<unknown> {
+  for (const p of parts) yield* p();
+}
+
+function* cartesian(left: PlanNode, right: PlanNode, ls: Split, rs: Split, ctx: TaskContext): Generator<[unknown, unknown]> {
+  const rightRecords = Array.from(computeNode(right, rs, ctx));
+  for (const a of computeNode(left, ls, ctx)) for (const b of rightRecords) yield [a, b];
+}
+
+function* zipIters(its: Iterable<unknown>[]): Generator<unknown[]> {
+  const iters = its.map((i) => i[Symbol.iterator]());
+  for (;;) {
+    const rs = iters.map((i) => i.next());
+    const done = rs.filter((r) => r.done).length;
+    if (done === rs.length) return;
+    if (done > 0) throw new Error('zip: can only zip RDDs with the same number of elements in each partition');
+    yield rs.map((r) => r.value);
+  }
+}
+
+function* readBlocks(blocks: BlockRef[], ctx: TaskContext): Generator<unknown> {
+  let n = 0;
+  try {
+    for (const b of blocks) {
+      for (const r of ctx.readBlock(b)) {
+        n++;
+        yield r;
+      }
+    }
+  } finally {
+    ctx.metrics.shuffleReadRecords += n;
+  }
+}
+
+function spillCtx(ctx: TaskContext) {
+  return {
+    localDir: ctx.localDir,
+    memoryBudget: ctx.memoryBudget,
+    taskId: ctx.taskId,
+    onSpill: (bytes: number, mem: number) => {
+      ctx.metrics.diskBytesSpilled += bytes;
+      ctx.metrics.memoryBytesSpilled += mem;
+    },
+    onPeakMemory: (bytes: number) => {
+      if (bytes > ctx.metrics.peakExecutionMemory) ctx.metrics.peakExecutionMemory = Math.round(bytes);
+    },
+  };
+}
+
+function readShuffled(node: Extract<PlanNode, { t: 'shuffled' }>, blocks: BlockRef[], ctx: TaskContext): Iterable<unknown> {
+  let records: Iterable<unknown> = readBlocks(blocks, ctx);
+  if (node.agg) {
+    const agg = makeAggregator(node.agg, (f) => ctx.compile(f));
+    records = aggregateExternal(records, agg, node.mapSideCombined, spillCtx(ctx));
+  }
+  if (node.ordering) {
+    const keyFn = node.ordering.keyFn ? ctx.compile<AnyFn>(node.ordering.keyFn) : null;
+    const asc = node.ordering.ascending;
+    const cmp = keyFn
+      ? (a: unknown, b: unknown) => compareKeys(keyFn((a as unknown[])[0]), keyFn((b as unknown[])[0]))
+      : (a: unknown, b: unknown) => compareKeys((a as unknown[])[0], (b as unknown[])[0]);
+    records = sortExternal(records, asc ? cmp : (a, b) => cmp(b, a), spillCtx(ctx));
+  }
+  return records;
+}
+
+function* cogroup(node: Extract<PlanNode, { t: 'cogroup' }>, inputs: ({ split: Split } | { blocks: BlockRef[] })[], ctx: TaskContext): Generator<unknown> {
+  const n = node.inputs.length;
+  const map = new KeyMap<unknown[][]>();
+  node.inputs.forEach((inp, k) => {
+    const s = inputs[k]!;
+    const records = 'narrow' in inp ? computeNode(inp.narrow, (s as { split: Split }).split, ctx) : readBlocks((s as { blocks: BlockRef[] }).blocks, ctx);
+    for (const rec of records) {
+      const kv = rec as [unknown, unknown];
+      let groups = map.get(kv[0]);
+      if (!groups) {
+        groups = Array.from({ length: n }, () => []);
+        map.set(kv[0], groups);
+      }
+      groups[k]!.push(kv[1]);
+    }
+  });
+  for (const [k, groups] of map) yield [k, groups];
+}
+
+// ---- builtin partition transforms ---------------------------------------------------------------
+
+function builtinTransform(tr: BuiltinTransform, input: Iterable<unknown>, partition: number, ctx: TaskContext): Iterable<unknown> {
+  const a = tr.args;
+  switch (tr.name) {
+    case 'glom':
+      return [Array.from(input)];
+    case 'distributeByPosition':
+      return (function* () {
+        const n = a.n as number;
+        let pos = new SeededRandom(partitionSeed(a.seed as number, partition)).nextInt(n);
+        for (const x of input) {
+          yield [pos, x];
+          pos = pos + 1 === n ? 0 : pos + 1;
+        }
+      })();
+    case 'zipWithUniqueId':
+      return (function* () {
+        const n = a.n as number;
+        let k = 0;
+        for (const x of input) yield [x, k++ * n + partition];
+      })();
+    case 'zipWithIndex':
+      return (function* () {
+        let k = (a.starts as number[])[partition]!;
+        for (const x of input) yield [x, k++];
+      })();
+    case 'sample':
+      return (function* () {
+        const rng = new SeededRandom(partitionSeed(a.seed as number, partition));
+        const f = a.fraction as number;
+        if (a.withReplacement) {
+          for (const x of input) for (let c = rng.poisson(f); c > 0; c--) yield x;
+        } else for (const x of input) if (rng.next() < f) yield x;
+      })();
+    case 'randomSplitRange':
+      return (function* () {
+        const rng = new SeededRandom(partitionSeed(a.seed as number, partition));
+        const lb = a.lb as number;
+        const ub = a.ub as number;
+        for (const x of input) {
+          const u = rng.next();
+          if (u >= lb && u < ub) yield x;
+        }
+      })();
+    case 'sampleByKey':
+      return (function* () {
+        const rng = new SeededRandom(partitionSeed(a.seed as number, partition));
+        const fr = new KeyMap<number>();
+        for (const [k, f] of a.fractions as [unknown, number][]) fr.set(k, f);
+        for (const x of input) {
+          const k = (x as unknown[])[0];
+          const f = fr.get(k) ?? fr.get(String(k)) ?? 0;
+          if (a.withReplacement) for (let c = rng.poisson(f); c > 0; c--) yield x;
+          else if (rng.next() < f) yield x;
+        }
+      })();
+    case 'pipe':
+      return pipeRecords(input, a.command as string, a.env as Record<string, string> | null, a.cwd as string | null);
+    case 'combineLocal':
+      return aggregateExternal(input, makeAggregator(a.agg as never, (f) => ctx.compile(f)), false, spillCtx(ctx));
+    case 'cogroupBothNonEmpty':
+      return (function* () {
+        for (const x of input) {
+          const g = (x as [unknown, unknown[][]])[1];
+          if (g[0]!.length > 0 && g[1]!.length > 0) yield x;
+        }
+      })();
+    case 'joinValues':
+      return joinValues(input as Iterable<[unknown, unknown[][]]>, a.how as string);
+    case 'subtractValues':
+      return (function* () {
+        for (const x of input) {
+          const [k, g] = x as [unknown, unknown[][]];
+          if (g[1]!.length === 0) for (const v of g[0]!) yield [k, v];
+        }
+      })();
+    case 'reducePartition':
+      return [reduceIter(input, ctx.compile<AnyFn>(a.f as FnSpec))];
+    case 'foldToOne':
+      return [foldIter(input, a.zero, ctx.compile<AnyFn>(a.f as FnSpec))];
+    case 'keyByPartitionMod':
+      return (function* () {
+        const k = partition % (a.n as number);
+        for (const x of input) yield [k, x];
+      })();
+    default:
+      throw new Error(`unknown builtin transform "${tr.name}"`);
+  }
+}
+
+function* joinValues(input: Iterable<[unknown, unknown[][]]>, how: string): Generator<unknown> {
+  for (const [k, [vs, ws]] of input) {
+    if (vs!.length === 0 && ws!.length === 0) continue;
+    if (vs!.length === 0) {
+      if (how === 'right' || how === 'full') for (const w of ws!) yield [k, [null, w]];
+      continue;
+    }
+    if (ws!.length === 0) {
+      if (how === 'left' || how === 'full') for (const v of vs!) yield [k, [v, null]];
+      continue;
+    }
+    for (const v of vs!) for (const w of ws!) yield [k, [v, w]];
+  }
+}
+
+function* pipeRecords(input: Iterable<unknown>, command: string, env: Record<string, string> | null, cwd: string | null): Generator<string> {
+  const lines: string[] = [];
+  for (const x of input) lines.push(typeof x === 'string' ? x : JSON.stringify(x));
+  const r = spawnSync('/bin/sh', ['-c', command], {
+    input: lines.length ? lines.join('\n') + '\n' : '',
+    env: env ? { ...process.env, ...env } : process.env,
+    cwd: cwd ?? undefined,
+    maxBuffer: 1 << 30,
+    encoding: 'utf8',
+  });
+  if (r.error) throw new Error(`pipe: cannot run "${command}": ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`pipe: command "${command}" exited with ${r.status ?? r.signal}: ${String(r.stderr).slice(0, 2000)}`);
+  const out = String(r.stdout);
+  if (out.length === 0) return;
+  const parts = out.split('\n');
+  if (out.endsWith('\n')) parts.pop();
+  yield* parts;
+}
+
+function reduceIter(input: Iterable<unknown>, f: AnyFn): { has: boolean; v?: unknown } {
+  let has = false;
+  let acc: unknown;
+  for (const x of input) {
+    if (has) acc = f(acc, x);
+    else {
+      acc = x;
+      has = true;
+    }
+  }
+  return has ? { has, v: acc } : { has: false };
+}
+
+function foldIter(input: Iterable<unknown>, zero: unknown, f: AnyFn): unknown {
+  let acc = zero;
+  for (const x of input) acc = f(acc, x);
+  return acc;
+}
+
+// ---- result functions of actions ---------------------------------------------------------------
+
+/** Applies an action's result function to a partition's records. */
+export function runResultFn(rf: BuiltinTransform, input: Iterable<unknown>, partition: number, ctx: TaskContext): unknown {
+  const a = rf.args;
+  switch (rf.name) {
+    case 'collect':
+      return Array.isArray(input) ? input.slice() : Array.from(input);
+    case 'count': {
+      if (Array.isArray(input)) return input.length;
+      let n = 0;
+      for (const _ of input) n++;
+      return n;
+    }
+    case 'take': {
+      const out: unknown[] = [];
+      const n = a.n as number;
+      if (n <= 0) return out;
+      for (const x of input) {
+        out.push(x);
+        if (out.length >= n) break;
+      }
+      return out;
+    }
+    case 'reduce':
+      return reduceIter(input, ctx.compile<AnyFn>(a.f as FnSpec));
+    case 'fold':
+      return foldIter(input, a.zero, ctx.compile<AnyFn>(a.f as FnSpec));
+    case 'foreach': {
+      const f = ctx.compile<AnyFn>(a.f as FnSpec);
+      for (const x of input) f(x);
+      return null;
+    }
+    case 'foreachPartition': {
+      const f = ctx.compile<AnyFn>(a.f as FnSpec);
+      const it = iter(input);
+      f(it);
+      for (const _ of it) {
+        /* drain what the function left, so lineage side effects complete */
+      }
+      return null;
+    }
+    case 'takeOrdered': {
+      const n = a.n as number;
+      const keyFn = a.key ? ctx.compile<AnyFn>(a.key as FnSpec) : null;
+      const asc = a.ascending as boolean;
+      const cmp = (x: unknown, y: unknown): number => {
+        const c = keyFn ? compareKeys(keyFn(x), keyFn(y)) : compareKeys(x, y);
+        return asc ? c : -c;
+      };
+      let buf: unknown[] = [];
+      for (const x of input) {
+        buf.push(x);
+        if (buf.length >= 4 * n + 64) {
+          buf.sort(cmp);
+          buf = buf.slice(0, n);
+        }
+      }
+      buf.sort(cmp);
+      return buf.slice(0, n);
+    }
+    case 'stats': {
+      const s = new StatCounter();
+      for (const x of input) s.merge(x as number);
+      return s.toData();
+    }
+    case 'sum': {
+      let t = 0;
+      for (const x of input) t += x as number;
+      return t;
+    }
+    case 'histogram':
+      return histogramCounts(input as Iterable<number>, a.edges as number[], a.evenly as boolean);
+    case 'countByKey': {
+      const m = new KeyMap<number>();
+      for (const x of input) {
+        const k = (x as unknown[])[0];
+        m.set(k, (m.get(k) ?? 0) + 1);
+      }
+      return Array.from(m.entries());
+    }
+    case 'reduceByKeyLocally': {
+      const f = ctx.compile<AnyFn>(a.f as FnSpec);
+      const m = new KeyMap<unknown>();
+      for (const x of input) {
+        const [k, v] = x as [unknown, unknown];
+        m.set(k, m.has(k) ? f(m.get(k), v) : v);
+      }
+      return Array.from(m.entries());
+    }
+    case 'lookup': {
+      const out: unknown[] = [];
+      const key = a.key;
+      for (const x of input) if (keyEquals((x as unknown[])[0], key)) out.push((x as unknown[])[1]);
+      return out;
+    }
+    case 'saveAsText':
+      return saveText(input, a.dir as string, partition, ctx);
+    case 'sampleKeys': {
+      const k = a.k as number;
+      const keyFn = a.keyFn ? ctx.compile<AnyFn>(a.keyFn as FnSpec) : null;
+      const rng = new SeededRandom(partitionSeed(a.seed as number, partition));
+      const keys: unknown[] = [];
+      let count = 0;
+      for (const x of input) {
+        const key = keyFn ? keyFn((x as unknown[])[0]) : (x as unknown[])[0];
+        count++;
+        if (keys.length < k) keys.push(key);
+        else {
+          const j = rng.nextInt(count);
+          if (j < k) keys[j] = key;
+        }
+      }
+      return { count, keys };
+    }
+    default:
+      throw new Error(`unknown result function "${rf.name}"`);
+  }
+}
+
+function histogramCounts(input: Iterable<number>, edges: number[], evenly: boolean): number[] {
+  const nb = edges.length - 1;
+  const counts = new Array<number>(nb).fill(0);
+  const lo = edges[0]!;
+  const hi = edges[nb]!;
+  const inc = (hi - lo) / nb;
+  for (const x of input) {
+    if (typeof x !== 'number' || Number.isNaN(x) || x < lo || x > hi) continue;
+    let b: number;
+    if (x === hi) b = nb - 1;
+    else if (evenly) {
+      b = Math.floor((x - lo) / inc);
+      if (b >= nb) b = nb - 1;
+      // Guard against rounding at bucket edges.
+      while (b > 0 && x < edges[b]!) b--;
+      while (b < nb - 1 && x >= edges[b + 1]!) b++;
+    } else {
+      let l = 0;
+      let h = edges.length;
+      while (l < h) {
+        const m = (l + h) >>> 1;
+        if (edges[m]! <= x) l = m + 1;
+        else h = m;
+      }
+      b = l - 1;
+    }
+    counts[b]!++;
+  }
+  return counts;
+}
+
+function formatLine(x: unknown): string {
+  if (typeof x === 'string') return x;
+  if (typeof x === 'number' || typeof x === 'boolean' || typeof x === 'bigint') return String(x);
+  if (x === undefined) return 'undefined';
+  return JSON.stringify(x);
+}
+
+function saveText(input: Iterable<unknown>, dir: string, partition: number, ctx: TaskContext): null {
+  const name = `part-${String(partition).padStart(5, '0')}`;
+  const tmp = path.join(dir, `.${name}.attempt-${ctx.taskId}.tmp`);
+  const fd = fs.openSync(tmp, 'w');
+  let records = 0;
+  let bytes = 0;
+  try {
+    let chunk: string[] = [];
+    let len = 0;
+    const flush = (): void => {
+      if (chunk.length === 0) return;
+      const buf = Buffer.from(chunk.join(''), 'utf8');
+      fs.writeSync(fd, buf);
+      bytes += buf.length;
+      chunk = [];
+      len = 0;
+    };
+    for (const x of input) {
+      const line = formatLine(x) + '\n';
+      chunk.push(line);
+      len += line.length;
+      records++;
+      if (len > 1 << 20) flush();
+    }
+    flush();
+  } catch (e) {
+    fs.closeSync(fd);
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+  fs.closeSync(fd);
+  fs.renameSync(tmp, path.join(dir, name));
+  ctx.metrics.outputRecords += records;
+  ctx.metrics.outputBytes += bytes;
+  return null;
+}
+
+export { canonicalKey };

@@ -1,0 +1,28 @@
+/**
+ * What a running task can reach on its executor thread: identity, metrics being
+ * measured, closure compilation, the thread's block store, shuffle block access
+ * and local disk. Created per task by the task runner; single-threaded.
+ */
+import type { ClosureRuntime } from '../closure/compile.ts';
+import type { FnSpec } from '../closure/ship.ts';
+import type { BlockRef } from '../rdd/plan.ts';
+import type { BlockStore, BlockUpdate } from '../storage/block-store.ts';
+import type { TaskMetrics } from './task-metrics.ts';
+
+export interface TaskContext {
+  taskId: number;
+  stageId: number;
+  stageAttempt: number;
+  partitionId: number;
+  attempt: number;
+  executorId: string;
+  localDir: string;
+  memoryBudget: number;
+  metrics: TaskMetrics;
+  runtime: ClosureRuntime;
+  blocks: BlockStore;
+  blockUpdates: BlockUpdate[];
+  compile<F = (...a: never[]) => unknown>(f: FnSpec): F;
+  /** Records of one shuffle block (local file or a block prefetched from a remote executor). */
+  readBlock(block: BlockRef): Iterable<unknown>;
+}

@@ -1,0 +1,48 @@
+/**
+ * The messages of task execution between a scheduler backend and an executor:
+ * what a task is, and how it ended. Plain data; task results are msgpack bytes.
+ */
+import type { BlockRef, Split } from '../rdd/plan.ts';
+import type { MapOutput } from '../shuffle/shuffle-writer.ts';
+import type { BlockUpdate } from '../storage/block-store.ts';
+import type { TaskMetrics } from './task-metrics.ts';
+
+export interface TaskDescription {
+  taskId: number;
+  jobId: number;
+  stageId: number;
+  stageAttempt: number;
+  /** Partition index within the stage's RDD. */
+  partition: number;
+  /** Attempt number of this task within its task set (0 first). */
+  attempt: number;
+  /** Key of the serialized StagePlan the task runs (sent once per executor thread). */
+  planId: string;
+  split: Split;
+  /** Trace context of the stage span, when tracing is on. */
+  traceParent?: string | null;
+}
+
+export type TaskFailureReason =
+  | { kind: 'exception'; className: string; message: string; stack: string; fnMethod: string | null; fnSource: string | null }
+  | { kind: 'fetchFailed'; shuffleId: number; mapId: number; executorId: string; reduceId: number; message: string }
+  | { kind: 'killed'; reason: string }
+  | { kind: 'executorLost'; executorId: string; message: string }
+  | { kind: 'resultLost'; message: string };
+
+export type TaskOutcome =
+  | {
+      status: 'success';
+      /** Serialized result of a result task, null for shuffle map tasks. */
+      value: Uint8Array | null;
+      mapOutput: MapOutput | null;
+      metrics: TaskMetrics;
+      accumUpdates: [number, unknown][];
+      blockUpdates: BlockUpdate[];
+    }
+  | { status: 'failed'; reason: TaskFailureReason; metrics: TaskMetrics | null };
+
+/** What an executor needs to fetch remote shuffle blocks onto its local disk. */
+export interface RemoteBlockFetcher {
+  fetchToFiles(blocks: BlockRef[], dir: string): Promise<string[]>;
+}

@@ -1,0 +1,284 @@
+/**
+ * Runs tasks on the current thread: caches deserialized stage plans, prepares
+ * closures (modules, broadcasts), computes the partition through the plan,
+ * writes shuffle output or applies the result function, and measures metrics.
+ * One TaskRunner per executor thread; runs one task at a time.
+ */
+import fs from 'node:fs';
+import { PerformanceObserver } from 'node:perf_hooks';
+import { compileFn, functionInStack, prepareFns, type ClosureRuntime } from '../closure/compile.ts';
+import type { FnSpec } from '../closure/ship.ts';
+import { FetchFailedError } from '../errors.ts';
+import { canonicalKey } from '../keys/key-hash.ts';
+import { makePartitionFn } from '../rdd/partitioner.ts';
+import type { BlockRef, StagePlan } from '../rdd/plan.ts';
+import { deserialize, serialize } from '../serializer.ts';
+import { makeAggregator } from '../shuffle/aggregator.ts';
+import { ShuffleWriter } from '../shuffle/shuffle-writer.ts';
+import { BlockStore } from '../storage/block-store.ts';
+import { readFrameRange } from '../util/frame-file.ts';
+import { computeNode, runResultFn } from './compute.ts';
+import type { TaskContext } from './task-context.ts';
+import type { TaskDescription, TaskOutcome } from './task-description.ts';
+import { emptyTaskMetrics, type TaskMetrics } from './task-metrics.ts';
+
+export interface TaskRunnerEnv {
+  executorId: string;
+  localDir: string;
+  memoryBudget: number;
+  storageMemory: number;
+  fetchBroadcast(id: number): Promise<Uint8Array>;
+  /** Fetches blocks held by other executors to local files; absent in local mode. */
+  fetchRemoteBlocks: ((blocks: BlockRef[]) => Promise<string[]>) | null;
+}
+
+let gcTotal = 0;
+try {
+  const obs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcTotal += e.duration;
+  });
+  obs.observe({ entryTypes: ['gc'] });
+} catch {
+  /* GC timing not observable here */
+}
+
+let schedstatOk = true;
+/** CPU time of this thread in ms, from the kernel's per-thread accounting. */
+function threadCpuMs(): number {
+  if (schedstatOk) {
+    try {
+      const s = fs.readFileSync('/proc/thread-self/schedstat', 'latin1');
+      return Number(s.slice(0, s.indexOf(' '))) / 1e6;
+    } catch {
+      schedstatOk = false;
+    }
+  }
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+function collectFnSpecs(v: unknown, out: FnSpec[], depth = 0): void {
+  if (typeof v !== 'object' || v === null || depth > 40) return;
+  if (Array.isArray(v)) {
+    for (const x of v) collectFnSpecs(x, out, depth + 1);
+    return;
+  }
+  const o = v as Record<string, unknown>;
+  if (typeof o.src === 'string' && typeof o.method === 'string' && 'special' in o) {
+    out.push(o as unknown as FnSpec);
+    return;
+  }
+  for (const x of Object.values(o)) collectFnSpecs(x, out, depth + 1);
+}
+
+export class TaskRunner implements ClosureRuntime {
+  private readonly plans = new Map<string, { plan: StagePlan; fns: FnSpec[] }>();
+  private readonly broadcasts = new Map<number, unknown>();
+  private accums: Map<number, unknown> | null = null;
+  readonly blocks: BlockStore;
+
+  constructor(private readonly env: TaskRunnerEnv) {
+    this.blocks = new BlockStore(env.localDir, env.storageMemory);
+  }
+
+  hasPlan(planId: string): boolean {
+    return this.plans.has(planId);
+  }
+
+  // ClosureRuntime
+  broadcastValue(id: number): unknown {
+    if (!this.broadcasts.has(id)) throw new Error(`broadcast ${id} is not available on executor ${this.env.executorId}`);
+    return this.broadcasts.get(id);
+  }
+  accumulatorAdd(id: number, value: unknown, merge: ((a: unknown, b: unknown) => unknown) | null): void {
+    if (!this.accums) throw new Error(`accumulator ${id}: add() called outside a task`);
+    if (!this.accums.has(id)) this.accums.set(id, value);
+    else this.accums.set(id, merge ? merge(this.accums.get(id), value) : (this.accums.get(id) as number) + (value as number));
+  }
+  async fetchBroadcasts(ids: number[]): Promise<void> {
+    for (const id of ids) {
+      if (this.broadcasts.has(id)) continue;
+      this.broadcasts.set(id, deserialize(await this.env.fetchBroadcast(id)));
+    }
+  }
+  removeBroadcast(id: number): void {
+    this.broadcasts.delete(id);
+  }
+
+  async run(task: TaskDescription, planBytes: Uint8Array | null): Promise<TaskOutcome> {
+    const metrics = emptyTaskMetrics();
+    const t0 = performance.now();
+    const cpu0 = threadCpuMs();
+    const gc0 = gcTotal;
+    const fetched: string[] = [];
+    let fnSpecs: FnSpec[] = [];
+    try {
+      let entry = this.plans.get(task.planId);
+      if (!entry) {
+        if (!planBytes) throw new Error(`stage plan ${task.planId} was not sent to executor ${this.env.executorId}`);
+        const plan = deserialize<StagePlan>(planBytes);
+        const fns: FnSpec[] = [];
+        collectFnSpecs(plan, fns);
+        entry = { plan, fns };
+        this.plans.set(task.planId, entry);
+        if (this.plans.size > 64) this.plans.delete(this.plans.keys().next().value!);
+      }
+      fnSpecs = entry.fns;
+      const { plan } = entry;
+      const splitFns: FnSpec[] = [];
+      collectFnSpecs(task.split, splitFns);
+      await prepareFns([...entry.fns, ...splitFns], this);
+
+      // Remote shuffle blocks are fetched to local files first; reading stays synchronous.
+      const remote = new Map<string, string>();
+      if (this.env.fetchRemoteBlocks) {
+        const blocks: BlockRef[] = [];
+        collectBlocks(task.split, blocks);
+        const wanted = blocks.filter((b) => b.executorId !== this.env.executorId && b.address !== '' && b.length > 0);
+        if (wanted.length > 0) {
+          const tf = performance.now();
+          let paths: string[];
+          try {
+            paths = await this.env.fetchRemoteBlocks(wanted);
+          } catch (e) {
+            if (e instanceof FetchFailedError) throw e;
+            const b = wanted[0]!;
+            throw new FetchFailedError(`fetching shuffle blocks failed: ${(e as Error).message}`, {
+              shuffleId: b.shuffleId,
+              mapId: (e as { mapId?: number }).mapId ?? b.mapId,
+              executorId: (e as { executorId?: string }).executorId ?? b.executorId,
+              reduceId: task.partition,
+              cause: e,
+            });
+          }
+          metrics.shuffleFetchWaitTime += performance.now() - tf;
+          wanted.forEach((b, i) => {
+            remote.set(blockKey(b), paths[i]!);
+            fetched.push(paths[i]!);
+            metrics.shuffleReadRemoteBytes += b.length;
+            metrics.shuffleReadRemoteBlocks++;
+          });
+        }
+      }
+
+      this.accums = new Map();
+      const ctx: TaskContext = {
+        taskId: task.taskId,
+        stageId: task.stageId,
+        stageAttempt: task.stageAttempt,
+        partitionId: task.partition,
+        attempt: task.attempt,
+        executorId: this.env.executorId,
+        localDir: this.env.localDir,
+        memoryBudget: this.env.memoryBudget,
+        metrics,
+        runtime: this,
+        blocks: this.blocks,
+        blockUpdates: [],
+        compile: <F>(f: FnSpec) => compileFn<F>(f, this),
+        readBlock: (b: BlockRef) => {
+          const local = remote.get(blockKey(b));
+          if (local) return readFrameRange(local, 0, b.length);
+          metrics.shuffleReadLocalBytes += b.length;
+          metrics.shuffleReadLocalBlocks++;
+          try {
+            fs.accessSync(b.path);
+          } catch (e) {
+            throw new FetchFailedError(`shuffle block ${b.path} of map ${b.mapId} is missing`, {
+              shuffleId: b.shuffleId, mapId: b.mapId, executorId: b.executorId, reduceId: task.partition, cause: e,
+            });
+          }
+          return readFrameRange(b.path, b.offset, b.length);
+        },
+      };
+      metrics.executorDeserializeTime = performance.now() - t0;
+      const tRun = performance.now();
+      const records = computeNode(plan.root, task.split, ctx);
+      let value: Uint8Array | null = null;
+      let mapOutput = null;
+      if (plan.shuffleWrite) {
+        const sw = plan.shuffleWrite;
+        const compile = (f: FnSpec) => compileFn(f, this);
+        const writer = new ShuffleWriter(
+          sw.partitioner.n,
+          makePartitionFn(sw.partitioner, compile),
+          sw.agg ? makeAggregator(sw.agg, compile) : null,
+          {
+            localDir: this.env.localDir,
+            memoryBudget: this.env.memoryBudget,
+            taskId: task.taskId,
+            onSpill: (bytes, mem) => {
+              metrics.diskBytesSpilled += bytes;
+              metrics.memoryBytesSpilled += mem;
+            },
+            onPeakMemory: (b) => {
+              if (b > metrics.peakExecutionMemory) metrics.peakExecutionMemory = Math.round(b);
+            },
+          },
+          canonicalKey,
+        );
+        const tw = performance.now();
+        mapOutput = writer.write(records, sw.shuffleId, task.partition);
+        metrics.shuffleWriteTime = performance.now() - tw;
+        metrics.shuffleWriteBytes = mapOutput.lengths.reduce((a, b) => a + b, 0);
+        metrics.shuffleWriteRecords = mapOutput.records.reduce((a, b) => a + b, 0);
+      } else {
+        const result = runResultFn(plan.resultFn!, records, task.partition, ctx);
+        const ts = performance.now();
+        value = serialize(result);
+        metrics.resultSerializationTime = performance.now() - ts;
+        metrics.resultSize = value.length;
+      }
+      metrics.executorRunTime = performance.now() - tRun;
+      metrics.executorCpuTime = Math.max(0, threadCpuMs() - cpu0);
+      metrics.gcTime = gcTotal - gc0;
+      const accumUpdates = [...this.accums.entries()];
+      return { status: 'success', value, mapOutput, metrics, accumUpdates, blockUpdates: ctx.blockUpdates };
+    } catch (err) {
+      metrics.executorRunTime = performance.now() - t0;
+      metrics.executorCpuTime = Math.max(0, threadCpuMs() - cpu0);
+      if (err instanceof FetchFailedError) {
+        return {
+          status: 'failed',
+          reason: { kind: 'fetchFailed', shuffleId: err.shuffleId, mapId: err.mapId, executorId: err.executorId, reduceId: err.reduceId, message: err.message },
+          metrics,
+        };
+      }
+      const e = err instanceof Error ? err : new Error(String(err));
+      const spec = functionInStack(e.stack) ?? (fnSpecs.length === 1 ? fnSpecs[0]! : null);
+      return {
+        status: 'failed',
+        reason: {
+          kind: 'exception',
+          className: e.name || 'Error',
+          message: e.message,
+          stack: e.stack ?? `${e.name}: ${e.message}`,
+          fnMethod: spec?.method ?? null,
+          fnSource: spec?.src ?? null,
+        },
+        metrics,
+      };
+    } finally {
+      this.accums = null;
+      for (const p of fetched) fs.rmSync(p, { force: true });
+    }
+  }
+}
+
+function blockKey(b: BlockRef): string {
+  return `${b.shuffleId}_${b.mapId}_${b.path}_${b.offset}`;
+}
+
+function collectBlocks(split: unknown, out: BlockRef[], depth = 0): void {
+  if (typeof split !== 'object' || split === null || depth > 64) return;
+  if (Array.isArray(split)) {
+    for (const x of split) collectBlocks(x, out, depth + 1);
+    return;
+  }
+  const s = split as Record<string, unknown>;
+  if (Array.isArray(s.blocks)) {
+    out.push(...(s.blocks as BlockRef[]));
+    return;
+  }
+  for (const [k, v] of Object.entries(s)) if (k !== 'data') collectBlocks(v, out, depth + 1);
+}

@@ -1,0 +1,50 @@
+/**
+ * @flint/core — the RDD API, lineage, partitioners, closures, serialization,
+ * the DAG and task schedulers, shuffle, block store, executor runtime, listener
+ * events, and the SchedulerBackend and Transport interfaces.
+ */
+export { FlintContext, registerSchedulerBackend, type FlintContextOptions } from './context.ts';
+export { compileSettings, parseSize, parseTime, type FlintSettings } from './conf.ts';
+export {
+  RDD,
+  type Env,
+  type Dependency,
+  type NarrowDependency,
+  type ShuffleDependency,
+  type TaskLocation,
+} from './rdd/rdd.ts';
+export { Partitioner, HashPartitioner, RangePartitioner, FunctionPartitioner } from './rdd/partitioner.ts';
+export type { PlanNode, Split, BlockRef, StagePlan, PartitionerSpec, AggregatorSpec } from './rdd/plan.ts';
+export { StorageLevel, type StorageLevelName } from './storage/storage-level.ts';
+export { Broadcast, Accumulator } from './shared-vars.ts';
+export { moduleRef, ModuleRef, type FnSpec } from './closure/ship.ts';
+export { serializeFn } from './closure/closure.ts';
+export { StatCounter } from './util/stat-counter.ts';
+export {
+  FlintError,
+  FlintErrorCode,
+  ClosureError,
+  JobFailedError,
+  FetchFailedError,
+  toError,
+} from './errors.ts';
+export { hashKey, canonicalKey, keyEquals } from './keys/key-hash.ts';
+export { compareKeys, orderingBy } from './keys/ordering.ts';
+export { KeyMap } from './keys/key-map.ts';
+export { serialize, deserialize, encodeFrame, decodeFrames } from './serializer.ts';
+export type { FlintEvent, FlintEventType, StageInfo, TaskInfo, RddInfo, TaskEndReason } from './listener/events.ts';
+export { ListenerBus, type FlintListener } from './listener/listener-bus.ts';
+export { ConsoleProgressBar } from './ui/console-progress-bar.ts';
+export type { TaskMetrics } from './executor/task-metrics.ts';
+export type { TaskDescription, TaskOutcome, TaskFailureReason } from './executor/task-description.ts';
+export { ExecutorThreadPool, type ExecutorThreadPoolOptions } from './executor/thread-pool.ts';
+export type {
+  SchedulerBackend,
+  SchedulerBackendContext,
+  SchedulerBackendFactory,
+  TaskSchedulerPort,
+  WorkerOffer,
+  ExecutorDescription,
+  TaskLaunch,
+} from './scheduler/scheduler-backend.ts';
+export { readFrameRange } from './util/frame-file.ts';

@@ -1,0 +1,566 @@
+/**
+ * The stage-level scheduler. Turns each action into a job, cuts the job's RDD
+ * graph into stages at shuffle dependencies, submits stages whose parents'
+ * map outputs exist, tracks map outputs, resubmits parent stages after fetch
+ * failures (bounded attempts), reacts to executor loss, and posts job/stage/task
+ * events on the listener bus.
+ *
+ * Owns: stages, jobs, the MapOutputTracker and BlockManagerMaster. Does not
+ * own: which slot a task runs on (TaskScheduler) or how tasks reach executors
+ * (SchedulerBackend). Threading: all state changes happen in one EventLoop;
+ * callers (actions, the TaskScheduler) post events.
+ */
+import { FlintError, FlintErrorCode, JobFailedError } from '../errors.ts';
+import type { TaskOutcome } from '../executor/task-description.ts';
+import type { FlintEvent, RddInfo, StageInfo, TaskInfo } from '../listener/events.ts';
+import type { ListenerBus } from '../listener/listener-bus.ts';
+import type { ResultFnSpec, Split, StagePlan } from '../rdd/plan.ts';
+import type { Dependency, RDD, ShuffleDependency, TaskLocation } from '../rdd/rdd.ts';
+import { deserialize, serialize } from '../serializer.ts';
+import { BlockManagerMaster } from './block-manager-master.ts';
+import { EventLoop } from './event-loop.ts';
+import { MapOutputTracker } from './map-output-tracker.ts';
+import type { ExecutorDescription } from './scheduler-backend.ts';
+import { type ActiveJob, Stage } from './stage.ts';
+import type { TaskScheduler, TaskSchedulerListener } from './task-scheduler.ts';
+import type { SplitOrMissing, TaskSet } from './task-set.ts';
+
+type DagEvent =
+  | { t: 'jobSubmitted'; job: Omit<ActiveJob, 'finalStage'>; rdd: RDD<unknown> }
+  | { t: 'taskStarted'; ts: TaskSet; info: TaskInfo }
+  | { t: 'taskEnded'; ts: TaskSet; info: TaskInfo; outcome: TaskOutcome; countsAsSuccess: boolean }
+  | { t: 'taskSetFailed'; ts: TaskSet; message: string }
+  | { t: 'missingMapOutput'; ts: TaskSet; shuffleId: number; mapId: number }
+  | { t: 'executorAdded'; e: ExecutorDescription }
+  | { t: 'executorLost'; executorId: string; reason: string; resubmitted: { stageId: number; partitions: number[] }[] }
+  | { t: 'resubmitFailedStages' }
+  | { t: 'cancelAll'; reason: string };
+
+export interface DAGSchedulerHooks {
+  bus: ListenerBus;
+  maxStageAttempts: number;
+  applyAccumulatorUpdates(updates: [number, unknown][]): void;
+  broadcastBytes(id: number): Uint8Array;
+  executorAddress(executorId: string): string;
+}
+
+class MissingOutput extends Error {
+  constructor(readonly shuffleId: number, readonly mapId: number) {
+    super(`map output ${mapId} of shuffle ${shuffleId} is missing`);
+  }
+}
+
+export class DAGScheduler implements TaskSchedulerListener {
+  readonly tracker = new MapOutputTracker();
+  readonly blockMaster = new BlockManagerMaster();
+  private readonly loop: EventLoop<DagEvent>;
+  private readonly stages = new Map<number, Stage>();
+  private readonly shuffleStages = new Map<number, Stage>();
+  private readonly jobs = new Map<number, ActiveJob>();
+  private readonly waiting = new Set<Stage>();
+  private readonly running = new Set<Stage>();
+  private readonly failed = new Set<Stage>();
+  private stageSeq = 0;
+  private jobSeq = 0;
+  private resubmitTimer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly taskScheduler: TaskScheduler, private readonly hooks: DAGSchedulerHooks) {
+    this.loop = new EventLoop<DagEvent>('dag-scheduler', (e) => this.handle(e), (err, e) => {
+      process.emitWarning(`flint: DAGScheduler failed handling ${e.t}: ${(err as Error).stack ?? String(err)}`);
+      if (e.t === 'jobSubmitted') e.job.reject(err instanceof Error ? err : new Error(String(err)));
+    });
+  }
+
+  private post(e: FlintEvent): void {
+    this.hooks.bus.post(e);
+  }
+
+  // ---- public entry ---------------------------------------------------------------------
+
+  async runJob(rdd: RDD<unknown>, resultFn: ResultFnSpec, partitions: number[] | undefined, description: string): Promise<unknown[]> {
+    await rdd._prepare();
+    const parts = partitions ?? Array.from({ length: rdd.getNumPartitions() }, (_, i) => i);
+    for (const p of parts) {
+      if (!Number.isInteger(p) || p < 0 || p >= rdd.getNumPartitions()) {
+        throw new FlintError(FlintErrorCode.INVALID_ARGUMENT, `partition ${p} does not exist in RDD ${rdd.id} (it has ${rdd.getNumPartitions()})`);
+      }
+    }
+    const jobId = this.jobSeq++;
+    if (parts.length === 0) {
+      const now = Date.now();
+      this.post({ type: 'jobStart', time: now, jobId, description, stageIds: [], stageInfos: [] });
+      this.post({ type: 'jobEnd', time: now, jobId, result: { status: 'succeeded' } });
+      return [];
+    }
+    return new Promise<unknown[]>((resolve, reject) => {
+      this.loop.post({
+        t: 'jobSubmitted',
+        rdd,
+        job: {
+          jobId,
+          partitions: parts,
+          resultFn,
+          finished: new Array<boolean>(parts.length).fill(false),
+          numFinished: 0,
+          results: new Array<unknown>(parts.length),
+          description,
+          resolve,
+          reject,
+          done: false,
+        },
+      });
+    });
+  }
+
+  cancelAllJobs(reason: string): void {
+    this.loop.post({ t: 'cancelAll', reason });
+  }
+
+  stop(): void {
+    if (this.resubmitTimer) clearTimeout(this.resubmitTimer);
+    this.loop.stop();
+  }
+
+  // ---- TaskSchedulerListener (called by the TaskScheduler; posts to the loop) -------------
+
+  taskStarted(ts: TaskSet, info: TaskInfo): void {
+    this.loop.post({ t: 'taskStarted', ts, info });
+  }
+  taskEnded(ts: TaskSet, info: TaskInfo, outcome: TaskOutcome, countsAsSuccess: boolean): void {
+    this.loop.post({ t: 'taskEnded', ts, info, outcome, countsAsSuccess });
+  }
+  taskSetFailed(ts: TaskSet, message: string): void {
+    this.loop.post({ t: 'taskSetFailed', ts, message });
+  }
+  missingMapOutput(ts: TaskSet, shuffleId: number, mapId: number): void {
+    this.loop.post({ t: 'missingMapOutput', ts, shuffleId, mapId });
+  }
+  executorAdded(e: ExecutorDescription): void {
+    this.loop.post({ t: 'executorAdded', e });
+  }
+  executorLost(executorId: string, reason: string, resubmitted: { stageId: number; partitions: number[] }[]): void {
+    this.loop.post({ t: 'executorLost', executorId, reason, resubmitted });
+  }
+  slotReset(executorId: string, slot: number): void {
+    this.blockMaster.removeSlot(executorId, slot);
+  }
+  broadcastBytes(id: number): Uint8Array {
+    return this.hooks.broadcastBytes(id);
+  }
+
+  // ---- the loop ---------------------------------------------------------------------------
+
+  private handle(e: DagEvent): void {
+    switch (e.t) {
+      case 'jobSubmitted':
+        return this.onJobSubmitted(e.rdd, e.job);
+      case 'taskStarted':
+        this.post({ type: 'taskStart', time: e.info.launchTime, stageId: e.ts.stageId, stageAttempt: e.ts.stageAttempt, taskInfo: { ...e.info } });
+        return;
+      case 'taskEnded':
+        return this.onTaskEnded(e.ts, e.info, e.outcome, e.countsAsSuccess);
+      case 'taskSetFailed': {
+        const stage = this.stages.get(e.ts.stageId);
+        if (stage) this.abortStage(stage, e.message, e.ts);
+        return;
+      }
+      case 'missingMapOutput': {
+        const stage = this.stages.get(e.ts.stageId);
+        if (stage) this.onFetchFailure(stage, e.ts.stageAttempt, e.shuffleId, e.mapId, null, `map output ${e.mapId} of shuffle ${e.shuffleId} is missing`);
+        return;
+      }
+      case 'executorAdded':
+        this.post({ type: 'executorAdded', time: Date.now(), executorId: e.e.executorId, host: e.e.host, totalCores: e.e.cores, logUrls: e.e.logUrls ?? {} });
+        return;
+      case 'executorLost':
+        return this.onExecutorLost(e.executorId, e.reason, e.resubmitted);
+      case 'resubmitFailedStages': {
+        const list = [...this.failed].sort((a, b) => a.firstJobId - b.firstJobId);
+        this.failed.clear();
+        for (const s of list) this.submitStage(s);
+        return;
+      }
+      case 'cancelAll':
+        for (const job of [...this.jobs.values()]) this.failJob(job, new FlintError(FlintErrorCode.JOB_CANCELLED, `job ${job.jobId} cancelled: ${e.reason}`), null);
+        return;
+    }
+  }
+
+  // ---- stages -----------------------------------------------------------------------------
+
+  private shuffleDepsOf(rdd: RDD<unknown>): ShuffleDependency[] {
+    const out: ShuffleDependency[] = [];
+    const seen = new Set<number>();
+    const stack: RDD<unknown>[] = [rdd];
+    while (stack.length > 0) {
+      const r = stack.pop()!;
+      if (seen.has(r.id)) continue;
+      seen.add(r.id);
+      for (const d of r.dependencies() as Dependency[]) {
+        if (d.kind === 'shuffle') out.push(d);
+        else stack.push(d.rdd);
+      }
+    }
+    return out;
+  }
+
+  private parentStages(rdd: RDD<unknown>, jobId: number): Stage[] {
+    return this.shuffleDepsOf(rdd).map((d) => this.shuffleMapStage(d, jobId));
+  }
+
+  private shuffleMapStage(dep: ShuffleDependency, jobId: number): Stage {
+    const existing = this.shuffleStages.get(dep.shuffleId);
+    if (existing) return existing;
+    const parents = this.parentStages(dep.rdd as RDD<unknown>, jobId);
+    const stage = new Stage(this.stageSeq++, dep.rdd as RDD<unknown>, parents, jobId, dep, `${dep.rdd.scope} at stage`);
+    this.stages.set(stage.id, stage);
+    this.shuffleStages.set(dep.shuffleId, stage);
+    this.tracker.registerShuffle(dep.shuffleId, dep.rdd.getNumPartitions());
+    return stage;
+  }
+
+  private isAvailable(stage: Stage): boolean {
+    return stage.shuffleDep !== null && this.tracker.isAvailable(stage.shuffleDep.shuffleId);
+  }
+
+  private missingParents(stage: Stage): Stage[] {
+    return stage.parents.filter((p) => !this.isAvailable(p));
+  }
+
+  private rddInfos(stage: Stage): RddInfo[] {
+    const out: RddInfo[] = [];
+    const seen = new Set<number>();
+    const visit = (r: RDD<unknown>): void => {
+      if (seen.has(r.id)) return;
+      seen.add(r.id);
+      const deps = r.dependencies() as Dependency[];
+      out.push({
+        id: r.id,
+        name: r.name ?? r.constructor.name,
+        scope: r.scope,
+        parentIds: deps.map((d) => d.rdd.id),
+        numPartitions: r.getNumPartitions(),
+        storageLevel: r.storageLevel,
+      });
+      for (const d of deps) if (d.kind === 'narrow') visit(d.rdd);
+    };
+    visit(stage.rdd);
+    return out.sort((a, b) => a.id - b.id);
+  }
+
+  private stageInfo(stage: Stage, attempt: number, numTasks: number): StageInfo {
+    return {
+      stageId: stage.id,
+      attempt,
+      name: stage.isShuffleMap ? `${stage.rdd.scope} (shuffle ${stage.shuffleDep!.shuffleId})` : `${stage.job?.description ?? 'result'} at ${stage.rdd.scope}`,
+      numTasks,
+      parentIds: stage.parents.map((p) => p.id),
+      rddInfos: this.rddInfos(stage),
+      kind: stage.isShuffleMap ? 'shuffleMap' : 'result',
+      shuffleId: stage.shuffleDep?.shuffleId ?? null,
+      submissionTime: null,
+      completionTime: null,
+      failureReason: null,
+    };
+  }
+
+  private onJobSubmitted(rdd: RDD<unknown>, j: Omit<ActiveJob, 'finalStage'>): void {
+    let finalStage: Stage;
+    try {
+      const parents = this.parentStages(rdd, j.jobId);
+      finalStage = new Stage(this.stageSeq++, rdd, parents, j.jobId, null, j.description);
+    } catch (err) {
+      j.reject(err as Error);
+      return;
+    }
+    const job = j as ActiveJob;
+    job.finalStage = finalStage;
+    finalStage.job = job;
+    this.stages.set(finalStage.id, finalStage);
+    this.jobs.set(job.jobId, job);
+    const all: Stage[] = [];
+    const seen = new Set<Stage>();
+    const visit = (s: Stage): void => {
+      if (seen.has(s)) return;
+      seen.add(s);
+      s.jobIds.add(job.jobId);
+      all.push(s);
+      s.parents.forEach(visit);
+    };
+    visit(finalStage);
+    const infos = all.map((s) => this.stageInfo(s, Math.max(0, s.latestAttempt), s === finalStage ? job.partitions.length : s.numPartitions));
+    this.post({ type: 'jobStart', time: Date.now(), jobId: job.jobId, description: job.description, stageIds: infos.map((i) => i.stageId), stageInfos: infos });
+    this.submitStage(finalStage);
+  }
+
+  private activeJobFor(stage: Stage): ActiveJob | null {
+    let best: ActiveJob | null = null;
+    for (const id of stage.jobIds) {
+      const j = this.jobs.get(id);
+      if (j && !j.done && (!best || j.jobId < best.jobId)) best = j;
+    }
+    return best;
+  }
+
+  private submitStage(stage: Stage): void {
+    const job = this.activeJobFor(stage);
+    if (!job) return;
+    if (this.waiting.has(stage) || this.running.has(stage) || this.failed.has(stage)) return;
+    const missing = this.missingParents(stage);
+    if (missing.length === 0) {
+      this.submitMissingTasks(stage, job);
+    } else {
+      for (const p of missing) this.submitStage(p);
+      this.waiting.add(stage);
+    }
+  }
+
+  private submitMissingTasks(stage: Stage, job: ActiveJob): void {
+    let partitions: number[];
+    if (stage.isShuffleMap) partitions = this.tracker.missing(stage.shuffleDep!.shuffleId);
+    else partitions = stage.job!.partitions.filter((_, i) => !stage.job!.finished[i]);
+    if (partitions.length === 0) {
+      if (stage.isShuffleMap) this.submitWaitingChildren(stage);
+      return;
+    }
+    stage.latestAttempt++;
+    const attempt = stage.latestAttempt;
+    stage.pendingPartitions.clear();
+    for (const p of partitions) stage.pendingPartitions.add(p);
+    const info = this.stageInfo(stage, attempt, partitions.length);
+    info.submissionTime = Date.now();
+    stage.info = info;
+
+    let planBytes: Uint8Array;
+    try {
+      const plan: StagePlan = {
+        stageId: stage.id,
+        attempt,
+        root: stage.rdd._plan(),
+        shuffleWrite: stage.isShuffleMap
+          ? { shuffleId: stage.shuffleDep!.shuffleId, partitioner: stage.shuffleDep!.partitioner.spec(), agg: stage.shuffleDep!.mapAgg }
+          : null,
+        resultFn: stage.isShuffleMap ? null : stage.job!.resultFn,
+      };
+      planBytes = serialize(plan);
+    } catch (err) {
+      this.post({ type: 'stageSubmitted', time: Date.now(), stageInfo: { ...info } });
+      this.abortStage(stage, `cannot serialize the plan of stage ${stage.id}: ${(err as Error).message}`, null);
+      return;
+    }
+    this.running.add(stage);
+    this.post({ type: 'stageSubmitted', time: Date.now(), stageInfo: { ...info } });
+
+    const builder = {
+      blocksFor: (shuffleId: number, reduceId: number) => {
+        const b = this.tracker.blocksFor(shuffleId, reduceId);
+        if (!Array.isArray(b)) throw new MissingOutput(shuffleId, b.missingMapId);
+        return b;
+      },
+    };
+    const ts: TaskSet = {
+      stageId: stage.id,
+      stageAttempt: attempt,
+      jobId: job.jobId,
+      kind: stage.isShuffleMap ? 'shuffleMap' : 'result',
+      planId: `${stage.id}.${attempt}`,
+      plan: () => planBytes,
+      tasks: partitions.map((p) => ({ partition: p, prefs: this.preferredLocs(stage.rdd, p, 0) })),
+      makeSplit: (p: number): SplitOrMissing => {
+        try {
+          return { split: stage.rdd.split(p, builder) as Split };
+        } catch (err) {
+          if (err instanceof MissingOutput) return { missing: { shuffleId: err.shuffleId, mapId: err.mapId } };
+          throw err;
+        }
+      },
+    };
+    this.taskScheduler.submitTasks(ts);
+  }
+
+  private preferredLocs(rdd: RDD<unknown>, p: number, depth: number): TaskLocation[] {
+    if (depth > 200) return [];
+    const cached = this.blockMaster.locations(rdd.id, p);
+    if (cached.length > 0) return cached;
+    const own = rdd.preferredLocations(p);
+    if (own.length > 0) return own;
+    const parent = rdd.narrowParent(p);
+    return parent ? this.preferredLocs(parent.rdd, parent.partition, depth + 1) : [];
+  }
+
+  private submitWaitingChildren(parent: Stage): void {
+    for (const s of [...this.waiting]) {
+      if (s.parents.includes(parent) || this.missingParents(s).length === 0) {
+        if (this.missingParents(s).length === 0) {
+          this.waiting.delete(s);
+          this.submitStage(s);
+        }
+      }
+    }
+  }
+
+  private markStageFinished(stage: Stage, failure: string | null): void {
+    this.running.delete(stage);
+    if (stage.info) {
+      stage.info.completionTime = Date.now();
+      stage.info.failureReason = failure;
+      this.post({ type: 'stageCompleted', time: stage.info.completionTime, stageInfo: { ...stage.info } });
+    }
+  }
+
+  // ---- task ends ----------------------------------------------------------------------------
+
+  private onTaskEnded(ts: TaskSet, info: TaskInfo, outcome: TaskOutcome, countsAsSuccess: boolean): void {
+    const stage = this.stages.get(ts.stageId);
+    this.post({
+      type: 'taskEnd',
+      time: info.finishTime ?? Date.now(),
+      stageId: ts.stageId,
+      stageAttempt: ts.stageAttempt,
+      taskType: ts.kind,
+      reason: outcome.status === 'success' ? { kind: 'success' } : outcome.reason,
+      taskInfo: { ...info },
+      metrics: outcome.metrics,
+    });
+    if (!stage) return;
+    if (outcome.status === 'success') {
+      for (const u of outcome.blockUpdates) {
+        this.blockMaster.update(info.executorId, info.slot, u);
+        this.post({ type: 'blockUpdated', time: Date.now(), executorId: info.executorId, blockId: u.blockId, rddId: u.rddId, storageLevel: u.level, memSize: u.memSize, diskSize: u.diskSize });
+      }
+      if (!countsAsSuccess) return;
+      if (stage.isShuffleMap) {
+        const mo = outcome.mapOutput!;
+        this.hooks.applyAccumulatorUpdates(outcome.accumUpdates);
+        this.tracker.register(stage.shuffleDep!.shuffleId, info.index, {
+          executorId: info.executorId,
+          address: this.hooks.executorAddress(info.executorId),
+          path: mo.path,
+          offsets: mo.offsets,
+          lengths: mo.lengths,
+          records: mo.records,
+        });
+        if (ts.stageAttempt === stage.latestAttempt) stage.pendingPartitions.delete(info.index);
+        if (this.running.has(stage) && stage.pendingPartitions.size === 0) {
+          this.markStageFinished(stage, null);
+          this.taskScheduler.markZombie(stage.id, ts.stageAttempt);
+          if (this.isAvailable(stage)) this.submitWaitingChildren(stage);
+          else this.submitStage(stage);
+        }
+      } else {
+        const job = stage.job;
+        if (!job || job.done) return;
+        const idx = job.partitions.indexOf(info.index);
+        if (idx < 0 || job.finished[idx]) return;
+        this.hooks.applyAccumulatorUpdates(outcome.accumUpdates);
+        job.finished[idx] = true;
+        job.numFinished++;
+        job.results[idx] = outcome.value ? deserialize(outcome.value) : null;
+        stage.pendingPartitions.delete(info.index);
+        if (job.numFinished === job.partitions.length) {
+          job.done = true;
+          this.markStageFinished(stage, null);
+          this.cleanupJob(job);
+          this.post({ type: 'jobEnd', time: Date.now(), jobId: job.jobId, result: { status: 'succeeded' } });
+          job.resolve(job.results);
+        }
+      }
+      return;
+    }
+    const reason = outcome.reason;
+    if (reason.kind === 'fetchFailed') {
+      this.onFetchFailure(stage, ts.stageAttempt, reason.shuffleId, reason.mapId, reason.executorId, reason.message);
+    }
+  }
+
+  private onFetchFailure(stage: Stage, attempt: number, shuffleId: number, mapId: number, executorId: string | null, message: string): void {
+    const mapStage = this.shuffleStages.get(shuffleId);
+    this.tracker.unregister(shuffleId, mapId, executorId);
+    if (executorId && !this.taskScheduler.executorIds().includes(executorId)) this.tracker.removeOutputsOnExecutor(executorId);
+    if (attempt !== stage.latestAttempt && !this.running.has(stage)) return;
+    this.taskScheduler.markZombie(stage.id, attempt);
+    if (this.running.has(stage)) this.markStageFinished(stage, `fetch failure: ${message}`);
+    stage.failedAttempts++;
+    if (stage.failedAttempts >= this.hooks.maxStageAttempts) {
+      this.abortStage(stage, `stage ${stage.id} failed ${stage.failedAttempts} times because of fetch failures; most recent: ${message}`, null);
+      return;
+    }
+    this.failed.add(stage);
+    if (mapStage) {
+      this.running.delete(mapStage);
+      this.waiting.delete(mapStage);
+      this.failed.add(mapStage);
+    }
+    if (!this.resubmitTimer) {
+      this.resubmitTimer = setTimeout(() => {
+        this.resubmitTimer = null;
+        this.loop.post({ t: 'resubmitFailedStages' });
+      }, 200);
+    }
+  }
+
+  private onExecutorLost(executorId: string, reason: string, resubmitted: { stageId: number; partitions: number[] }[]): void {
+    this.tracker.removeOutputsOnExecutor(executorId);
+    this.blockMaster.removeExecutor(executorId);
+    for (const r of resubmitted) {
+      const s = this.stages.get(r.stageId);
+      if (s) for (const p of r.partitions) s.pendingPartitions.add(p);
+    }
+    this.post({ type: 'executorRemoved', time: Date.now(), executorId, reason });
+  }
+
+  private abortStage(stage: Stage, message: string, ts: TaskSet | null): void {
+    const jobs = [...this.jobs.values()].filter((j) => this.dependsOn(j.finalStage, stage));
+    if (this.running.has(stage)) this.markStageFinished(stage, message);
+    if (ts) this.taskScheduler.markZombie(ts.stageId, ts.stageAttempt);
+    const m = /most recent failure: task \d+ on executor [^:]+: ([\s\S]*?)(?:\n  in the function given to (\w+)\(\): ([\s\S]*?))?\nExecutor stack:\n([\s\S]*)$/.exec(message);
+    for (const job of jobs) {
+      const err = new JobFailedError(`Job ${job.jobId} aborted due to stage failure: ${message}`, {
+        jobId: job.jobId,
+        stageId: stage.id,
+        executorStack: m?.[4] ?? null,
+        functionSource: m?.[3] ?? null,
+      });
+      this.failJob(job, err, stage);
+    }
+  }
+
+  private dependsOn(s: Stage, target: Stage): boolean {
+    if (s === target) return true;
+    return s.parents.some((p) => this.dependsOn(p, target));
+  }
+
+  private failJob(job: ActiveJob, err: Error, _failedStage: Stage | null): void {
+    if (job.done) return;
+    job.done = true;
+    // Cancel running stages that only this job needs.
+    for (const s of [...this.running]) {
+      if (s.jobIds.has(job.jobId) && [...s.jobIds].every((id) => id === job.jobId || this.jobs.get(id)?.done !== false)) {
+        this.taskScheduler.cancelTaskSet(s.id, s.latestAttempt, `job ${job.jobId} failed`);
+        this.markStageFinished(s, `job ${job.jobId} failed`);
+      }
+    }
+    this.cleanupJob(job);
+    this.post({ type: 'jobEnd', time: Date.now(), jobId: job.jobId, result: { status: 'failed', error: err.message } });
+    job.reject(err);
+  }
+
+  private cleanupJob(job: ActiveJob): void {
+    this.jobs.delete(job.jobId);
+    const visit = (s: Stage): void => {
+      s.jobIds.delete(job.jobId);
+      if (s.jobIds.size === 0) {
+        this.waiting.delete(s);
+        this.failed.delete(s);
+        if (!s.isShuffleMap) this.stages.delete(s.id);
+      }
+      s.parents.forEach(visit);
+    };
+    visit(job.finalStage);
+  }
+
+  /** Shuffle ids registered so far (for cleanup at stop). */
+  shuffleIds(): number[] {
+    return [...this.shuffleStages.keys()];
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * The seam between the TaskScheduler and where tasks run. A backend owns its
+ * executors (threads in local mode, processes in a cluster), offers their free
+ * slots to the scheduler, launches the tasks it is given and reports how they
+ * end and when executors come and go. It never decides what runs where.
+ * Implementations live outside core (@flint/scheduler); all calls happen on the
+ * driver's event loop.
+ */
+import type { TaskDescription, TaskOutcome } from '../executor/task-description.ts';
+
+/** One free task slot (a thread) of an executor. */
+export interface WorkerOffer {
+  executorId: string;
+  host: string;
+  slot: number;
+}
+
+export interface ExecutorDescription {
+  executorId: string;
+  host: string;
+  cores: number;
+  /** Transport address where it serves shuffle blocks ('' in local mode). */
+  address: string;
+  logUrls?: Record<string, string>;
+}
+
+export interface TaskLaunch {
+  offer: WorkerOffer;
+  task: TaskDescription;
+  /** The serialized stage plan, produced on demand (sent once per slot). */
+  plan: () => Uint8Array;
+}
+
+/** What a backend may call on the scheduler. */
+export interface TaskSchedulerPort {
+  resourceOffers(offers: WorkerOffer[]): TaskLaunch[];
+  statusUpdate(taskId: number, outcome: TaskOutcome): void;
+  executorAdded(e: ExecutorDescription): void;
+  executorLost(executorId: string, reason: string): void;
+  /** A thread slot was replaced (its memory blocks are gone). */
+  slotReset(executorId: string, slot: number): void;
+  /** Serialized value of a broadcast, for executors that ask. */
+  broadcastBytes(id: number): Uint8Array;
+}
+
+export interface SchedulerBackendContext {
+  appId: string;
+  appName: string;
+  conf: Record<string, unknown>;
+  localDir: string;
+  /** Bytes a task may buffer before spilling. */
+  memoryBudget: number;
+  storageMemory: number;
+}
+
+export interface SchedulerBackend {
+  start(scheduler: TaskSchedulerPort, ctx: SchedulerBackendContext): Promise<void>;
+  stop(): Promise<void>;
+  /** The scheduler has tasks waiting: offer free slots. */
+  reviveOffers(): void;
+  killTask(taskId: number, executorId: string, reason: string): void;
+  defaultParallelism(): number;
+  removeRdd(rddId: number): void;
+  removeBroadcast(id: number): void;
+  removeShuffle?(shuffleId: number, files: string[]): void;
+}
+
+/** Creates a backend for a master URL, or returns null when the URL is not its kind. */
+export type SchedulerBackendFactory = (master: string, conf: Record<string, unknown>) => SchedulerBackend | null | Promise<SchedulerBackend | null>;

@@ -1,0 +1,25 @@
+/**
+ * A TaskSet: the tasks of one stage attempt, as the DAGScheduler hands them to
+ * the TaskScheduler. Splits are built at launch time, so reduce tasks see the
+ * newest map outputs.
+ */
+import type { Split } from '../rdd/plan.ts';
+import type { TaskLocation } from '../rdd/rdd.ts';
+
+export interface PendingTask {
+  partition: number;
+  prefs: TaskLocation[];
+}
+
+export type SplitOrMissing = { split: Split } | { missing: { shuffleId: number; mapId: number } };
+
+export interface TaskSet {
+  stageId: number;
+  stageAttempt: number;
+  jobId: number;
+  kind: 'shuffleMap' | 'result';
+  planId: string;
+  plan: () => Uint8Array;
+  tasks: PendingTask[];
+  makeSplit(partition: number): SplitOrMissing;
+}

@@ -1,0 +1,42 @@
+/**
+ * The record serializer: msgpackr with Flint's settings (Maps, Sets, typed arrays,
+ * Dates and undefined round-trip). Used for shuffle batches, cached blocks, task
+ * payloads and results. Stateless apart from msgpackr's reusable buffers, so one
+ * instance per thread.
+ */
+import { Packr } from 'msgpackr';
+
+const packr = new Packr({ useRecords: true, moreTypes: true, int64AsType: 'number' } as never);
+
+export function serialize(value: unknown): Buffer {
+  return packr.pack(value);
+}
+
+export function deserialize<T = unknown>(buf: Uint8Array): T {
+  return packr.unpack(buf) as T;
+}
+
+/** Bytes of a length-prefixed frame header. */
+export const FRAME_HEADER = 4;
+
+/** Encodes a batch of records as one frame: u32 little-endian length + msgpack array. */
+export function encodeFrame(records: unknown[]): Buffer {
+  const body = packr.pack(records);
+  const out = Buffer.allocUnsafe(FRAME_HEADER + body.length);
+  out.writeUInt32LE(body.length, 0);
+  body.copy(out, FRAME_HEADER);
+  return out;
+}
+
+/** Iterates the records of a buffer holding consecutive frames. */
+export function* decodeFrames(buf: Buffer): Generator<unknown> {
+  let pos = 0;
+  while (pos + FRAME_HEADER <= buf.length) {
+    const len = buf.readUInt32LE(pos);
+    pos += FRAME_HEADER;
+    if (pos + len > buf.length) throw new Error(`truncated frame: needs ${len} bytes at ${pos}, has ${buf.length - pos}`);
+    const records = packr.unpack(buf.subarray(pos, pos + len)) as unknown[];
+    pos += len;
+    for (let i = 0; i < records.length; i++) yield records[i];
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * Reduce-side aggregation with bounded memory. Records are combined in a map;
+ * when its estimated size passes the budget, the map's entries are spilled into
+ * hash buckets on disk and the map is cleared. At the end each bucket is loaded
+ * and merged on its own (a grace hash aggregation), so memory holds one bucket
+ * at a time. Spill files are removed when iteration ends, normally or not.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { canonicalKey, hashKey } from '../keys/key-hash.ts';
+import { encodeFrame } from '../serializer.ts';
+import { FrameFileWriter, readFrameRange } from '../util/frame-file.ts';
+import type { Aggregator } from './aggregator.ts';
+import { SizeEstimator } from './size-estimator.ts';
+
+export interface SpillContext {
+  localDir: string;
+  memoryBudget: number;
+  taskId: number;
+  onSpill(bytes: number, memoryBytes: number): void;
+  onPeakMemory(bytes: number): void;
+}
+
+const BUCKETS = 32;
+const BATCH = 512;
+
+let spillSeq = 0;
+
+class CombineMap {
+  prim = new Map<unknown, unknown>();
+  comp = new Map<string, [unknown, unknown]>();
+  get size(): number {
+    return this.prim.size + this.comp.size;
+  }
+  *entries(): Generator<[unknown, unknown]> {
+    yield* this.prim.entries();
+    yield* this.comp.values();
+  }
+  clear(): void {
+    this.prim = new Map();
+    this.comp = new Map();
+  }
+}
+
+export function* aggregateExternal(
+  records: Iterable<unknown>,
+  agg: Aggregator,
+  inputsAreCombiners: boolean,
+  ctx: SpillContext,
+): Generator<[unknown, unknown]> {
+  const est = new SizeEstimator();
+  let map = new CombineMap();
+  const create = inputsAreCombiners ? (c: unknown) => c : agg.create;
+  const merge = inputsAreCombiners ? agg.mergeCombiners : agg.mergeValue;
+  let buckets: { writer: FrameFileWriter; pending: unknown[] }[] | null = null;
+  let inserted = 0;
+  let sinceSpill = 0;
+  let checkAt = 4096;
+  const spillDir = ctx.localDir;
+
+  const spill = (): void => {
+    if (!buckets) {
+      const id = spillSeq++;
+      buckets = Array.from({ length: BUCKETS }, (_, b) => ({
+        writer: new FrameFileWriter(path.join(spillDir, `spill-agg-${ctx.taskId}-${process.pid}-${id}-${b}.tmp`)),
+        pending: [] as unknown[],
+      }));
+    }
+    let bytes = 0;
+    for (const e of map.entries()) {
+      const b = buckets[(hashKey(e[0]) >>> 7) % BUCKETS]!;
+      b.pending.push(e);
+      if (b.pending.length >= BATCH) {
+        const f = encodeFrame(b.pending);
+        bytes += f.length;
+        b.writer.write(f);
+        b.pending = [];
+      }
+    }
+    for (const b of buckets) {
+      if (b.pending.length) {
+        const f = encodeFrame(b.pending);
+        bytes += f.length;
+        b.writer.write(f);
+        b.pending = [];
+      }
+    }
+    ctx.onSpill(bytes, Math.round((agg.growing ? sinceSpill : map.size) * est.bytesPerRecord));
+    map.clear();
+  };
+
+  try {
+    for (const rec of records) {
+      const kv = rec as [unknown, unknown];
+      const k = kv[0];
+      if (typeof k !== 'object' || k === null) {
+        const m = map.prim;
+        const c = m.get(k);
+        if (c === undefined && !m.has(k)) m.set(k, create(kv[1]));
+        else m.set(k, merge(c, kv[1]));
+      } else {
+        const ck = canonicalKey(k);
+        const e = map.comp.get(ck);
+        if (e) e[1] = merge(e[1], kv[1]);
+        else map.comp.set(ck, [k, create(kv[1])]);
+      }
+      inserted++;
+      sinceSpill++;
+      if ((inserted & 127) === 0) est.observe(kv);
+      if (inserted >= checkAt) {
+        checkAt = inserted + 4096;
+        const bytes = (agg.growing ? sinceSpill : map.size) * est.bytesPerRecord;
+        ctx.onPeakMemory(bytes);
+        if (bytes > ctx.memoryBudget) {
+          spill();
+          sinceSpill = 0;
+        }
+      }
+    }
+    if (!buckets) {
+      yield* map.entries();
+      return;
+    }
+    spill();
+    const bs = buckets as { writer: FrameFileWriter; pending: unknown[] }[];
+    for (const b of bs) b.writer.close();
+    for (const b of bs) {
+      map = new CombineMap();
+      for (const rec of readFrameRange(b.writer.path, 0, b.writer.position)) {
+        const kv = rec as [unknown, unknown];
+        const k = kv[0];
+        if (typeof k !== 'object' || k === null) {
+          const c = map.prim.get(k);
+          if (c === undefined && !map.prim.has(k)) map.prim.set(k, kv[1]);
+          else map.prim.set(k, agg.mergeCombiners(c, kv[1]));
+        } else {
+          const ck = canonicalKey(k);
+          const e = map.comp.get(ck);
+          if (e) e[1] = agg.mergeCombiners(e[1], kv[1]);
+          else map.comp.set(ck, [k, kv[1]]);
+        }
+      }
+      fs.rmSync(b.writer.path, { force: true });
+      yield* map.entries();
+    }
+  } finally {
+    if (buckets) {
+      for (const b of buckets as { writer: FrameFileWriter }[]) {
+        try {
+          b.writer.close();
+        } catch {
+          /* already closed */
+        }
+        fs.rmSync(b.writer.path, { force: true });
+      }
+    }
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * Sorting with bounded memory: records are buffered and sorted; when the buffer's
+ * estimated size passes the budget it is sorted and written as a run on disk, and
+ * the runs are merged with a binary heap at the end. Run files are removed when
+ * iteration ends, normally or not.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { encodeFrame } from '../serializer.ts';
+import { FrameFileWriter, readFrameRange } from '../util/frame-file.ts';
+import type { SpillContext } from './external-aggregator.ts';
+import { SizeEstimator } from './size-estimator.ts';
+
+const BATCH = 1024;
+let runSeq = 0;
+
+export function* sortExternal<T>(records: Iterable<T>, compare: (a: T, b: T) => number, ctx: SpillContext): Generator<T> {
+  const est = new SizeEstimator();
+  let buf: T[] = [];
+  const runs: { path: string; length: number }[] = [];
+  let checkAt = 4096;
+  const writeRun = (): void => {
+    buf.sort(compare);
+    const file = path.join(ctx.localDir, `spill-sort-${ctx.taskId}-${process.pid}-${runSeq++}.tmp`);
+    const w = new FrameFileWriter(file);
+    try {
+      for (let i = 0; i < buf.length; i += BATCH) w.write(encodeFrame(buf.slice(i, i + BATCH)));
+    } finally {
+      w.close();
+    }
+    ctx.onSpill(w.position, Math.round(buf.length * est.bytesPerRecord));
+    runs.push({ path: file, length: w.position });
+    buf = [];
+  };
+  try {
+    let n = 0;
+    for (const r of records) {
+      buf.push(r);
+      if ((++n & 127) === 0) est.observe(r);
+      if (buf.length >= checkAt) {
+        checkAt = buf.length + 4096;
+        const bytes = buf.length * est.bytesPerRecord;
+        ctx.onPeakMemory(bytes);
+        if (bytes > ctx.memoryBudget) {
+          writeRun();
+          checkAt = 4096;
+        }
+      }
+    }
+    if (runs.length === 0) {
+      buf.sort(compare);
+      yield* buf;
+      return;
+    }
+    if (buf.length > 0) writeRun();
+    // k-way merge over the runs.
+    const iters = runs.map((r) => readFrameRange(r.path, 0, r.length) as Generator<T>);
+    const heads: { v: T; i: number }[] = [];
+    const less = (a: { v: T; i: number }, b: { v: T; i: number }): boolean => {
+      const c = compare(a.v, b.v);
+      return c < 0 || (c === 0 && a.i < b.i);
+    };
+    const push = (e: { v: T; i: number }): void => {
+      heads.push(e);
+      let j = heads.length - 1;
+      while (j > 0) {
+        const p = (j - 1) >> 1;
+        if (!less(heads[j]!, heads[p]!)) break;
+        [heads[j], heads[p]] = [heads[p]!, heads[j]!];
+        j = p;
+      }
+    };
+    const pop = (): { v: T; i: number } => {
+      const top = heads[0]!;
+      const last = heads.pop()!;
+      if (heads.length > 0) {
+        heads[0] = last;
+        let j = 0;
+        for (;;) {
+          const l = 2 * j + 1;
+          const r = l + 1;
+          let m = j;
+          if (l < heads.length && less(heads[l]!, heads[m]!)) m = l;
+          if (r < heads.length && less(heads[r]!, heads[m]!)) m = r;
+          if (m === j) break;
+          [heads[j], heads[m]] = [heads[m]!, heads[j]!];
+          j = m;
+        }
+      }
+      return top;
+    };
+    iters.forEach((it, i) => {
+      const r = it.next();
+      if (!r.done) push({ v: r.value, i });
+    });
+    while (heads.length > 0) {
+      const e = pop();
+      yield e.v;
+      const r = iters[e.i]!.next();
+      if (!r.done) push({ v: r.value, i: e.i });
+    }
+  } finally {
+    for (const r of runs) fs.rmSync(r.path, { force: true });
+  }
+}

@@ -1,0 +1,212 @@
+/**
+ * The map side of a shuffle: partitions a task's records by key, optionally
+ * combines them (map-side combine), and writes one data file per map task with
+ * one contiguous segment per reduce partition. When the buffered data passes the
+ * memory budget it spills to disk; spilled segments are stitched into the final
+ * file, so reducers see segments of complete frames either way. One writer per
+ * task, single-threaded.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { encodeFrame } from '../serializer.ts';
+import { FrameFileWriter } from '../util/frame-file.ts';
+import type { Aggregator } from './aggregator.ts';
+import { SizeEstimator } from './size-estimator.ts';
+
+export interface MapOutput {
+  path: string;
+  offsets: number[];
+  lengths: number[];
+  records: number[];
+}
+
+export interface ShuffleWriteContext {
+  localDir: string;
+  memoryBudget: number;
+  taskId: number;
+  onSpill(bytes: number, memoryBytes: number): void;
+  onPeakMemory(bytes: number): void;
+}
+
+const BATCH = 512;
+
+interface Spill {
+  path: string;
+  offsets: number[];
+  lengths: number[];
+}
+
+export class ShuffleWriter {
+  private spills: Spill[] = [];
+  private readonly chunks: Buffer[][];
+  private readonly pending: unknown[][];
+  private readonly records: number[];
+  private chunkBytes = 0;
+  private readonly est = new SizeEstimator();
+  private combined: Map<unknown, unknown> | null = null;
+  private combinedComposite: Map<string, [unknown, unknown]> | null = null;
+  private observed = 0;
+
+  constructor(
+    private readonly numPartitions: number,
+    private readonly partitionOf: (key: unknown) => number,
+    private readonly agg: Aggregator | null,
+    private readonly ctx: ShuffleWriteContext,
+    private readonly canonical: (k: unknown) => string,
+  ) {
+    this.chunks = Array.from({ length: numPartitions }, () => []);
+    this.pending = Array.from({ length: numPartitions }, () => []);
+    this.records = new Array<number>(numPartitions).fill(0);
+    if (agg) {
+      this.combined = new Map();
+      this.combinedComposite = new Map();
+    }
+  }
+
+  /** Consumes the task's records ([key, value] pairs) and writes the map output file. */
+  write(input: Iterable<unknown>, shuffleId: number, mapId: number): MapOutput {
+    try {
+      if (this.agg) this.writeCombined(input);
+      else this.writePlain(input);
+      return this.commit(shuffleId, mapId);
+    } finally {
+      for (const s of this.spills) fs.rmSync(s.path, { force: true });
+      this.spills = [];
+    }
+  }
+
+  private writePlain(input: Iterable<unknown>): void {
+    const n = this.numPartitions;
+    const budget = this.ctx.memoryBudget;
+    const pending = this.pending;
+    const est = this.est;
+    let count = 0;
+    for (const rec of input) {
+      const kv = rec as [unknown, unknown];
+      if (!Array.isArray(kv)) throw new TypeError(`shuffle: expected [key, value] pairs, got ${JSON.stringify(rec)?.slice(0, 80)}`);
+      const p = n === 1 ? 0 : this.partitionOf(kv[0]);
+      const buf = pending[p]!;
+      buf.push(kv);
+      if ((++count & 63) === 0) est.observe(kv);
+      if (buf.length >= BATCH) {
+        this.flushPending(p);
+        if (this.chunkBytes > budget) this.spill();
+      }
+    }
+  }
+
+  private flushPending(p: number): void {
+    const buf = this.pending[p]!;
+    if (buf.length === 0) return;
+    const frame = encodeFrame(buf);
+    this.records[p]! += buf.length;
+    this.chunks[p]!.push(frame);
+    this.chunkBytes += frame.length;
+    this.pending[p] = [];
+  }
+
+  private writeCombined(input: Iterable<unknown>): void {
+    const agg = this.agg!;
+    const prim = this.combined!;
+    const comp = this.combinedComposite!;
+    const budget = this.ctx.memoryBudget;
+    let inserted = 0;
+    let checkAt = 4096;
+    for (const rec of input) {
+      const kv = rec as [unknown, unknown];
+      if (!Array.isArray(kv)) throw new TypeError(`shuffle: expected [key, value] pairs, got ${JSON.stringify(rec)?.slice(0, 80)}`);
+      const k = kv[0];
+      if (typeof k !== 'object' || k === null) {
+        const c = prim.get(k);
+        if (c === undefined && !prim.has(k)) prim.set(k, agg.create(kv[1]));
+        else prim.set(k, agg.mergeValue(c, kv[1]));
+      } else {
+        const ck = this.canonical(k);
+        const e = comp.get(ck);
+        if (e) e[1] = agg.mergeValue(e[1], kv[1]);
+        else comp.set(ck, [k, agg.create(kv[1])]);
+      }
+      inserted++;
+      if ((inserted & 127) === 0) this.est.observe(kv);
+      if (inserted >= checkAt) {
+        checkAt = inserted + 4096;
+        const entries = agg.growing ? inserted - this.observed : prim.size + comp.size;
+        const bytes = entries * this.est.bytesPerRecord;
+        this.ctx.onPeakMemory(bytes);
+        if (bytes > budget) {
+          this.drainCombined();
+          this.observed = inserted;
+          this.spill();
+        }
+      }
+    }
+    this.drainCombined();
+  }
+
+  /** Moves combined entries into per-partition frames. */
+  private drainCombined(): void {
+    const n = this.numPartitions;
+    for (const [k, c] of this.combined!) {
+      const p = n === 1 ? 0 : this.partitionOf(k);
+      const buf = this.pending[p]!;
+      buf.push([k, c]);
+      if (buf.length >= BATCH) this.flushPending(p);
+    }
+    for (const e of this.combinedComposite!.values()) {
+      const p = n === 1 ? 0 : this.partitionOf(e[0]);
+      const buf = this.pending[p]!;
+      buf.push(e);
+      if (buf.length >= BATCH) this.flushPending(p);
+    }
+    this.combined!.clear();
+    this.combinedComposite!.clear();
+  }
+
+  private spill(): void {
+    for (let p = 0; p < this.numPartitions; p++) this.flushPending(p);
+    const file = path.join(this.ctx.localDir, `spill-shuffle-${this.ctx.taskId}-${this.spills.length}.tmp`);
+    const w = new FrameFileWriter(file);
+    const offsets: number[] = [];
+    const lengths: number[] = [];
+    try {
+      for (let p = 0; p < this.numPartitions; p++) {
+        const start = w.position;
+        for (const c of this.chunks[p]!) w.write(c);
+        offsets.push(start);
+        lengths.push(w.position - start);
+        this.chunks[p] = [];
+      }
+    } finally {
+      w.close();
+    }
+    this.ctx.onPeakMemory(this.chunkBytes);
+    this.ctx.onSpill(w.position, this.chunkBytes);
+    this.chunkBytes = 0;
+    this.spills.push({ path: file, offsets, lengths });
+  }
+
+  private commit(shuffleId: number, mapId: number): MapOutput {
+    for (let p = 0; p < this.numPartitions; p++) this.flushPending(p);
+    this.ctx.onPeakMemory(this.chunkBytes);
+    const final = path.join(this.ctx.localDir, `shuffle_${shuffleId}_${mapId}_${this.ctx.taskId}.data`);
+    const tmp = `${final}.tmp`;
+    const w = new FrameFileWriter(tmp);
+    const offsets: number[] = [];
+    const lengths: number[] = [];
+    const scratch = Buffer.allocUnsafe(1 << 20);
+    try {
+      for (let p = 0; p < this.numPartitions; p++) {
+        const start = w.position;
+        for (const s of this.spills) w.copyFrom(s.path, s.offsets[p]!, s.lengths[p]!, scratch);
+        for (const c of this.chunks[p]!) w.write(c);
+        this.chunks[p] = [];
+        offsets.push(start);
+        lengths.push(w.position - start);
+      }
+    } finally {
+      w.close();
+    }
+    fs.renameSync(tmp, final);
+    return { path: final, offsets, lengths, records: this.records };
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Sequential, synchronous reading and writing of frame files (u32 length +
+ * msgpack batch), used for shuffle segments, spill files, sorted runs and disk
+ * blocks. Reads go through a fixed-size buffer, so memory stays bounded
+ * whatever the file size. Single-threaded.
+ */
+import fs from 'node:fs';
+import { deserialize, FRAME_HEADER } from '../serializer.ts';
+
+const CHUNK = 1 << 20;
+
+/** Reads the records of frames stored in [offset, offset + length) of a file. */
+export function* readFrameRange(path: string, offset: number, length: number, onBytes?: (n: number) => void): Generator<unknown> {
+  if (length <= 0) return;
+  const fd = fs.openSync(path, 'r');
+  try {
+    let buf = Buffer.allocUnsafe(Math.min(CHUNK, length));
+    let bufStart = 0; // valid data in buf[bufStart, bufEnd)
+    let bufEnd = 0;
+    let filePos = offset;
+    const end = offset + length;
+    const fill = (need: number): boolean => {
+      if (bufEnd - bufStart >= need) return true;
+      if (bufStart > 0) {
+        buf.copy(buf, 0, bufStart, bufEnd);
+        bufEnd -= bufStart;
+        bufStart = 0;
+      }
+      if (need > buf.length) {
+        const nb = Buffer.allocUnsafe(need);
+        buf.copy(nb, 0, 0, bufEnd);
+        buf = nb;
+      }
+      while (bufEnd < need && filePos < end) {
+        const n = fs.readSync(fd, buf, bufEnd, Math.min(buf.length - bufEnd, end - filePos), filePos);
+        if (n === 0) break;
+        bufEnd += n;
+        filePos += n;
+      }
+      return bufEnd - bufStart >= need;
+    };
+    while (true) {
+      if (!fill(FRAME_HEADER)) {
+        if (bufEnd - bufStart !== 0) throw new Error(`${path}: truncated frame header at ${filePos}`);
+        return;
+      }
+      const len = buf.readUInt32LE(bufStart);
+      if (!fill(FRAME_HEADER + len)) throw new Error(`${path}: truncated frame (needs ${len} bytes)`);
+      const records = deserialize<unknown[]>(buf.subarray(bufStart + FRAME_HEADER, bufStart + FRAME_HEADER + len));
+      bufStart += FRAME_HEADER + len;
+      onBytes?.(FRAME_HEADER + len);
+      for (let i = 0; i < records.length; i++) yield records[i];
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Appends buffers to a file through one descriptor; tracks the write position. */
+export class FrameFileWriter {
+  private readonly fd: number;
+  position = 0;
+  constructor(readonly path: string) {
+    this.fd = fs.openSync(path, 'w');
+  }
+  write(buf: Uint8Array): void {
+    let off = 0;
+    while (off < buf.length) off += fs.writeSync(this.fd, buf, off, buf.length - off, this.position + off);
+    this.position += buf.length;
+  }
+  /** Copies [offset, offset+length) of another file to the end of this one. */
+  copyFrom(path: string, offset: number, length: number, scratch: Buffer): void {
+    if (length <= 0) return;
+    const fd = fs.openSync(path, 'r');
+    try {
+      let done = 0;
+      while (done < length) {
+        const n = fs.readSync(fd, scratch, 0, Math.min(scratch.length, length - done), offset + done);
+        if (n === 0) throw new Error(`${path}: unexpected end of file while copying`);
+        this.write(scratch.subarray(0, n));
+        done += n;
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+  close(): void {
+    fs.closeSync(this.fd);
+  }
+}
