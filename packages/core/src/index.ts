@@ -48,3 +48,5 @@ export type {
   TaskLaunch,
 } from './scheduler/scheduler-backend.ts';
 export { readFrameRange } from './util/frame-file.ts';
+export * from './transport/index.ts';
+export * from './protocol/cluster-protocol.ts';

@@ -1,0 +1,145 @@
+/**
+ * The protocol catalogue: every message between Flint processes in standalone
+ * mode, defined once. Each kind has a zod schema for what arrives (validated at
+ * the receiving daemon's boundary) and a request/response pair; one-way
+ * messages have `response: void`.
+ *
+ * Processes and who listens:
+ *   master   — workers, drivers and API clients connect to it (MasterProtocol)
+ *   worker   — the master connects to it (WorkerProtocol)
+ *   driver   — its executors and the master connect to it (DriverProtocol)
+ *   executor — its driver and other executors connect to it (ExecutorProtocol)
+ */
+import { z } from 'zod';
+
+// ---- shared shapes -------------------------------------------------------------------------
+
+export const WorkerStateSchema = z.enum(['ALIVE', 'DEAD', 'DECOMMISSIONED']);
+export type WorkerState = z.infer<typeof WorkerStateSchema>;
+export const AppStateSchema = z.enum(['WAITING', 'RUNNING', 'FINISHED', 'FAILED', 'KILLED']);
+export type AppState = z.infer<typeof AppStateSchema>;
+export const ExecutorStateSchema = z.enum(['LAUNCHING', 'RUNNING', 'EXITED', 'FAILED', 'KILLED', 'LOST']);
+export type ExecutorState = z.infer<typeof ExecutorStateSchema>;
+
+/** host:port of a process's transport server. */
+export const AddressSchema = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port');
+
+// ---- master --------------------------------------------------------------------------------
+
+export const RegisterWorkerRequest = z.object({
+  workerId: z.string().min(1),
+  host: z.string().min(1),
+  /** The worker's transport server (the master connects there to launch/kill executors). */
+  address: AddressSchema,
+  cores: z.number().int().positive(),
+  memoryMb: z.number().int().positive(),
+  /** Port of the worker's HTTP/tRPC API (its page in the UI), if any. */
+  webPort: z.number().int().nonnegative().nullable(),
+  /** Executors the worker still runs (after a master restart). */
+  executors: z.array(z.object({ appId: z.string(), executorId: z.string(), cores: z.number().int(), memoryMb: z.number().int(), state: ExecutorStateSchema })),
+});
+export const RegisterWorkerResponse = z.object({ ok: z.boolean(), masterId: z.string(), message: z.string().nullable(), heartbeatIntervalMs: z.number() });
+
+export const WorkerHeartbeatRequest = z.object({ workerId: z.string(), time: z.number() });
+/** `reregister`: the master does not know this worker (restarted, or declared it dead). */
+export const WorkerHeartbeatResponse = z.object({ reregister: z.boolean() });
+
+export const ExecutorStateChangedMessage = z.object({
+  workerId: z.string(),
+  appId: z.string(),
+  executorId: z.string(),
+  state: ExecutorStateSchema,
+  exitCode: z.number().int().nullable(),
+  message: z.string().nullable(),
+});
+
+export const RegisterApplicationRequest = z.object({
+  appName: z.string(),
+  user: z.string(),
+  /** The driver's transport server; executors and the master connect there. */
+  driverAddress: AddressSchema,
+  coresPerExecutor: z.number().int().positive().nullable(),
+  memoryPerExecutorMb: z.number().int().positive(),
+  maxCores: z.number().int().positive().nullable(),
+  transport: z.string(),
+  conf: z.record(z.string(), z.unknown()),
+});
+export const RegisterApplicationResponse = z.object({ appId: z.string(), masterId: z.string() });
+
+export const UnregisterApplicationRequest = z.object({ appId: z.string(), state: z.enum(['FINISHED', 'FAILED', 'KILLED']) });
+export const DriverHeartbeatRequest = z.object({ appId: z.string() });
+export const DriverHeartbeatResponse = z.object({ known: z.boolean() });
+
+/** Listener events of an application, batched (stored for the UI and history). */
+export const AppEventsMessage = z.object({ appId: z.string(), seq: z.number().int(), events: z.array(z.record(z.string(), z.unknown())) });
+
+export const ClusterStateResponse = z.object({
+  masterId: z.string(),
+  workers: z.array(
+    z.object({ workerId: z.string(), host: z.string(), address: z.string(), cores: z.number(), coresUsed: z.number(), memoryMb: z.number(), memoryUsedMb: z.number(), state: WorkerStateSchema, lastHeartbeat: z.number() }),
+  ),
+  applications: z.array(z.object({ appId: z.string(), name: z.string(), state: AppStateSchema, cores: z.number(), startTime: z.number(), endTime: z.number().nullable() })),
+  executors: z.array(z.object({ appId: z.string(), executorId: z.string(), workerId: z.string(), cores: z.number(), state: ExecutorStateSchema })),
+});
+
+export type MasterProtocol = {
+  registerWorker: { request: z.infer<typeof RegisterWorkerRequest>; response: z.infer<typeof RegisterWorkerResponse> };
+  workerHeartbeat: { request: z.infer<typeof WorkerHeartbeatRequest>; response: z.infer<typeof WorkerHeartbeatResponse> };
+  executorStateChanged: { request: z.infer<typeof ExecutorStateChangedMessage>; response: void };
+  registerApplication: { request: z.infer<typeof RegisterApplicationRequest>; response: z.infer<typeof RegisterApplicationResponse> };
+  unregisterApplication: { request: z.infer<typeof UnregisterApplicationRequest>; response: { ok: boolean } };
+  driverHeartbeat: { request: z.infer<typeof DriverHeartbeatRequest>; response: z.infer<typeof DriverHeartbeatResponse> };
+  appEvents: { request: z.infer<typeof AppEventsMessage>; response: void };
+  clusterState: { request: Record<string, never>; response: z.infer<typeof ClusterStateResponse> };
+};
+
+// ---- worker --------------------------------------------------------------------------------
+
+export const LaunchExecutorRequest = z.object({
+  appId: z.string(),
+  executorId: z.string(),
+  cores: z.number().int().positive(),
+  memoryMb: z.number().int().positive(),
+  driverAddress: AddressSchema,
+  transport: z.string(),
+  conf: z.record(z.string(), z.unknown()),
+});
+export const KillExecutorRequest = z.object({ appId: z.string(), executorId: z.string(), reason: z.string() });
+export const ApplicationFinishedMessage = z.object({ appId: z.string() });
+
+export type WorkerProtocol = {
+  launchExecutor: { request: z.infer<typeof LaunchExecutorRequest>; response: { ok: boolean; message: string | null } };
+  killExecutor: { request: z.infer<typeof KillExecutorRequest>; response: { ok: boolean } };
+  applicationFinished: { request: z.infer<typeof ApplicationFinishedMessage>; response: void };
+};
+
+// ---- driver --------------------------------------------------------------------------------
+
+export type DriverProtocol = {
+  /** An executor process announces itself to its driver. */
+  registerExecutor: {
+    request: { appId: string; executorId: string; workerId: string; host: string; address: string; cores: number; pid: number };
+    response: { ok: boolean; message: string | null };
+  };
+  /** A task ended; `outcome` is a serialized TaskOutcome. */
+  statusUpdate: { request: { executorId: string; taskId: number; outcome: Uint8Array }; response: void };
+  fetchBroadcast: { request: { id: number }; response: Uint8Array };
+  executorHeartbeat: { request: { executorId: string; time: number }; response: { known: boolean } };
+  /** From the master: an executor of this application ended. */
+  executorRemoved: { request: { executorId: string; reason: string; exitCode: number | null }; response: void };
+  /** From the master: the application was killed or the master is going away. */
+  applicationKilled: { request: { appId: string; reason: string }; response: void };
+};
+
+// ---- executor ------------------------------------------------------------------------------
+
+export type ExecutorProtocol = {
+  /** `task` is a serialized TaskDescription; `plan` the StagePlan bytes when first sent to this executor. */
+  launchTask: { request: { slot: number; task: Uint8Array; plan: Uint8Array | null }; response: void };
+  killTask: { request: { taskId: number; reason: string }; response: void };
+  removeRdd: { request: { rddId: number }; response: void };
+  removeBroadcast: { request: { id: number }; response: void };
+  stopExecutor: { request: { reason: string }; response: void };
+  /** Streams [offset, offset + length) of a shuffle file this executor wrote. */
+  fetchBlock: { request: { path: string; offset: number; length: number }; response: void };
+};
