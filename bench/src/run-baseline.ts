@@ -6,7 +6,7 @@
  */
 import { emit, errorText, runMeasured, selfMaxRssBytes } from './child-protocol.ts';
 import type { JobSpec } from './workloads.ts';
-import { PLAIN_JS_SETUP, runPlainJs } from './baselines/plain-js-workloads.ts';
+import { closePlainJs, PLAIN_JS_SETUP, preparePlainJs, runPlainJs } from './baselines/plain-js-workloads.ts';
 import { RAW_SOCKET_SETUP, rawSocketShuffle } from './baselines/raw-socket-shuffle.ts';
 
 const startedAt = performance.now();
@@ -16,8 +16,10 @@ async function main(): Promise<void> {
   const spec = JSON.parse(specJson ?? '') as JobSpec;
   switch (engine) {
     case 'plain-js':
+      await preparePlainJs(spec);
       await emit({ type: 'ready', setup: PLAIN_JS_SETUP[spec.workload], startupMs: performance.now() - startedAt });
       await runMeasured(spec.runs, () => runPlainJs(spec));
+      await closePlainJs();
       break;
     case 'raw-socket':
       if (spec.workload !== 'shuffle') throw new Error('the raw socket baseline only runs shuffle');

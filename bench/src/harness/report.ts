@@ -43,7 +43,10 @@ function renderWorkload(w: WorkloadResult, result: SuiteResult): string {
       continue;
     }
     const range = row.runsMs.length > 0 ? `${formatMs(Math.min(...row.runsMs))}–${formatMs(Math.max(...row.runsMs))}` : '–';
-    const answer = row.status === 'wrong' ? `WRONG: ${row.reason}` : row.engine === w.reference ? 'reference' : 'equal';
+    const answer =
+      row.status === 'wrong'
+        ? `WRONG: ${row.reason}`
+        : `${row.engine === w.reference ? 'reference' : 'equal'}${row.check?.warning ? ` (warning: ${row.check.warning})` : ''}`;
     lines.push([
       row.engine,
       formatMs(row.medianMs ?? 0),

@@ -212,13 +212,16 @@ export async function runSuite(options: BenchOptions, progress: BenchProgress): 
       // Every run's answer is checked, against the reference or (for the reference) its own first run.
       if (!reference) reference = { engine: step.engine, answer: runs[0].answer };
       let check: AnswerCheck = { ok: true, detail: '' };
+      let warning: string | undefined;
       for (const r of runs) {
         check = compareAnswers(w.id, reference.answer as never, r.answer as never);
+        warning ??= check.warning;
         if (!check.ok) {
           check = { ok: false, detail: `run ${r.run + 1}: ${check.detail}` };
           break;
         }
       }
+      if (warning && check.ok) check = { ...check, warning };
       const medianMs = median(runsMs);
       const row: EngineRow = {
         ...common,
@@ -230,7 +233,7 @@ export async function runSuite(options: BenchOptions, progress: BenchProgress): 
         answerSummary: summarizeAnswer(w.id, runs[0].answer as never),
       };
       rows.push(row);
-      progress.endStep(check.ok ? `median ${formatMs(medianMs)}, answer ok` : `WRONG ANSWER: ${check.detail}`);
+      progress.endStep(check.ok ? `median ${formatMs(medianMs)}, answer ok${check.warning ? ` (warning: ${check.warning})` : ''}` : `WRONG ANSWER: ${check.detail}`);
     }
     results.push({ workload: w.id, title: w.title, timed: w.timed, checkedBy: w.checkedBy, reference: reference?.engine, rows });
   }
