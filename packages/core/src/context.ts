@@ -24,7 +24,7 @@ import { Accumulator, Broadcast } from './shared-vars.ts';
 import { ConsoleProgressBar } from './ui/console-progress-bar.ts';
 
 export interface FlintContextOptions {
-  /** `local`, `local[N]`, `local[*]`, or `flint://host:port` of a standalone master. @default 'local[*]' */
+  /** `local`, `local[N]`, `local[*]`, or `flint://host:port` of a standalone master. @default FLINT_MASTER, else 'local[*]' */
   master?: string;
   /** @default 'flint' */
   appName?: string;
@@ -85,7 +85,7 @@ export class FlintContext {
   private closureRuntime: ClosureRuntime | null = null;
 
   private constructor(opts: FlintContextOptions) {
-    this.master = opts.master ?? 'local[*]';
+    this.master = opts.master ?? process.env.FLINT_MASTER ?? 'local[*]';
     this.appName = opts.appName ?? 'flint';
     this.transport = opts.transport ?? 'tcp';
     const raw = { ...(opts.conf ?? {}) };
@@ -131,6 +131,7 @@ export class FlintContext {
     this.dag = new DAGScheduler(this.taskScheduler, {
       bus: this.bus,
       maxStageAttempts: this.conf.maxStageAttempts,
+      maxResultSize: this.conf.maxResultSize,
       applyAccumulatorUpdates: (u) => {
         for (const [id, v] of u) this.accumulators.get(id)?._merge(v);
       },

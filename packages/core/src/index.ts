@@ -50,3 +50,4 @@ export type {
 export { readFrameRange } from './util/frame-file.ts';
 export * from './transport/index.ts';
 export * from './protocol/cluster-protocol.ts';
+export { ExecutorProcess, runExecutorFromEnv, DIRECT_RESULT_MAX_BYTES, type ExecutorProcessOptions } from './executor/executor-process.ts';

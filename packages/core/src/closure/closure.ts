@@ -1,3 +1,4 @@
+/// <reference path="../types/acorn-globals.d.ts" />
 /**
  * Driver side of closure shipping: turns a function plus its `env` into a FnSpec,
  * after checking that every free variable of the function is either in env or a

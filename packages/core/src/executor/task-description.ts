@@ -39,6 +39,8 @@ export type TaskOutcome =
       metrics: TaskMetrics;
       accumUpdates: [number, unknown][];
       blockUpdates: BlockUpdate[];
+      /** Set instead of `value` when the result is large: where the driver pulls it from. */
+      resultRef?: { address: string; size: number } | null;
     }
   | { status: 'failed'; reason: TaskFailureReason; metrics: TaskMetrics | null };
 

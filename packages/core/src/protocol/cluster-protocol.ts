@@ -142,4 +142,6 @@ export type ExecutorProtocol = {
   stopExecutor: { request: { reason: string }; response: void };
   /** Streams [offset, offset + length) of a shuffle file this executor wrote. */
   fetchBlock: { request: { path: string; offset: number; length: number }; response: void };
+  /** Streams a task result too large to travel in a status update. */
+  fetchResult: { request: { taskId: number }; response: void };
 };

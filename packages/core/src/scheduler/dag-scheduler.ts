@@ -39,6 +39,8 @@ type DagEvent =
 export interface DAGSchedulerHooks {
   bus: ListenerBus;
   maxStageAttempts: number;
+  /** Bytes of task results one job may bring to the driver. */
+  maxResultSize: number;
   applyAccumulatorUpdates(updates: [number, unknown][]): void;
   broadcastBytes(id: number): Uint8Array;
   executorAddress(executorId: string): string;
@@ -107,6 +109,7 @@ export class DAGScheduler implements TaskSchedulerListener {
           resolve,
           reject,
           done: false,
+          resultBytes: 0,
         },
       });
     });
@@ -452,6 +455,18 @@ export class DAGScheduler implements TaskSchedulerListener {
         if (!job || job.done) return;
         const idx = job.partitions.indexOf(info.index);
         if (idx < 0 || job.finished[idx]) return;
+        job.resultBytes += outcome.value?.length ?? 0;
+        if (job.resultBytes > this.hooks.maxResultSize) {
+          this.failJob(
+            job,
+            new FlintError(
+              FlintErrorCode.RESULT_TOO_LARGE,
+              `Job ${job.jobId}: total size of serialized results (${job.resultBytes} bytes after ${job.numFinished + 1} of ${job.partitions.length} tasks) is bigger than flint.driver.maxResultSize (${this.hooks.maxResultSize} bytes); raise the setting or bring less data to the driver (e.g. take(), saveAsTextFile(), toLocalIterator())`,
+            ),
+            stage,
+          );
+          return;
+        }
         this.hooks.applyAccumulatorUpdates(outcome.accumUpdates);
         job.finished[idx] = true;
         job.numFinished++;

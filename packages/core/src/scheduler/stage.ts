@@ -19,6 +19,8 @@ export interface ActiveJob {
   resolve(results: unknown[]): void;
   reject(e: Error): void;
   done: boolean;
+  /** Bytes of serialized results received so far (bounded by flint.driver.maxResultSize). */
+  resultBytes: number;
 }
 
 export class Stage {

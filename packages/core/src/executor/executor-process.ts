@@ -1,0 +1,249 @@
+/**
+ * The runtime of a standalone executor process: serves its driver (tasks in,
+ * status updates out), runs tasks on its ExecutorThreadPool (one thread per
+ * core), serves its shuffle files and large task results to other processes
+ * over the transport, and fetches remote shuffle blocks for its tasks. Owns the
+ * pool, its server and its connections. Exits when the driver goes away or
+ * says stop. Everything runs on the process's main event loop.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { DriverProtocol, ExecutorProtocol } from '../protocol/cluster-protocol.ts';
+import type { BlockRef } from '../rdd/plan.ts';
+import { deserialize, serialize } from '../serializer.ts';
+import { loadTransport } from '../transport/transport-registry.ts';
+import { MessageClient } from '../transport/message-client.ts';
+import { messageHandler } from '../transport/message-handler.ts';
+import type { Transport, TransportConnection, TransportServer } from '../transport/interface.ts';
+import type { TaskDescription, TaskOutcome } from './task-description.ts';
+import { ExecutorThreadPool } from './thread-pool.ts';
+
+export interface ExecutorProcessOptions {
+  appId: string;
+  executorId: string;
+  workerId: string;
+  host: string;
+  driverAddress: string;
+  cores: number;
+  memoryMb: number;
+  transport: string;
+  workDir: string;
+  conf: Record<string, unknown>;
+  secret: string | null;
+  log(line: string): void;
+}
+
+/** Results above this size are kept on the executor and pulled by the driver as a stream. */
+export const DIRECT_RESULT_MAX_BYTES = 4 * 1024 * 1024;
+
+export class ExecutorProcess {
+  private transport!: Transport;
+  private server!: TransportServer;
+  private driver!: MessageClient<DriverProtocol>;
+  private pool!: ExecutorThreadPool;
+  private readonly plans = new Map<string, Uint8Array>();
+  private readonly pendingResults = new Map<number, Uint8Array>();
+  private stopping = false;
+  private fetchSeq = 0;
+  private exitResolve!: (code: number) => void;
+  /** Resolves with the exit code when the executor should exit. */
+  readonly exited = new Promise<number>((res) => (this.exitResolve = res));
+
+  private constructor(private readonly opts: ExecutorProcessOptions) {}
+
+  static async create(opts: ExecutorProcessOptions): Promise<ExecutorProcess> {
+    const e = new ExecutorProcess(opts);
+    await e.start();
+    return e;
+  }
+
+  private async start(): Promise<void> {
+    const o = this.opts;
+    fs.mkdirSync(o.workDir, { recursive: true });
+    this.transport = await loadTransport(o.transport, o.secret ? { secret: o.secret } : {});
+    const budget = o.conf['flint.shuffle.memoryBudget'];
+    const storage = o.conf['flint.storage.memory'];
+    const { parseSize } = await import('../conf.ts');
+    this.pool = await ExecutorThreadPool.create({
+      executorId: o.executorId,
+      threads: o.cores,
+      localDir: o.workDir,
+      memoryBudget: budget === undefined ? 256 * 1024 ** 2 : parseSize(budget, 'flint.shuffle.memoryBudget'),
+      storageMemory: storage === undefined ? Math.floor((o.memoryMb * 1024 * 1024) / 2 / o.cores) : parseSize(storage, 'flint.storage.memory'),
+      fetchBroadcast: async (id) => this.driver.request('fetchBroadcast', { id }),
+      fetchRemoteBlocks: (blocks) => this.fetchBlocks(blocks),
+      onTaskEnd: (taskId, outcome) => this.reportTaskEnd(taskId, outcome),
+    });
+    this.server = await this.transport.listen(
+      messageHandler<ExecutorProtocol>({
+        messages: {
+          launchTask: (m) => {
+            const task = deserialize<TaskDescription>(m.task);
+            if (m.plan) this.plans.set(task.planId, m.plan);
+            this.pool.launch(m.slot, task, () => {
+              const p = this.plans.get(task.planId);
+              if (!p) throw new Error(`plan ${task.planId} was never sent to executor ${o.executorId}`);
+              return p;
+            });
+          },
+          killTask: (m) => this.pool.kill(m.taskId, m.reason),
+          removeRdd: (m) => this.pool.removeRdd(m.rddId),
+          removeBroadcast: (m) => this.pool.removeBroadcast(m.id),
+          stopExecutor: (m) => {
+            o.log(`stopping: ${m.reason}`);
+            void this.stop(0);
+          },
+        },
+        streams: {
+          fetchBlock: (m) => readRange(m.path, m.offset, m.length, o.workDir),
+          fetchResult: (m) => {
+            const bytes = this.pendingResults.get(m.taskId);
+            if (!bytes) throw new Error(`no stored result for task ${m.taskId}`);
+            this.pendingResults.delete(m.taskId);
+            return chunks(bytes);
+          },
+        },
+      }),
+      { host: o.host, port: 0 },
+    );
+    const address = `${this.server.address.host}:${this.server.address.port}`;
+    const conn = await this.transport.connect(o.driverAddress);
+    conn.on('close', (reason) => {
+      if (this.stopping) return;
+      o.log(`driver ${o.driverAddress} disconnected (${reason?.message ?? 'closed'}); exiting`);
+      void this.stop(0);
+    });
+    this.driver = new MessageClient<DriverProtocol>(conn);
+    const r = await this.driver.request('registerExecutor', {
+      appId: o.appId,
+      executorId: o.executorId,
+      workerId: o.workerId,
+      host: o.host,
+      address,
+      cores: o.cores,
+      pid: process.pid,
+    });
+    if (!r.ok) throw new Error(`driver refused executor ${o.executorId}: ${r.message}`);
+    o.log(`executor ${o.executorId} of ${o.appId} registered with driver ${o.driverAddress}; serving on ${address} with ${o.cores} cores`);
+  }
+
+  private reportTaskEnd(taskId: number, outcome: TaskOutcome): void {
+    if (this.stopping) return;
+    let out = outcome;
+    if (outcome.status === 'success' && outcome.value && outcome.value.length > DIRECT_RESULT_MAX_BYTES) {
+      this.pendingResults.set(taskId, outcome.value);
+      out = { ...outcome, value: null, resultRef: { address: `${this.server.address.host}:${this.server.address.port}`, size: outcome.value.length } };
+    }
+    this.driver.send('statusUpdate', { executorId: this.opts.executorId, taskId, outcome: serialize(out) }).catch((e: Error) => {
+      this.opts.log(`cannot report task ${taskId} to the driver: ${e.message}`);
+    });
+  }
+
+  /** Pulls remote shuffle segments into local files (bounded memory: chunks are written as they arrive). */
+  private async fetchBlocks(blocks: BlockRef[]): Promise<string[]> {
+    const out: string[] = [];
+    try {
+      for (const b of blocks) {
+        const file = path.join(this.opts.workDir, `fetch-${process.pid}-${this.fetchSeq++}.tmp`);
+        out.push(file);
+        let conn: TransportConnection;
+        try {
+          conn = await this.transport.connect(b.address);
+        } catch (e) {
+          throw Object.assign(new Error(`cannot reach executor ${b.executorId} at ${b.address} for map ${b.mapId} of shuffle ${b.shuffleId}: ${(e as Error).message}`), {
+            mapId: b.mapId,
+            executorId: b.executorId,
+          });
+        }
+        const fd = fs.openSync(file, 'w');
+        try {
+          let got = 0;
+          for await (const chunk of new MessageClient<ExecutorProtocol>(conn).stream('fetchBlock', { path: b.path, offset: b.offset, length: b.length })) {
+            fs.writeSync(fd, chunk);
+            got += chunk.length;
+          }
+          if (got !== b.length) throw new Error(`short read: ${got} of ${b.length} bytes`);
+        } catch (e) {
+          throw Object.assign(new Error(`fetching map ${b.mapId} of shuffle ${b.shuffleId} from executor ${b.executorId} failed: ${(e as Error).message}`), {
+            mapId: b.mapId,
+            executorId: b.executorId,
+          });
+        } finally {
+          fs.closeSync(fd);
+        }
+      }
+      return out;
+    } catch (e) {
+      for (const f of out) fs.rmSync(f, { force: true });
+      throw e;
+    }
+  }
+
+  async stop(code: number): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    try {
+      await this.pool?.stop();
+      await this.server?.close();
+      await this.transport?.close();
+    } finally {
+      this.exitResolve(code);
+    }
+  }
+}
+
+async function* readRange(file: string, offset: number, length: number, root: string): AsyncGenerator<Uint8Array> {
+  const resolved = path.resolve(file);
+  if (!resolved.startsWith(path.resolve(root) + path.sep)) throw new Error(`refusing to serve ${file}: outside this executor's work directory`);
+  const fh = await fs.promises.open(resolved, 'r');
+  try {
+    let pos = offset;
+    const end = offset + length;
+    while (pos < end) {
+      const buf = Buffer.allocUnsafe(Math.min(1 << 20, end - pos));
+      const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+      if (bytesRead === 0) throw new Error(`${file}: unexpected end of file at ${pos}`);
+      pos += bytesRead;
+      yield buf.subarray(0, bytesRead);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+function* chunks(bytes: Uint8Array): Generator<Uint8Array> {
+  for (let i = 0; i < bytes.length; i += 1 << 20) yield bytes.subarray(i, Math.min(bytes.length, i + (1 << 20)));
+}
+
+/** Reads the executor's settings from the environment a worker sets, runs it until it should exit. */
+export async function runExecutorFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const need = (k: string): string => {
+    const v = env[k];
+    if (!v) throw new Error(`executor: environment variable ${k} is missing (executors are started by a worker)`);
+    return v;
+  };
+  const log = (line: string) => process.stdout.write(`${new Date().toISOString()} executor ${env.FLINT_EXECUTOR_ID ?? '?'}: ${line}\n`);
+  const ex = await ExecutorProcess.create({
+    appId: need('FLINT_APP_ID'),
+    executorId: need('FLINT_EXECUTOR_ID'),
+    workerId: env.FLINT_WORKER_ID ?? 'unknown',
+    host: env.FLINT_HOST ?? '127.0.0.1',
+    driverAddress: need('FLINT_DRIVER_ADDRESS'),
+    cores: Number(env.FLINT_EXECUTOR_CORES ?? '1'),
+    memoryMb: Number(env.FLINT_EXECUTOR_MEMORY_MB ?? '1024'),
+    transport: env.FLINT_TRANSPORT ?? 'tcp',
+    workDir: env.FLINT_WORK_DIR ?? process.cwd(),
+    conf: env.FLINT_EXECUTOR_CONF ? (JSON.parse(env.FLINT_EXECUTOR_CONF) as Record<string, unknown>) : {},
+    secret: env.FLINT_SECRET ?? null,
+    log,
+  });
+  const onSignal = (sig: string) => {
+    log(`received ${sig}; stopping`);
+    void ex.stop(0);
+  };
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+  process.once('SIGINT', () => onSignal('SIGINT'));
+  const code = await ex.exited;
+  log(`exited with code ${code}`);
+  return code;
+}

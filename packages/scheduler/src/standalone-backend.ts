@@ -1,0 +1,290 @@
+/**
+ * The standalone backend: the driver side of a Flint cluster. Registers the
+ * application with the master, serves its executors (registration, status
+ * updates, broadcasts), offers their free slots to the TaskScheduler, sends
+ * tasks straight to executors and reacts to executor loss (connection closed,
+ * or the master says so). Owns the driver's transport server, its connections
+ * and the per-executor slot state; never decides what runs where. Runs on the
+ * driver's event loop.
+ */
+import os from 'node:os';
+import {
+  type DriverProtocol,
+  type ExecutorProtocol,
+  type MasterProtocol,
+  MessageClient,
+  messageHandler,
+  loadTransport,
+  deserialize,
+  serialize,
+  parseSize,
+  parseTime,
+  FlintError,
+  FlintErrorCode,
+  type SchedulerBackend,
+  type SchedulerBackendContext,
+  type TaskOutcome,
+  type TaskSchedulerPort,
+  type Transport,
+  type TransportServer,
+  type WorkerOffer,
+} from '@flint/core';
+
+interface ExecutorEntry {
+  executorId: string;
+  host: string;
+  address: string;
+  cores: number;
+  peerId: string;
+  client: MessageClient<ExecutorProtocol> | null;
+  connecting: Promise<MessageClient<ExecutorProtocol>> | null;
+  free: Set<number>;
+  plans: Set<string>;
+  running: Map<number, number>;
+}
+
+/** Parses `flint://host:port` (also `spark://`); null for other URLs. */
+export function parseStandaloneMaster(master: string): { host: string; port: number } | null {
+  const m = /^(?:flint|spark):\/\/([^:/\s]+):(\d+)\/?$/.exec(master.trim());
+  return m ? { host: m[1]!, port: Number(m[2]) } : null;
+}
+
+export class StandaloneBackend implements SchedulerBackend {
+  private transport!: Transport;
+  private server!: TransportServer;
+  private master!: MessageClient<MasterProtocol>;
+  private scheduler!: TaskSchedulerPort;
+  private appId = '';
+  private readonly executors = new Map<string, ExecutorEntry>();
+  private readonly lost = new Set<string>();
+  private heartbeat: NodeJS.Timeout | null = null;
+  private reviving = false;
+  private stopped = false;
+  private readonly conf: Record<string, unknown>;
+
+  constructor(readonly masterUrl: string, conf: Record<string, unknown>) {
+    this.conf = conf;
+  }
+
+  /** The application id the master assigned. */
+  get applicationId(): string {
+    return this.appId;
+  }
+
+  async start(scheduler: TaskSchedulerPort, ctx: SchedulerBackendContext): Promise<void> {
+    this.scheduler = scheduler;
+    const target = parseStandaloneMaster(this.masterUrl)!;
+    const transportName = String(this.conf['flint.transport'] ?? 'tcp');
+    const secret = (this.conf['flint.authenticate.secret'] as string | undefined) ?? process.env.FLINT_SECRET;
+    this.transport = await loadTransport(transportName, secret ? { secret } : {});
+    const host = String(this.conf['flint.driver.host'] ?? '127.0.0.1');
+    this.server = await this.transport.listen(
+      messageHandler<DriverProtocol>({
+        requests: {
+          registerExecutor: (m, peer) => {
+            if (this.stopped) return { ok: false, message: 'driver is stopping' };
+            if (this.lost.has(m.executorId)) return { ok: false, message: `executor ${m.executorId} was already declared lost` };
+            const e: ExecutorEntry = {
+              executorId: m.executorId,
+              host: m.host,
+              address: m.address,
+              cores: m.cores,
+              peerId: peer.id,
+              client: null,
+              connecting: null,
+              free: new Set(Array.from({ length: m.cores }, (_, i) => i)),
+              plans: new Set(),
+              running: new Map(),
+            };
+            this.executors.set(m.executorId, e);
+            this.scheduler.executorAdded({ executorId: m.executorId, host: m.host, cores: m.cores, address: m.address, logUrls: {} });
+            return { ok: true, message: null };
+          },
+          fetchBroadcast: (m) => this.scheduler.broadcastBytes(m.id),
+          executorHeartbeat: (m) => ({ known: this.executors.has(m.executorId) }),
+        },
+        messages: {
+          statusUpdate: (m) => this.onStatusUpdate(m.executorId, m.taskId, deserialize<TaskOutcome>(m.outcome)),
+          executorRemoved: (m) => this.removeExecutor(m.executorId, `${m.reason}${m.exitCode !== null ? ` (exit code ${m.exitCode})` : ''}`),
+          applicationKilled: (m) => {
+            process.emitWarning(`flint: the master killed application ${m.appId}: ${m.reason}`);
+            for (const id of [...this.executors.keys()]) this.removeExecutor(id, `application killed: ${m.reason}`);
+          },
+        },
+      }),
+      { host, port: Number(this.conf['flint.driver.port'] ?? 0) },
+    );
+    this.server.on('peerClosed', (peer) => {
+      for (const e of this.executors.values()) {
+        if (e.peerId === peer.id) this.removeExecutor(e.executorId, 'executor disconnected');
+      }
+    });
+    const driverAddress = `${this.server.address.host}:${this.server.address.port}`;
+    let conn;
+    try {
+      conn = await this.transport.connect(`${target.host}:${target.port}`);
+    } catch (e) {
+      await this.transport.close();
+      throw new FlintError(FlintErrorCode.CONFIG, `cannot reach the master at ${this.masterUrl}: ${(e as Error).message}. Is \`flint master\` running there, with the same transport (${transportName})?`, { cause: e });
+    }
+    this.master = new MessageClient<MasterProtocol>(conn);
+    const cores = this.conf['flint.executor.cores'];
+    const maxCores = this.conf['flint.cores.max'];
+    const reg = await this.master.request('registerApplication', {
+      appName: ctx.appName,
+      user: os.userInfo().username,
+      driverAddress,
+      coresPerExecutor: cores === undefined ? null : Number(cores),
+      memoryPerExecutorMb: Math.round(parseSize(this.conf['flint.executor.memory'] ?? '1g', 'flint.executor.memory') / 1024 / 1024),
+      maxCores: maxCores === undefined ? null : Number(maxCores),
+      transport: transportName,
+      conf: ctx.conf,
+    });
+    this.appId = reg.appId;
+    const hbMs = parseTime(this.conf['flint.driver.heartbeatInterval'] ?? 2000, 'flint.driver.heartbeatInterval');
+    this.heartbeat = setInterval(() => {
+      this.master.request('driverHeartbeat', { appId: this.appId }, { timeoutMs: hbMs * 5 }).catch(() => undefined);
+    }, hbMs);
+    this.heartbeat.unref();
+    await this.waitForExecutors();
+  }
+
+  /** Waits until the executors the master launched for us have registered (at least one). */
+  private async waitForExecutors(): Promise<void> {
+    const maxWait = parseTime(this.conf['flint.scheduler.maxRegisteredResourcesWaitingTime'] ?? 30_000, 'flint.scheduler.maxRegisteredResourcesWaitingTime');
+    const deadline = Date.now() + maxWait;
+    while (Date.now() < deadline && !this.stopped) {
+      if (this.executors.size > 0) {
+        const st = await this.master.request('clusterState', {}).catch(() => null);
+        const mine = st?.executors.filter((e) => e.appId === this.appId && (e.state === 'LAUNCHING' || e.state === 'RUNNING')) ?? [];
+        if (mine.every((e) => this.executors.has(e.executorId))) return;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    if (this.executors.size === 0) {
+      throw new FlintError(FlintErrorCode.CONFIG, `no executor registered within ${maxWait} ms: does the cluster at ${this.masterUrl} have alive workers with free cores?`);
+    }
+  }
+
+  private onStatusUpdate(executorId: string, taskId: number, outcome: TaskOutcome): void {
+    const e = this.executors.get(executorId);
+    if (e) {
+      const slot = e.running.get(taskId);
+      if (slot !== undefined) {
+        e.running.delete(taskId);
+        e.free.add(slot);
+      }
+    }
+    if (outcome.status === 'success' && outcome.resultRef) {
+      void this.pullResult(taskId, outcome);
+      return;
+    }
+    this.scheduler.statusUpdate(taskId, outcome);
+    this.reviveOffers();
+  }
+
+  private async pullResult(taskId: number, outcome: Extract<TaskOutcome, { status: 'success' }>): Promise<void> {
+    const ref = outcome.resultRef!;
+    try {
+      const conn = await this.transport.connect(ref.address);
+      const buf = Buffer.allocUnsafe(ref.size);
+      let pos = 0;
+      for await (const chunk of new MessageClient<ExecutorProtocol>(conn).stream('fetchResult', { taskId })) {
+        buf.set(chunk, pos);
+        pos += chunk.length;
+      }
+      if (pos !== ref.size) throw new Error(`short result: ${pos} of ${ref.size} bytes`);
+      this.scheduler.statusUpdate(taskId, { ...outcome, value: buf, resultRef: null });
+    } catch (err) {
+      this.scheduler.statusUpdate(taskId, { status: 'failed', reason: { kind: 'resultLost', message: `cannot fetch the result of task ${taskId}: ${(err as Error).message}` }, metrics: outcome.metrics });
+    }
+    this.reviveOffers();
+  }
+
+  private removeExecutor(executorId: string, reason: string): void {
+    const e = this.executors.get(executorId);
+    if (!e) return;
+    this.executors.delete(executorId);
+    this.lost.add(executorId);
+    this.scheduler.executorLost(executorId, reason);
+  }
+
+  private client(e: ExecutorEntry): Promise<MessageClient<ExecutorProtocol>> {
+    if (e.client) return Promise.resolve(e.client);
+    e.connecting ??= this.transport.connect(e.address).then((c) => {
+      c.on('close', () => {
+        e.client = null;
+        e.connecting = null;
+      });
+      e.client = new MessageClient<ExecutorProtocol>(c);
+      return e.client;
+    });
+    return e.connecting;
+  }
+
+  reviveOffers(): void {
+    if (this.reviving || this.stopped) return;
+    this.reviving = true;
+    try {
+      for (;;) {
+        const offers: WorkerOffer[] = [];
+        for (const e of this.executors.values()) for (const slot of e.free) offers.push({ executorId: e.executorId, host: e.host, slot });
+        if (offers.length === 0) return;
+        const launches = this.scheduler.resourceOffers(offers);
+        if (launches.length === 0) return;
+        for (const l of launches) {
+          const e = this.executors.get(l.offer.executorId)!;
+          e.free.delete(l.offer.slot);
+          e.running.set(l.task.taskId, l.offer.slot);
+          const plan = e.plans.has(l.task.planId) ? null : l.plan();
+          e.plans.add(l.task.planId);
+          const task = serialize(l.task);
+          this.client(e)
+            .then((c) => c.send('launchTask', { slot: l.offer.slot, task, plan }))
+            .catch((err: Error) => {
+              e.plans.delete(l.task.planId);
+              this.removeExecutor(e.executorId, `cannot send tasks to executor ${e.executorId} at ${e.address}: ${err.message}`);
+            });
+        }
+      }
+    } finally {
+      this.reviving = false;
+    }
+  }
+
+  killTask(taskId: number, executorId: string, reason: string): void {
+    const e = this.executors.get(executorId);
+    if (!e) return;
+    void this.client(e).then((c) => c.send('killTask', { taskId, reason })).catch(() => undefined);
+  }
+
+  defaultParallelism(): number {
+    let cores = 0;
+    for (const e of this.executors.values()) cores += e.cores;
+    return Math.max(2, cores);
+  }
+
+  removeRdd(rddId: number): void {
+    for (const e of this.executors.values()) void this.client(e).then((c) => c.send('removeRdd', { rddId })).catch(() => undefined);
+  }
+
+  removeBroadcast(id: number): void {
+    for (const e of this.executors.values()) void this.client(e).then((c) => c.send('removeBroadcast', { id })).catch(() => undefined);
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    await Promise.all(
+      [...this.executors.values()].map((e) =>
+        this.client(e)
+          .then((c) => c.send('stopExecutor', { reason: 'the driver stopped' }))
+          .catch(() => undefined),
+      ),
+    );
+    if (this.appId) await this.master?.request('unregisterApplication', { appId: this.appId, state: 'FINISHED' }, { timeoutMs: 5000 }).catch(() => undefined);
+    await this.server?.close().catch(() => undefined);
+    await this.transport?.close().catch(() => undefined);
+  }
+}
