@@ -51,13 +51,21 @@ async function profile(options: BenchOptions): Promise<number> {
     console.log(`no CPU profile was written (expected under ${dir})`);
     return 1;
   }
-  console.log(`\nCPU profiles (one per thread; open in Chrome DevTools › Performance, or speedscope):`);
+  console.log(`\nCPU profiles went to ${dir}`);
+  console.log('(one file per profiled thread, named CPU.<date>.<time>.<pid>.<thread>.<n>; open in Chrome DevTools › Performance or speedscope)');
   for (const file of files) {
     const { totalMs, hot } = hottestFunctions(file, 12, REPO_DIR);
-    console.log(`\n${file}  (${formatMs(totalMs)} sampled)`);
+    console.log(`\n${file}  (${formatMs(totalMs)} busy, whole process life including start-up)`);
     for (const h of hot) {
       console.log(`  ${(h.share * 100).toFixed(1).padStart(5)}%  ${formatMs(h.selfMs).padStart(8)}  ${h.name}  ${h.where}`);
     }
+  }
+  if (files.length <= 2 && target.kind === 'local') {
+    console.log(
+      '\nnote: only the driver thread (and the TypeScript loader thread) were profiled: Flint starts its executor threads\n' +
+        'without --cpu-prof (workerExecArgv in packages/core/src/executor/thread-pool.ts drops it), so task code run on\n' +
+        'executors does not appear here.',
+    );
   }
   return run ? 0 : 1;
 }

@@ -21,7 +21,7 @@ export interface HotFunction {
   readonly share: number;
 }
 
-/** The functions with the most self time in a V8 .cpuprofile (what --cpu-prof writes). */
+/** The functions with the most self time in a V8 .cpuprofile (what --cpu-prof writes), idle time left out. */
 export function hottestFunctions(path: string, top: number, rootDir: string): { totalMs: number; hot: HotFunction[] } {
   const profile = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
@@ -33,8 +33,9 @@ export function hottestFunctions(path: string, top: number, rootDir: string): { 
     const node = byId.get(samples[i]);
     if (!node) continue;
     const us = deltas[i + 1] ?? 0; // a sample's time runs until the next sample
-    total += us;
     const f = node.callFrame;
+    if (f.functionName === '(idle)') continue;
+    total += us;
     const file = f.url.startsWith('file://') ? relative(rootDir, new URL(f.url).pathname) : f.url;
     const where = file ? `${file}:${f.lineNumber + 1}` : '';
     const key = `${f.functionName}@${where}`;
