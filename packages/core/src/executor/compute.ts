@@ -21,13 +21,25 @@ import { sortExternal } from '../shuffle/external-sorter.ts';
 import { BlockStore } from '../storage/block-store.ts';
 import { SeededRandom, partitionSeed } from '../util/random.ts';
 import { StatCounter } from '../util/stat-counter.ts';
+import { pushAll, type PushIterable } from '../util/push.ts';
 import type { TaskContext } from './task-context.ts';
 
 type AnyFn = (...a: unknown[]) => unknown;
 
 // ---- fused element-wise ops -------------------------------------------------------------------
 
-function* applyOps(input: Iterable<unknown>, ops: ElementOp[], ctx: TaskContext): Generator<unknown> {
+function applyOps(input: Iterable<unknown>, ops: ElementOp[], ctx: TaskContext): PushIterable<unknown> {
+  return {
+    [Symbol.iterator]: () => applyOpsPull(input, ops, ctx),
+    pushTo(sink: (x: unknown) => void) {
+      let head = sink;
+      for (let i = ops.length - 1; i >= 0; i--) head = stage(ops[i]!, head, ctx);
+      pushAll(input, head);
+    },
+  };
+}
+
+function* applyOpsPull(input: Iterable<unknown>, ops: ElementOp[], ctx: TaskContext): Generator<unknown> {
   if (ops.length === 1) {
     const op = ops[0]!;
     switch (op.t) {
@@ -170,16 +182,31 @@ function computeUncached(node: PlanNode, split: Split, ctx: TaskContext): Iterab
   }
 }
 
-function* countInput<T>(it: Iterable<T>, ctx: TaskContext): Generator<T> {
-  let n = 0;
-  try {
-    for (const x of it) {
-      n++;
-      yield x;
-    }
-  } finally {
-    ctx.metrics.inputRecords += n;
-  }
+function countInput<T>(it: Iterable<T>, ctx: TaskContext): PushIterable<T> {
+  return {
+    *[Symbol.iterator]() {
+      let n = 0;
+      try {
+        for (const x of it) {
+          n++;
+          yield x;
+        }
+      } finally {
+        ctx.metrics.inputRecords += n;
+      }
+    },
+    pushTo(sink: (x: T) => void) {
+      let n = 0;
+      try {
+        pushAll(it, (x) => {
+          n++;
+          sink(x);
+        });
+      } finally {
+        ctx.metrics.inputRecords += n;
+      }
+    },
+  };
 }
 
 function* rangeIter(start: number, end: number, step: number): Generator<number> {
@@ -221,18 +248,35 @@ function* zipIters(its: Iterable<unknown>[]): Generator<unknown[]> {
   }
 }
 
-function* readBlocks(blocks: BlockRef[], ctx: TaskContext): Generator<unknown> {
-  let n = 0;
-  try {
-    for (const b of blocks) {
-      for (const r of ctx.readBlock(b)) {
-        n++;
-        yield r;
+function readBlocks(blocks: BlockRef[], ctx: TaskContext): PushIterable<unknown> {
+  return {
+    *[Symbol.iterator]() {
+      let n = 0;
+      try {
+        for (const b of blocks) {
+          for (const r of ctx.readBlock(b)) {
+            n++;
+            yield r;
+          }
+        }
+      } finally {
+        ctx.metrics.shuffleReadRecords += n;
       }
-    }
-  } finally {
-    ctx.metrics.shuffleReadRecords += n;
-  }
+    },
+    pushTo(sink: (x: unknown) => void) {
+      let n = 0;
+      try {
+        for (const b of blocks) {
+          pushAll(ctx.readBlock(b), (r) => {
+            n++;
+            sink(r);
+          });
+        }
+      } finally {
+        ctx.metrics.shuffleReadRecords += n;
+      }
+    },
+  };
 }
 
 function spillCtx(ctx: TaskContext) {
@@ -426,7 +470,9 @@ function reduceIter(input: Iterable<unknown>, f: AnyFn): { has: boolean; v?: unk
 
 function foldIter(input: Iterable<unknown>, zero: unknown, f: AnyFn): unknown {
   let acc = zero;
-  for (const x of input) acc = f(acc, x);
+  pushAll(input, (x) => {
+    acc = f(acc, x);
+  });
   return acc;
 }
 
@@ -436,12 +482,20 @@ function foldIter(input: Iterable<unknown>, zero: unknown, f: AnyFn): unknown {
 export function runResultFn(rf: BuiltinTransform, input: Iterable<unknown>, partition: number, ctx: TaskContext): unknown {
   const a = rf.args;
   switch (rf.name) {
-    case 'collect':
-      return Array.isArray(input) ? input.slice() : Array.from(input);
+    case 'collect': {
+      if (Array.isArray(input)) return input.slice();
+      const out: unknown[] = [];
+      pushAll(input, (x) => {
+        out.push(x);
+      });
+      return out;
+    }
     case 'count': {
       if (Array.isArray(input)) return input.length;
       let n = 0;
-      for (const _ of input) n++;
+      pushAll(input, () => {
+        n++;
+      });
       return n;
     }
     case 'take': {
@@ -460,7 +514,9 @@ export function runResultFn(rf: BuiltinTransform, input: Iterable<unknown>, part
       return foldIter(input, a.zero, ctx.compile<AnyFn>(a.f as FnSpec));
     case 'foreach': {
       const f = ctx.compile<AnyFn>(a.f as FnSpec);
-      for (const x of input) f(x);
+      pushAll(input, (x) => {
+        f(x);
+      });
       return null;
     }
     case 'foreachPartition': {
@@ -493,12 +549,16 @@ export function runResultFn(rf: BuiltinTransform, input: Iterable<unknown>, part
     }
     case 'stats': {
       const s = new StatCounter();
-      for (const x of input) s.merge(x as number);
+      pushAll(input, (x) => {
+        s.merge(x as number);
+      });
       return s.toData();
     }
     case 'sum': {
       let t = 0;
-      for (const x of input) t += x as number;
+      pushAll(input, (x) => {
+        t += x as number;
+      });
       return t;
     }
     case 'histogram':

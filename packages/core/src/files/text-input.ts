@@ -95,12 +95,24 @@ function* linesOfBuffer(buf: Buffer): Generator<string> {
   for (let i = 0; i < n; i++) yield stripCR(lines[i]!);
 }
 
-/** Reads the lines of one split; `onBytes` reports bytes consumed. */
-export function* readLines(split: TextSplit, onBytes?: (n: number) => void): Generator<string> {
+/** The lines of one split, pull or push; `onBytes` reports bytes consumed. */
+export function readLines(split: TextSplit, onBytes?: (n: number) => void): Iterable<string> & { pushTo(sink: (line: string) => void): void } {
+  return {
+    *[Symbol.iterator]() {
+      for (const batch of readLineBatches(split, onBytes)) yield* batch;
+    },
+    pushTo(sink: (line: string) => void) {
+      for (const batch of readLineBatches(split, onBytes)) for (let i = 0; i < batch.length; i++) sink(batch[i]!);
+    },
+  };
+}
+
+/** The lines of one split in batches (one per chunk read). */
+export function* readLineBatches(split: TextSplit, onBytes?: (n: number) => void): Generator<string[]> {
   if (split.gzip) {
     const raw = fs.readFileSync(split.path);
     onBytes?.(raw.length);
-    yield* linesOfBuffer(zlib.gunzipSync(raw));
+    yield Array.from(linesOfBuffer(zlib.gunzipSync(raw)));
     return;
   }
   const { start, end } = split;
@@ -143,7 +155,7 @@ export function* readLines(split: TextSplit, onBytes?: (n: number) => void): Gen
       const lastNl = data.lastIndexOf(NL);
       if (lastNl < 0) {
         if (pos >= fileSize) {
-          yield stripCR(data.toString('utf8'));
+          yield [stripCR(data.toString('utf8'))];
           return;
         }
         carry = Buffer.from(data);
@@ -154,19 +166,27 @@ export function* readLines(split: TextSplit, onBytes?: (n: number) => void): Gen
       if (dataStart + lastNl <= end) {
         // Every line of this chunk starts at or before `end`: no offset bookkeeping needed.
         const lines = text.split('\n');
-        for (let i = 0; i < lines.length; i++) yield stripCR(lines[i]!);
+        if (text.includes('\r')) for (let i = 0; i < lines.length; i++) lines[i] = stripCR(lines[i]!);
+        yield lines;
       } else {
+      const out: string[] = [];
       let offset = dataStart; // file offset of the current line's first byte
       let from = 0;
+      let past = false;
       while (from <= text.length) {
-        if (offset > end) return;
+        if (offset > end) {
+          past = true;
+          break;
+        }
         const idx = text.indexOf('\n', from);
         const line = idx < 0 ? text.slice(from) : text.slice(from, idx);
-        yield stripCR(line);
+        out.push(stripCR(line));
         offset += Buffer.byteLength(line, 'utf8') + 1;
         if (idx < 0) break;
         from = idx + 1;
       }
+      if (out.length > 0) yield out;
+      if (past) return;
       }
       nextLineStart = dataStart + lastNl + 1;
       if (lastNl + 1 < data.length) {
@@ -174,7 +194,7 @@ export function* readLines(split: TextSplit, onBytes?: (n: number) => void): Gen
         if (carry.length >= buf.length) buf = Buffer.allocUnsafe(buf.length * 2);
       }
       if (pos >= fileSize && carry) {
-        if (nextLineStart <= end) yield stripCR(carry.toString('utf8'));
+        if (nextLineStart <= end) yield [stripCR(carry.toString('utf8'))];
         return;
       }
     }

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { canonicalKey, hashKey } from '../keys/key-hash.ts';
 import { encodeFrame } from '../serializer.ts';
 import { FrameFileWriter, readFrameRange } from '../util/frame-file.ts';
+import { pushAll } from '../util/push.ts';
 import type { Aggregator } from './aggregator.ts';
 import { SizeEstimator } from './size-estimator.ts';
 
@@ -90,7 +91,7 @@ export function* aggregateExternal(
   };
 
   try {
-    for (const rec of records) {
+    pushAll(records, (rec) => {
       const kv = rec as [unknown, unknown];
       const k = kv[0];
       if (typeof k !== 'object' || k === null) {
@@ -116,7 +117,7 @@ export function* aggregateExternal(
           sinceSpill = 0;
         }
       }
-    }
+    });
     if (!buckets) {
       yield* map.entries();
       return;

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { encodeFrame } from '../serializer.ts';
 import { FrameFileWriter, readFrameRange } from '../util/frame-file.ts';
+import { pushAll } from '../util/push.ts';
 import type { SpillContext } from './external-aggregator.ts';
 import { SizeEstimator } from './size-estimator.ts';
 
@@ -34,7 +35,7 @@ export function* sortExternal<T>(records: Iterable<T>, compare: (a: T, b: T) => 
   };
   try {
     let n = 0;
-    for (const r of records) {
+    pushAll(records, (r) => {
       buf.push(r);
       if ((++n & 127) === 0) est.observe(r);
       if (buf.length >= checkAt) {
@@ -46,7 +47,7 @@ export function* sortExternal<T>(records: Iterable<T>, compare: (a: T, b: T) => 
           checkAt = 4096;
         }
       }
-    }
+    });
     if (runs.length === 0) {
       buf.sort(compare);
       yield* buf;
@@ -54,7 +55,7 @@ export function* sortExternal<T>(records: Iterable<T>, compare: (a: T, b: T) => 
     }
     if (buf.length > 0) writeRun();
     // k-way merge over the runs.
-    const iters = runs.map((r) => readFrameRange(r.path, 0, r.length) as Generator<T>);
+    const iters = runs.map((r) => (readFrameRange(r.path, 0, r.length) as Iterable<T>)[Symbol.iterator]());
     const heads: { v: T; i: number }[] = [];
     const less = (a: { v: T; i: number }, b: { v: T; i: number }): boolean => {
       const c = compare(a.v, b.v);

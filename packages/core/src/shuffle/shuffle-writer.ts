@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { encodeFrame } from '../serializer.ts';
 import { FrameFileWriter } from '../util/frame-file.ts';
+import { pushAll } from '../util/push.ts';
 import type { Aggregator } from './aggregator.ts';
 import { SizeEstimator } from './size-estimator.ts';
 
@@ -81,7 +82,7 @@ export class ShuffleWriter {
     const pending = this.pending;
     const est = this.est;
     let count = 0;
-    for (const rec of input) {
+    pushAll(input, (rec) => {
       const kv = rec as [unknown, unknown];
       if (!Array.isArray(kv)) throw new TypeError(`shuffle: expected [key, value] pairs, got ${JSON.stringify(rec)?.slice(0, 80)}`);
       const p = n === 1 ? 0 : this.partitionOf(kv[0]);
@@ -92,7 +93,7 @@ export class ShuffleWriter {
         this.flushPending(p);
         if (this.chunkBytes > budget) this.spill();
       }
-    }
+    });
   }
 
   private flushPending(p: number): void {
@@ -112,7 +113,7 @@ export class ShuffleWriter {
     const budget = this.ctx.memoryBudget;
     let inserted = 0;
     let checkAt = 4096;
-    for (const rec of input) {
+    pushAll(input, (rec) => {
       const kv = rec as [unknown, unknown];
       if (!Array.isArray(kv)) throw new TypeError(`shuffle: expected [key, value] pairs, got ${JSON.stringify(rec)?.slice(0, 80)}`);
       const k = kv[0];
@@ -139,7 +140,7 @@ export class ShuffleWriter {
           this.spill();
         }
       }
-    }
+    });
     this.drainCombined();
   }
 

@@ -9,8 +9,20 @@ import { deserialize, FRAME_HEADER } from '../serializer.ts';
 
 const CHUNK = 1 << 20;
 
-/** Reads the records of frames stored in [offset, offset + length) of a file. */
-export function* readFrameRange(path: string, offset: number, length: number, onBytes?: (n: number) => void): Generator<unknown> {
+/** Reads the records of frames stored in [offset, offset + length) of a file (pull or push). */
+export function readFrameRange(path: string, offset: number, length: number, onBytes?: (n: number) => void): Iterable<unknown> & { pushTo(sink: (x: unknown) => void): void } {
+  return {
+    *[Symbol.iterator]() {
+      for (const batch of readFrameBatches(path, offset, length, onBytes)) yield* batch;
+    },
+    pushTo(sink: (x: unknown) => void) {
+      for (const batch of readFrameBatches(path, offset, length, onBytes)) for (let i = 0; i < batch.length; i++) sink(batch[i]);
+    },
+  };
+}
+
+/** The record batches (one per frame) stored in [offset, offset + length) of a file. */
+export function* readFrameBatches(path: string, offset: number, length: number, onBytes?: (n: number) => void): Generator<unknown[]> {
   if (length <= 0) return;
   const fd = fs.openSync(path, 'r');
   try {
@@ -49,7 +61,7 @@ export function* readFrameRange(path: string, offset: number, length: number, on
       const records = deserialize<unknown[]>(buf.subarray(bufStart + FRAME_HEADER, bufStart + FRAME_HEADER + len));
       bufStart += FRAME_HEADER + len;
       onBytes?.(FRAME_HEADER + len);
-      for (let i = 0; i < records.length; i++) yield records[i];
+      yield records;
     }
   } finally {
     fs.closeSync(fd);
