@@ -446,7 +446,9 @@ function* pipeRecords(input: Iterable<unknown>, command: string, env: Record<str
     maxBuffer: 1 << 30,
     encoding: 'utf8',
   });
-  if (r.error) throw new Error(`pipe: cannot run "${command}": ${r.error.message}`);
+  // A command that exits without reading all its input (echo, head) breaks the pipe: not an error when it exited.
+  const brokenPipe = (r.error as NodeJS.ErrnoException | undefined)?.code === 'EPIPE' && r.status !== null;
+  if (r.error && !brokenPipe) throw new Error(`pipe: cannot run "${command}": ${r.error.message}`);
   if (r.status !== 0) throw new Error(`pipe: command "${command}" exited with ${r.status ?? r.signal}: ${String(r.stderr).slice(0, 2000)}`);
   const out = String(r.stdout);
   if (out.length === 0) return;
@@ -469,7 +471,8 @@ function reduceIter(input: Iterable<unknown>, f: AnyFn): { has: boolean; v?: unk
 }
 
 function foldIter(input: Iterable<unknown>, zero: unknown, f: AnyFn): unknown {
-  let acc = zero;
+  // The plan (and its zero) is shared by every task of the stage on this thread: each task folds into its own copy.
+  let acc = typeof zero === 'object' && zero !== null ? structuredClone(zero) : zero;
   pushAll(input, (x) => {
     acc = f(acc, x);
   });

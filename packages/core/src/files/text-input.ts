@@ -19,10 +19,27 @@ function isHidden(p: string): boolean {
   return b.startsWith('.') || b.startsWith('_');
 }
 
+/** Splits a comma-separated list of paths; commas inside glob braces (`*.{txt,log}`) do not separate. */
+export function splitPathList(spec: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let cur = '';
+  for (const ch of spec) {
+    if (ch === '{') depth++;
+    else if (ch === '}' && depth > 0) depth--;
+    if (ch === ',' && depth === 0) {
+      out.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  out.push(cur);
+  return out.map((s) => s.trim()).filter(Boolean);
+}
+
 /** Lists the input files of `spec`, sorted; a missing input is a FILE_NOT_FOUND error. */
 export function listInputFiles(spec: string): string[] {
   const out: string[] = [];
-  for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of splitPathList(spec)) {
     const p = part.startsWith('file://') ? part.slice(7) : part;
     if (/[*?[\]{}]/.test(p)) {
       const matches = globSync(p, { absolute: true, onlyFiles: true, dot: false }).filter((f) => !isHidden(f)).sort();

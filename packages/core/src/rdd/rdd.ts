@@ -191,7 +191,9 @@ export abstract class RDD<T> {
     checkPositive(numPartitions, 'repartition');
     const seed = Math.floor(Math.random() * 2 ** 31);
     const keyed = this._builtin<[number, T]>('distributeByPosition', { n: numPartitions, seed }, 'repartition');
-    return new ShuffledRDD<number, T>(keyed, new HashPartitioner(numPartitions), null, false, null, 'repartition').values();
+    // Positions go to the partition of the same number (as Spark's Int keys do): hashing them would unbalance the output.
+    const byPosition = new FunctionPartitioner(numPartitions, fn((pos: number) => pos, undefined, 'repartition'));
+    return new ShuffledRDD<number, T>(keyed, byPosition, null, false, null, 'repartition').values();
   }
   cartesian<U>(other: RDD<U>): RDD<[T, U]> {
     return new CartesianRDD<T, U>(this, other);
