@@ -9,7 +9,6 @@ export default defineConfig({
     // The conformance entry first: the bare '@flint/core' alias would otherwise swallow the subpath.
     alias: [
       { find: '@flint/core/transport-conformance', replacement: `${core}src/transport/conformance.ts` },
-      { find: /^@flint\/core$/, replacement: `${core}src/transport/index.ts` }, // TEMP-DEV
       ...Object.entries(flintAliases).map(([find, replacement]) => ({ find, replacement })),
     ],
   },

@@ -63,7 +63,7 @@ export class FrameDecoder {
         this.lenFilled = 0;
         len = this.lenBytes.readUInt32BE(0);
       } else {
-        len = chunk.readUInt32BE(off);
+        len = ((chunk[off] << 24) | (chunk[off + 1] << 16) | (chunk[off + 2] << 8) | chunk[off + 3]) >>> 0;
         off += 4;
       }
       this.checkLength(len);
@@ -86,7 +86,7 @@ export class FrameDecoder {
 
   private dispatch(buf: Buffer, start: number, end: number): void {
     const type = buf[start];
-    const id = buf.readUInt32BE(start + 1);
+    const id = ((buf[start + 1] << 24) | (buf[start + 2] << 16) | (buf[start + 3] << 8) | buf[start + 4]) >>> 0;
     const kindLen = buf[start + 5];
     const kindStart = start + 6;
     const payloadStart = kindStart + kindLen;
@@ -105,7 +105,12 @@ export class FrameDecoder {
     let h = len;
     for (let i = start; i < end; i++) h = (Math.imul(h, 31) + buf[i]) | 0;
     const hit = this.kindCache.get(h);
-    if (hit !== undefined && hit.bytes.length === len && hit.bytes.compare(buf, start, end) === 0) return hit.kind;
+    if (hit !== undefined && hit.bytes.length === len) {
+      const b = hit.bytes;
+      let i = 0;
+      while (i < len && b[i] === buf[start + i]) i++;
+      if (i === len) return hit.kind;
+    }
     const kind = buf.toString('utf8', start, end);
     if (this.kindCache.size < 256) this.kindCache.set(h, { kind, bytes: Buffer.from(buf.subarray(start, end)) });
     return kind;

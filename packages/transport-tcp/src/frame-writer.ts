@@ -65,9 +65,16 @@ export class FrameWriter {
     if (this.pos + need > this.buf.length) this.roll(need);
     const b = this.buf;
     let p = this.pos;
-    b.writeUInt32BE(6 + kindBytes.length + extra + plen, p);
+    const len = 6 + kindBytes.length + extra + plen;
+    b[p] = len >>> 24;
+    b[p + 1] = len >>> 16;
+    b[p + 2] = len >>> 8;
+    b[p + 3] = len;
     b[p + 4] = type;
-    b.writeUInt32BE(id, p + 5);
+    b[p + 5] = id >>> 24;
+    b[p + 6] = id >>> 16;
+    b[p + 7] = id >>> 8;
+    b[p + 8] = id;
     b[p + 9] = kindBytes.length;
     p += HEADER_BYTES;
     if (kindBytes.length > 0) {
@@ -76,12 +83,17 @@ export class FrameWriter {
       p += kindBytes.length;
     }
     if (extra) {
-      b.writeUInt32BE(u32Prefix, p);
+      b[p] = u32Prefix >>> 24;
+      b[p + 1] = u32Prefix >>> 16;
+      b[p + 2] = u32Prefix >>> 8;
+      b[p + 3] = u32Prefix;
       p += 4;
     }
     if (plen > 0) {
       if (inline) {
-        b.set(payload!, p);
+        // TypedArray#set has a fixed cost that dominates for tiny payloads.
+        if (plen <= 64) for (let i = 0; i < plen; i++) b[p + i] = payload![i];
+        else b.set(payload!, p);
         p += plen;
         this.pos = p;
       } else {

@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto';
 import {
   ChallengeAuth,
   TransportError,
-  armCallDeadline,
+  CallDeadline,
+  type DeadlineListener,
   decodeRemoteError,
   formatTransportAddress,
   type CompiledTransportOptions,
@@ -21,11 +22,34 @@ import { FRAME_NAMES, FrameType, HEADER_BYTES } from './frame.ts';
 import { FrameSocket } from './frame-socket.ts';
 import { decodeChallenge, encodeAuth } from './handshake.ts';
 
-interface PendingCall {
-  readonly kind: string;
-  resolve(body: Uint8Array): void;
-  reject(err: TransportError): void;
-  disarm(): void;
+/** A request awaiting its reply; its own deadline listener, so no closures per call. */
+class PendingCall implements DeadlineListener {
+  resolve: (body: Uint8Array) => void;
+  reject: (err: TransportError) => void;
+  deadline: CallDeadline | undefined;
+
+  constructor(
+    private readonly conn: TcpConnection,
+    readonly id: number,
+    readonly kind: string,
+  ) {
+    this.resolve = captured.resolve;
+    this.reject = captured.reject;
+  }
+
+  deadlineFailed(err: TransportError): void {
+    this.conn.abandon(this, err);
+  }
+}
+
+/** Promise executors capture into here, so making a promise allocates no closure. */
+const captured = {
+  resolve: undefined as unknown as (body: Uint8Array) => void,
+  reject: undefined as unknown as (err: TransportError) => void,
+};
+function capture(resolve: (body: Uint8Array) => void, reject: (err: TransportError) => void): void {
+  captured.resolve = resolve;
+  captured.reject = reject;
 }
 
 /**
@@ -145,28 +169,35 @@ export class TcpConnection implements TransportConnection, CreditLink {
     return this;
   }
 
-  request(kind: string, body: Uint8Array, options: RequestOptions = {}): Promise<Uint8Array> {
+  request(kind: string, body: Uint8Array, options?: RequestOptions): Promise<Uint8Array> {
     const refused = this.refuse(body);
     if (refused) return Promise.reject(refused);
-    return new Promise<Uint8Array>((resolve, reject) => {
-      const id = this.allocateId();
-      const call: PendingCall = { kind, resolve, reject, disarm: noop };
-      this.pending.set(id, call);
-      call.disarm = armCallDeadline(`request ${kind}`, options.timeoutMs ?? this.options.requestTimeoutMs, options.signal, (err) => {
-        if (this.pending.get(id) !== call) return;
-        this.pending.delete(id);
-        if (this._state === 'open') this.frames.writer.write(FrameType.CANCEL, id, '');
-        reject(err);
-      });
-      if (this.pending.get(id) !== call) return;
-      try {
-        this.frames.writer.write(FrameType.REQUEST, id, kind, body);
-      } catch (err) {
-        this.pending.delete(id);
-        call.disarm();
-        reject(TransportError.from(err, 'PROTOCOL'));
-      }
-    });
+    const id = this.allocateId();
+    const promise = new Promise<Uint8Array>(capture);
+    const call = new PendingCall(this, id, kind);
+    this.pending.set(id, call);
+    const timeoutMs = options?.timeoutMs ?? this.options.requestTimeoutMs;
+    const signal = options?.signal;
+    if (timeoutMs > 0 || signal) {
+      call.deadline = new CallDeadline(`request ${kind}`, timeoutMs, call).arm(signal);
+      if (this.pending.get(id) !== call) return promise;
+    }
+    try {
+      this.frames.writer.write(FrameType.REQUEST, id, kind, body);
+    } catch (err) {
+      this.pending.delete(id);
+      call.deadline?.disarm();
+      call.reject(TransportError.from(err, 'PROTOCOL'));
+    }
+    return promise;
+  }
+
+  /** A pending call's deadline fired: forget it and tell the server. */
+  abandon(call: PendingCall, err: TransportError): void {
+    if (this.pending.get(call.id) !== call) return;
+    this.pending.delete(call.id);
+    if (this._state === 'open') this.frames.writer.write(FrameType.CANCEL, call.id, '');
+    call.reject(err);
   }
 
   send(kind: string, body: Uint8Array, options: SendOptions = {}): Promise<void> {
@@ -248,7 +279,7 @@ export class TcpConnection implements TransportConnection, CreditLink {
         if (p === undefined) return; // answered after the caller gave up
         if (p instanceof CreditStreamReader) throw new TransportError('PROTOCOL', `RESPONSE for stream ${id}`);
         this.pending.delete(id);
-        p.disarm();
+        p.deadline?.disarm();
         p.resolve(payload);
         return;
       }
@@ -258,7 +289,7 @@ export class TcpConnection implements TransportConnection, CreditLink {
         this.pending.delete(id);
         if (p instanceof CreditStreamReader) p.fail(decodeRemoteError(payload, `stream ${id}`));
         else {
-          p.disarm();
+          p.deadline?.disarm();
           p.reject(decodeRemoteError(payload, `request ${p.kind}`));
         }
         return;
@@ -313,7 +344,7 @@ export class TcpConnection implements TransportConnection, CreditLink {
     for (const p of pending) {
       if (p instanceof CreditStreamReader) p.fail(failure);
       else {
-        p.disarm();
+        p.deadline?.disarm();
         p.reject(failure);
       }
     }
@@ -321,4 +352,3 @@ export class TcpConnection implements TransportConnection, CreditLink {
   }
 }
 
-function noop(): void {}

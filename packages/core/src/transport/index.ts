@@ -45,4 +45,4 @@ export { MessageClient, type MessageSchema } from './message-client.ts';
 export { messageHandler, UnknownKindError, type MessageHandlers } from './message-handler.ts';
 export { ConnectionPool } from './connection-pool.ts';
 export { blockChunks } from './block-source.ts';
-export { armCallDeadline } from './call-deadline.ts';
+export { armCallDeadline, CallDeadline, type DeadlineListener } from './call-deadline.ts';
