@@ -71,3 +71,13 @@ export function table(headers: string[], rows: (string | number)[][], indent = '
       .trimEnd();
   return [line(heads), indent + widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n');
 }
+
+/** Runs a program's main: on failure prints the error's message (not a stack trace) and sets exit code 1. */
+export function runMain(name: string, main: () => Promise<void>): void {
+  main().catch((e: unknown) => {
+    const err = e instanceof Error ? e : new Error(String(e));
+    console.error(`${name} failed: ${err.message}`);
+    if (process.env.FLINT_DEBUG) console.error(err.stack);
+    process.exitCode = 1;
+  });
+}

@@ -11,10 +11,11 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { FlintContext } from '@flint/core';
-import { formatCount, formatMs, timed } from './common.ts';
+import { formatCount, formatMs, runMain, timed } from './common.ts';
 import { DEFAULT_DATA_DIR, ensureData, formatBytes, isSizeName, SIZES } from './data.ts';
 import { formatPageRank, pageRank } from './pagerank.ts';
 import { formatWordCount, wordCount } from './wordcount.ts';
+import { cliArgs } from './cli.ts';
 
 const RULE = '─'.repeat(64);
 
@@ -27,7 +28,7 @@ function corpusStats(dir: string): { files: number; bytes: number } {
   return { files: files.length, bytes: files.reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0) };
 }
 
-export async function runDemo(argv: string[] = process.argv.slice(2)): Promise<void> {
+export async function runDemo(argv: string[] = cliArgs()): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -79,4 +80,4 @@ export async function runDemo(argv: string[] = process.argv.slice(2)): Promise<v
   console.log(`  ${'total'.padEnd(12)} ${formatMs(timings.reduce((a, [, ms]) => a + ms, 0)).padStart(9)}`);
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await runDemo();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) runMain('demo', () => runDemo());

@@ -16,7 +16,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { FlintContext, RDD } from '@flint/core';
-import { commonOptions, createContext, formatCount, formatMs, generatedInput, table, timed } from './common.ts';
+import { commonOptions, createContext, formatCount, formatMs, generatedInput, runMain, table, timed } from './common.ts';
+import { cliArgs, intFlag } from './cli.ts';
 
 /** (country, [revenue in cents, number of orders]) for every country with at least one matched order. */
 export function revenueByCountry(sc: FlintContext, customersCsv: string, ordersCsv: string, numPartitions?: number): RDD<[string, [number, number]]> {
@@ -64,13 +65,14 @@ export function formatCountries(rows: CountryRevenue[]): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { ...commonOptions, top: { type: 'string', default: '10' } } });
+  const { values } = parseArgs({ args: cliArgs(), options: { ...commonOptions, top: { type: 'string', default: '10' } } });
   const files = values.input
     ? { customers: path.join(values.input, 'customers.csv'), orders: path.join(values.input, 'orders.csv') }
     : generatedInput(values, ['join']);
   const sc = await createContext(values, 'join');
   try {
-    const [rows, ms] = await timed(() => topCountries(sc, files.customers, files.orders, Number(values.top)));
+    const [rows, ms] = await timed(() => topCountries(sc, files.customers, files.orders, intFlag('top', values.top)));
+    await sc.flushEvents(); // let the progress lines of the job print before the result
     console.log(`Revenue per country (${files.orders} ⋈ ${files.customers}) on ${values.master}: ${formatMs(ms)}`);
     console.log(formatCountries(rows));
   } finally {
@@ -78,4 +80,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) runMain('join', main);

@@ -10,7 +10,8 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { FlintContext, RDD } from '@flint/core';
-import { commonOptions, createContext, formatCount, formatMs, generatedInput, table, timed } from './common.ts';
+import { commonOptions, createContext, formatCount, formatMs, generatedInput, runMain, table, timed } from './common.ts';
+import { cliArgs, intFlag, numberFlag } from './cli.ts';
 
 export type Point = [number, number];
 
@@ -112,6 +113,7 @@ export function formatKMeans(r: KMeansResult): string {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
+    args: cliArgs(),
     options: {
       ...commonOptions,
       k: { type: 'string', default: '4' },
@@ -122,8 +124,9 @@ async function main(): Promise<void> {
   const input = values.input ?? generatedInput(values, ['points']).points;
   const sc = await createContext(values, 'kmeans');
   try {
-    const opts = { k: Number(values.k), epsilon: Number(values.epsilon), maxIterations: Number(values.iterations) };
+    const opts = { k: intFlag('k', values.k), epsilon: numberFlag('epsilon', values.epsilon), maxIterations: intFlag('iterations', values.iterations) };
     const [r, ms] = await timed(() => kMeans(sc, input, opts));
+    await sc.flushEvents(); // let the progress lines of the job print before the result
     console.log(`k-means (k = ${opts.k}) of ${input} on ${values.master}: ${formatMs(ms)}`);
     console.log(formatKMeans(r));
   } finally {
@@ -131,4 +134,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) runMain('kmeans', main);

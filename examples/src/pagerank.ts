@@ -9,7 +9,8 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { FlintContext, RDD } from '@flint/core';
-import { commonOptions, createContext, formatCount, formatMs, generatedInput, table, timed } from './common.ts';
+import { commonOptions, createContext, formatCount, formatMs, generatedInput, runMain, table, timed } from './common.ts';
+import { cliArgs, intFlag } from './cli.ts';
 
 export interface PageRankOptions {
   /** @default 10 */
@@ -74,13 +75,15 @@ export function formatPageRank(r: PageRankResult): string {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
+    args: cliArgs(),
     options: { ...commonOptions, iterations: { type: 'string', default: '10' }, top: { type: 'string', default: '10' } },
   });
   const input = values.input ?? generatedInput(values, ['graph']).edges;
   const sc = await createContext(values, 'pagerank');
   try {
-    const iterations = Number(values.iterations);
-    const [result, ms] = await timed(() => pageRank(sc, input, { iterations, top: Number(values.top) }));
+    const iterations = intFlag('iterations', values.iterations);
+    const [result, ms] = await timed(() => pageRank(sc, input, { iterations, top: intFlag('top', values.top) }));
+    await sc.flushEvents(); // let the progress lines of the job print before the result
     console.log(`PageRank (${iterations} iterations) of ${input} on ${values.master}: ${formatMs(ms)}`);
     console.log(formatPageRank(result));
   } finally {
@@ -88,4 +91,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) runMain('pagerank', main);

@@ -13,8 +13,9 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { FlintContext } from '@flint/core';
-import { formatCount, formatMs, timed } from './common.ts';
+import { formatCount, formatMs, runMain, timed } from './common.ts';
 import { makeRandom, mixSeed } from './random.ts';
+import { cliArgs, intFlag } from './cli.ts';
 
 export interface PiOptions {
   /** Number of random points. @default 1_000_000 */
@@ -60,6 +61,7 @@ export async function estimatePi(sc: FlintContext, opts: PiOptions = {}): Promis
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
+    args: cliArgs(),
     options: {
       master: { type: 'string', default: 'local[2]' },
       samples: { type: 'string', default: '20000000' },
@@ -70,13 +72,14 @@ async function main(): Promise<void> {
   });
   const sc = await FlintContext.create({ master: values.master, appName: 'pi', progress: !values.quiet });
   try {
-    const opts: PiOptions = { samples: Number(values.samples), seed: Number(values.seed) };
-    if (values.slices !== undefined) opts.slices = Number(values.slices);
+    const opts: PiOptions = { samples: intFlag('samples', values.samples), seed: intFlag('seed', values.seed, 0) };
+    if (values.slices !== undefined) opts.slices = intFlag('slices', values.slices);
     const [r, ms] = await timed(() => estimatePi(sc, opts));
+    await sc.flushEvents(); // let the progress lines of the job print before the result
     console.log(`π ≈ ${r.estimate.toFixed(6)} (error ${(r.estimate - Math.PI).toExponential(2)}) from ${formatCount(r.samples)} points, ${formatCount(r.inside)} inside; ${formatMs(ms)} on ${values.master}`);
   } finally {
     await sc.stop();
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) runMain('pi', main);

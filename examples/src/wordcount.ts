@@ -8,7 +8,8 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { FlintContext, RDD } from '@flint/core';
-import { commonOptions, createContext, formatCount, formatMs, generatedInput, table, timed } from './common.ts';
+import { commonOptions, createContext, formatCount, formatMs, generatedInput, runMain, table, timed } from './common.ts';
+import { cliArgs, intFlag } from './cli.ts';
 
 /** (word, count) for every distinct word of the files at `input`. */
 export function wordCounts(sc: FlintContext, input: string, minPartitions?: number): RDD<[string, number]> {
@@ -52,11 +53,12 @@ export function formatWordCount(r: WordCountResult): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { ...commonOptions, top: { type: 'string', default: '10' } } });
+  const { values } = parseArgs({ args: cliArgs(), options: { ...commonOptions, top: { type: 'string', default: '10' } } });
   const input = values.input ?? generatedInput(values, ['corpus']).corpus;
   const sc = await createContext(values, 'wordcount');
   try {
-    const [result, ms] = await timed(() => wordCount(sc, input, Number(values.top)));
+    const [result, ms] = await timed(() => wordCount(sc, input, intFlag('top', values.top)));
+    await sc.flushEvents(); // let the progress lines of the job print before the result
     console.log(`Word count of ${input} on ${values.master}: ${formatMs(ms)}`);
     console.log(formatWordCount(result));
   } finally {
@@ -64,4 +66,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) runMain('wordcount', main);
