@@ -14,7 +14,8 @@ import { z } from 'zod';
 
 // ---- shared shapes -------------------------------------------------------------------------
 
-export const WorkerStateSchema = z.enum(['ALIVE', 'DEAD', 'DECOMMISSIONED']);
+/** UNKNOWN: recovered from a restarted master's database, not re-registered yet. */
+export const WorkerStateSchema = z.enum(['ALIVE', 'DEAD', 'DECOMMISSIONED', 'UNKNOWN']);
 export type WorkerState = z.infer<typeof WorkerStateSchema>;
 export const AppStateSchema = z.enum(['WAITING', 'RUNNING', 'FINISHED', 'FAILED', 'KILLED']);
 export type AppState = z.infer<typeof AppStateSchema>;
@@ -73,13 +74,18 @@ export const DriverHeartbeatResponse = z.object({ known: z.boolean() });
 /** Listener events of an application, batched (stored for the UI and history). */
 export const AppEventsMessage = z.object({ appId: z.string(), seq: z.number().int(), events: z.array(z.record(z.string(), z.unknown())) });
 
+export const ClusterStateRequest = z.object({});
 export const ClusterStateResponse = z.object({
   masterId: z.string(),
   workers: z.array(
-    z.object({ workerId: z.string(), host: z.string(), address: z.string(), cores: z.number(), coresUsed: z.number(), memoryMb: z.number(), memoryUsedMb: z.number(), state: WorkerStateSchema, lastHeartbeat: z.number() }),
+    z.object({ workerId: z.string(), host: z.string(), address: z.string(), cores: z.number(), coresUsed: z.number(), memoryMb: z.number(), memoryUsedMb: z.number(), state: WorkerStateSchema, lastHeartbeat: z.number(), webPort: z.number().nullable() }),
   ),
-  applications: z.array(z.object({ appId: z.string(), name: z.string(), state: AppStateSchema, cores: z.number(), startTime: z.number(), endTime: z.number().nullable() })),
-  executors: z.array(z.object({ appId: z.string(), executorId: z.string(), workerId: z.string(), cores: z.number(), state: ExecutorStateSchema })),
+  applications: z.array(
+    z.object({ appId: z.string(), name: z.string(), state: AppStateSchema, cores: z.number(), startTime: z.number(), endTime: z.number().nullable(), user: z.string(), driverAddress: z.string(), endReason: z.string().nullable() }),
+  ),
+  executors: z.array(
+    z.object({ appId: z.string(), executorId: z.string(), workerId: z.string(), cores: z.number(), state: ExecutorStateSchema, memoryMb: z.number(), exitCode: z.number().nullable(), message: z.string().nullable() }),
+  ),
 });
 
 export type MasterProtocol = {
