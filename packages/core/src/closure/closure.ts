@@ -133,7 +133,9 @@ export function serializeFn(fn: (...args: never[]) => unknown, env: Record<strin
       method,
     );
   }
-  const src = expressionSource(raw);
+  // Vite's SSR transform (vitest) rewrites imported names to `__vite_ssr_import_N__.name`;
+  // such a function refers to `name`, which env must provide like any other import.
+  const src = expressionSource(raw.includes('__vite_ssr_import_') ? raw.replace(/__vite_ssr_import_\d+__\.([A-Za-z_$][\w$]*)/g, '$1') : raw);
   const envNames = env ? Object.keys(env) : [];
   for (const name of freeVariables(src, method)) {
     if (STANDARD_GLOBALS.has(name) || envNames.includes(name)) continue;
