@@ -1,0 +1,172 @@
+import type { LevelWithSilent } from 'pino';
+import { parseTime } from '@flint/core';
+import type { Clock } from './clock.ts';
+import { systemClock } from './clock.ts';
+import { readMasterEnv } from './env.ts';
+import { MasterError } from './master-error.ts';
+import type { Logger } from './logger.ts';
+import type { MasterStore } from './store/master-store.ts';
+
+export interface MasterOptions {
+  /**
+   * Address the cluster transport listens on. Anything but loopback needs a
+   * cluster secret (FLINT_SECRET).
+   * @default '127.0.0.1'
+   */
+  host?: string;
+  /** @default 7077 (0 picks a free port) */
+  port?: number;
+  /**
+   * Port of the HTTP status API (`GET /api/cluster-state`); 0 picks a free
+   * port, `null` serves none.
+   * @default 8080
+   */
+  uiPort?: number | null;
+  /**
+   * SQLite database of the cluster state.
+   * @default ~/.flint/master.db
+   */
+  dbPath?: string;
+  /** A ready store instead of the database at `dbPath` (tests). The master closes it on stop. */
+  store?: MasterStore;
+  /** @default 'tcp' */
+  transport?: 'tcp' | 'http' | (string & {});
+  /** @default FLINT_SECRET, then conf `flint.authenticate.secret` */
+  secret?: string;
+  /**
+   * Silence after which a worker is declared DEAD.
+   * @default FLINT_WORKER_TIMEOUT_MS, then conf `flint.worker.timeout`, then 60 000
+   */
+  workerTimeoutMs?: number;
+  /**
+   * Silence (no driverHeartbeat) after which an application is declared FAILED.
+   * @default FLINT_DRIVER_TIMEOUT_MS, then conf `flint.driver.timeout`, then workerTimeoutMs
+   */
+  driverTimeoutMs?: number;
+  /**
+   * How often workers are told to heartbeat.
+   * @default workerTimeoutMs / 4
+   */
+  heartbeatIntervalMs?: number;
+  /**
+   * Spread each application's executors over as many workers as possible.
+   * @default conf `flint.deploy.spreadOut`, then true
+   */
+  spreadOut?: boolean;
+  /**
+   * Cores an application gets when it sets no maximum.
+   * @default conf `flint.deploy.defaultCores`, then unlimited (null)
+   */
+  defaultCores?: number | null;
+  /**
+   * Abnormal executor exits in a row after which an application with no
+   * running executor is declared FAILED; negative never gives up.
+   * @default conf `flint.deploy.maxExecutorRetries`, then 10
+   */
+  maxExecutorRetries?: number;
+  /** Settings in `flint.*` form, below explicit options and the environment. */
+  conf?: Record<string, unknown>;
+  /** @default the system clock */
+  clock?: Clock;
+  /** @default a pino logger on stdout at FLINT_LOG_LEVEL or 'info' */
+  logger?: Logger;
+  /** @default FLINT_LOG_LEVEL, then 'info' */
+  logLevel?: LevelWithSilent;
+  /** @default process.env */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface CompiledMasterOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly uiPort: number | null;
+  readonly dbPath: string | null;
+  readonly store: MasterStore | null;
+  readonly transport: string;
+  readonly secret: string | undefined;
+  readonly workerTimeoutMs: number;
+  readonly driverTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
+  readonly spreadOut: boolean;
+  readonly defaultCores: number | null;
+  readonly maxExecutorRetries: number;
+  readonly clock: Clock;
+  readonly logger: Logger | null;
+  readonly logLevel: LevelWithSilent;
+}
+
+export const MASTER_DEFAULTS = {
+  host: '127.0.0.1',
+  port: 7077,
+  uiPort: 8080,
+  transport: 'tcp',
+  workerTimeoutMs: 60_000,
+  maxExecutorRetries: 10,
+} as const;
+
+function port(name: string, v: number, allowZero: boolean): number {
+  if (!Number.isInteger(v) || v < (allowZero ? 0 : 1) || v > 65535) {
+    throw new MasterError('CONFIG', `${name} must be a port number${allowZero ? ' (0 for any free port)' : ''}, got ${v}`);
+  }
+  return v;
+}
+
+function positive(name: string, v: number): number {
+  if (!Number.isFinite(v) || v <= 0) throw new MasterError('CONFIG', `${name} must be a positive number of milliseconds, got ${v}`);
+  return v;
+}
+
+function confBool(conf: Record<string, unknown>, key: string): boolean | undefined {
+  const v = conf[key];
+  if (v === undefined) return undefined;
+  if (typeof v === 'boolean') return v;
+  if (v === 'true' || v === 'false') return v === 'true';
+  throw new MasterError('CONFIG', `${key} must be true or false, got ${JSON.stringify(v)}`);
+}
+
+function confInt(conf: Record<string, unknown>, key: string): number | undefined {
+  const v = conf[key];
+  if (v === undefined) return undefined;
+  const n = typeof v === 'number' ? v : Number(v);
+  if (!Number.isInteger(n)) throw new MasterError('CONFIG', `${key} must be an integer, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+/** Applies defaults and checks every option once; the master reads only the result. */
+export function compileMasterOptions(opts: MasterOptions = {}): CompiledMasterOptions {
+  const env = readMasterEnv(opts.env ?? process.env);
+  const conf = opts.conf ?? {};
+  const confTime = (key: string) => (conf[key] === undefined ? undefined : parseTime(conf[key], key));
+  const workerTimeoutMs = positive('workerTimeoutMs', opts.workerTimeoutMs ?? env.FLINT_WORKER_TIMEOUT_MS ?? confTime('flint.worker.timeout') ?? MASTER_DEFAULTS.workerTimeoutMs);
+  const driverTimeoutMs = positive('driverTimeoutMs', opts.driverTimeoutMs ?? env.FLINT_DRIVER_TIMEOUT_MS ?? confTime('flint.driver.timeout') ?? workerTimeoutMs);
+  const heartbeatIntervalMs = positive('heartbeatIntervalMs', opts.heartbeatIntervalMs ?? Math.max(50, Math.floor(workerTimeoutMs / 4)));
+  if (heartbeatIntervalMs >= workerTimeoutMs) {
+    throw new MasterError('CONFIG', `heartbeatIntervalMs (${heartbeatIntervalMs}) must be shorter than workerTimeoutMs (${workerTimeoutMs}), or every worker would be declared dead`);
+  }
+  const defaultCores = opts.defaultCores !== undefined ? opts.defaultCores : (confInt(conf, 'flint.deploy.defaultCores') ?? null);
+  if (defaultCores !== null && (!Number.isInteger(defaultCores) || defaultCores < 1)) {
+    throw new MasterError('CONFIG', `defaultCores must be a positive integer or null (unlimited), got ${defaultCores}`);
+  }
+  const transport = opts.transport ?? MASTER_DEFAULTS.transport;
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(transport)) throw new MasterError('CONFIG', `transport must be a transport name such as tcp or http, got ${JSON.stringify(transport)}`);
+  const secretFromConf = typeof conf['flint.authenticate.secret'] === 'string' ? (conf['flint.authenticate.secret'] as string) : undefined;
+  const secret = opts.secret ?? env.FLINT_SECRET ?? secretFromConf;
+  return Object.freeze({
+    host: opts.host ?? MASTER_DEFAULTS.host,
+    port: port('port', opts.port ?? MASTER_DEFAULTS.port, true),
+    uiPort: opts.uiPort === null ? null : port('uiPort', opts.uiPort ?? MASTER_DEFAULTS.uiPort, true),
+    dbPath: opts.store ? null : (opts.dbPath ?? null),
+    store: opts.store ?? null,
+    transport,
+    secret: secret === '' ? undefined : secret,
+    workerTimeoutMs,
+    driverTimeoutMs,
+    heartbeatIntervalMs,
+    spreadOut: opts.spreadOut ?? confBool(conf, 'flint.deploy.spreadOut') ?? true,
+    defaultCores,
+    maxExecutorRetries: opts.maxExecutorRetries ?? confInt(conf, 'flint.deploy.maxExecutorRetries') ?? MASTER_DEFAULTS.maxExecutorRetries,
+    clock: opts.clock ?? systemClock,
+    logger: opts.logger ?? null,
+    logLevel: opts.logLevel ?? env.FLINT_LOG_LEVEL ?? 'info',
+  });
+}

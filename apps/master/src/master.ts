@@ -1,0 +1,150 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { type MasterProtocol, type Transport, type TransportServer, formatTransportAddress } from '@flint/core';
+import { type ClusterMessenger, TransportClusterMessenger } from './cluster-messenger.ts';
+import { loadNamedTransport, transportLogger } from './load-transport.ts';
+import { type Logger, createLogger } from './logger.ts';
+import { masterHandler } from './master-handler.ts';
+import { MasterError } from './master-error.ts';
+import { MasterEventLoop } from './master-event-loop.ts';
+import { type CompiledMasterOptions, type MasterOptions, compileMasterOptions } from './master-options.ts';
+import { StatusServer } from './status-server.ts';
+import type { MasterStore } from './store/master-store.ts';
+import { DEFAULT_MASTER_DB, PrismaMasterStore } from './store/prisma-master-store.ts';
+
+export type MasterState = 'running' | 'stopping' | 'stopped';
+type ClusterState = MasterProtocol['clusterState']['response'];
+
+/**
+ * The master daemon: binds the cluster transport, recovers the state its
+ * store kept, hands every inbound message to its `MasterEventLoop`, checks
+ * timeouts on a timer, and serves the status API.
+ *
+ * Owns the transport (server and client connections), the store, the event
+ * loop, the timer and the status server; `stop()` releases all of them and is
+ * idempotent. Runs on the Node event loop; every state change goes through
+ * the event loop's queue.
+ */
+export class Master {
+  private _state: MasterState = 'running';
+  private stopping: Promise<void> | null = null;
+
+  private constructor(
+    readonly options: CompiledMasterOptions,
+    readonly masterId: string,
+    private readonly log: Logger,
+    private readonly store: MasterStore,
+    private readonly loop: MasterEventLoop,
+    private readonly transport: Transport,
+    private readonly server: TransportServer,
+    private readonly messenger: ClusterMessenger,
+    private readonly status: StatusServer | null,
+    private readonly timer: NodeJS.Timeout,
+  ) {}
+
+  static async create(opts: MasterOptions = {}): Promise<Master> {
+    const options = compileMasterOptions(opts);
+    const log = options.logger ?? createLogger('flint-master', options.logLevel);
+    const masterId = `master-${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
+    const cleanup: Array<() => Promise<unknown>> = [];
+    try {
+      const store = options.store ?? (await PrismaMasterStore.open(path.resolve(options.dbPath ?? DEFAULT_MASTER_DB)));
+      cleanup.unshift(() => store.close());
+      const transport = await loadNamedTransport(options.transport, { secret: options.secret, logger: transportLogger(log) });
+      cleanup.unshift(() => transport.close());
+      const messenger = new TransportClusterMessenger(transport, log);
+      cleanup.unshift(() => messenger.close());
+      const loop = new MasterEventLoop({
+        masterId,
+        store,
+        messenger,
+        clock: options.clock,
+        log,
+        settings: {
+          workerTimeoutMs: options.workerTimeoutMs,
+          driverTimeoutMs: options.driverTimeoutMs,
+          heartbeatIntervalMs: options.heartbeatIntervalMs,
+          spreadOut: options.spreadOut,
+          defaultCores: options.defaultCores,
+          maxExecutorRetries: options.maxExecutorRetries,
+        },
+      });
+      const recovered = loop.recover(await store.load());
+      log.info(
+        { event: 'started', masterId, store: store.description, transport: options.transport, workerTimeoutMs: options.workerTimeoutMs, recovered },
+        `master ${masterId} started with ${store.description}; recovered ${recovered.workers} workers, ${recovered.applications} applications, ${recovered.executors} executors`,
+      );
+      const server = await transport.listen(masterHandler(loop, log), { host: options.host, port: options.port }).catch((err: Error) => {
+        throw new MasterError('CONFIG', `cannot listen on ${options.host}:${options.port}: ${err.message}. Choose another --port (0 for any free port) or --host`, { cause: err });
+      });
+      cleanup.unshift(() => server.close());
+      server.on('peerClosed', (peer, reason) => {
+        void loop.post({ type: 'peerClosed', peerId: peer.id, lost: reason?.code === 'PEER_LOST' }).catch(() => undefined);
+      });
+      const address = formatTransportAddress(server.address);
+      log.info({ event: 'listening', address, url: `flint://${address}`, transport: options.transport }, `master listening on flint://${address} (${options.transport})`);
+      const status = options.uiPort === null ? null : await StatusServer.start(options.host, options.uiPort, () => loop.post({ type: 'clusterState' }), log);
+      if (status) cleanup.unshift(() => status.close());
+      const every = Math.min(15_000, Math.max(25, Math.floor(Math.min(options.workerTimeoutMs, options.driverTimeoutMs) / 4)));
+      const timer = setInterval(() => void loop.post({ type: 'checkTimeouts' }).catch(() => undefined), every);
+      return new Master(options, masterId, log, store, loop, transport, server, messenger, status, timer);
+    } catch (err) {
+      for (const undo of cleanup) await undo().catch(() => undefined);
+      log.error({ event: 'startFailed', err: (err as Error).message }, `master failed to start: ${(err as Error).message}`);
+      throw err;
+    }
+  }
+
+  get state(): MasterState {
+    return this._state;
+  }
+
+  /** host:port of the cluster transport. */
+  get address(): string {
+    return formatTransportAddress(this.server.address);
+  }
+
+  /** What drivers and workers are given: `flint://host:port`. */
+  get url(): string {
+    return `flint://${this.address}`;
+  }
+
+  /** Port of the status API, or null when none is served. */
+  get uiPort(): number | null {
+    return this.status?.port ?? null;
+  }
+
+  clusterState(): Promise<ClusterState> {
+    return this.loop.post({ type: 'clusterState' });
+  }
+
+  /** Runs the timeout check now instead of at the next tick. */
+  checkTimeouts(): Promise<void> {
+    return this.loop.post({ type: 'checkTimeouts' });
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this._state = 'stopping';
+      clearInterval(this.timer);
+      await this.status?.close().catch(() => undefined);
+      await this.server.close().catch(() => undefined);
+      await this.loop.stop();
+      await this.messenger.close().catch(() => undefined);
+      await this.transport.close().catch(() => undefined);
+      await this.store.close().catch(() => undefined);
+      this._state = 'stopped';
+      this.log.info({ event: 'stopped', masterId: this.masterId }, `master ${this.masterId} stopped`);
+    })();
+    return this.stopping;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
+  }
+}
+
+/** Starts a master; the same as `Master.create`. */
+export function startMaster(opts: MasterOptions = {}): Promise<Master> {
+  return Master.create(opts);
+}

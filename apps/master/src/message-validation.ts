@@ -1,0 +1,17 @@
+import { z } from 'zod';
+import { MasterError } from './master-error.ts';
+
+/**
+ * Checks an inbound message against its schema from the protocol catalogue.
+ * Throws `MasterError(INVALID_MESSAGE)` naming the kind and every bad field,
+ * so the sender gets a REMOTE error it can read and the daemon goes on.
+ */
+export function parseMessage<S extends z.ZodType>(kind: string, schema: S, body: unknown): z.infer<S> {
+  const r = schema.safeParse(body);
+  if (r.success) return r.data;
+  const problems = r.error.issues
+    .slice(0, 8)
+    .map((i) => `${i.path.length ? i.path.join('.') : '(message)'}: ${i.message}`)
+    .join('; ');
+  throw new MasterError('INVALID_MESSAGE', `malformed ${kind} message: ${problems}; send it as the protocol catalogue (@flint/core cluster-protocol.ts) defines it`);
+}
