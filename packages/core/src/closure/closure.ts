@@ -12,15 +12,31 @@ import { type FnSpec, isShippable, SHIP } from './ship.ts';
 
 /** Helpers that TypeScript compilers emit into function bodies; executors define them. */
 export const COMPILER_HELPERS = [
-  '__name',
+  // tsc (tslib names)
   '__assign',
   '__rest',
   '__spreadArray',
+  '__spread',
   '__awaiter',
+  '__generator',
   '__values',
   '__read',
-  '__spread',
+  '__extends',
+  '__makeTemplateObject',
+  '__classPrivateFieldGet',
+  '__classPrivateFieldSet',
+  // esbuild
+  '__name',
+  '__spreadValues',
+  '__spreadProps',
+  '__objRest',
+  '__async',
+  '__pow',
   '__publicField',
+  '__privateGet',
+  '__privateSet',
+  '__privateAdd',
+  '__privateMethod',
   '__defProp',
   '__require',
 ] as const;
@@ -40,6 +56,8 @@ const STANDARD_GLOBALS = new Set<string>([
 ]);
 
 const freeVarCache = new Map<string, string[]>();
+/** Module-level caches of tsc's down-levelled tagged templates; executors declare them. */
+const TEMPLATE_CACHE = /^templateObject_\d+$/;
 
 /** Wraps a function's source so that it parses as an expression (method shorthand becomes a function). */
 export function expressionSource(src: string): string {
@@ -69,11 +87,15 @@ function freeVariables(src: string, method: string): string[] {
   return cached;
 }
 
-/** Encodes an env value: functions become FnSpecs, shippable objects their markers, data ships as is. */
-function encodeEnvValue(v: unknown, method: string, path: string, flags: { special: boolean }, depth: number): unknown {
+/**
+ * Encodes an env value: functions become FnSpecs, shippable objects their markers, data ships as is.
+ * A function in env may use the other names of the same env (`scope`), as module-level helpers use
+ * each other: executors compile it in one scope with them.
+ */
+function encodeEnvValue(v: unknown, method: string, path: string, flags: { special: boolean }, depth: number, scope: readonly string[]): unknown {
   if (typeof v === 'function') {
     flags.special = true;
-    return { $flint: 'fn', fn: serializeFn(v as (...a: never[]) => unknown, undefined, `${method} env "${path}"`) };
+    return { $flint: 'fn', fn: serializeFnIn(v as (...a: never[]) => unknown, undefined, method, scope, path) };
   }
   if (typeof v !== 'object' || v === null || depth > 32) return v;
   if (isShippable(v)) {
@@ -86,7 +108,7 @@ function encodeEnvValue(v: unknown, method: string, path: string, flags: { speci
     for (let i = 0; i < v.length; i++) {
       const e = v[i];
       if (typeof e === 'object' && e !== null ? true : typeof e === 'function') {
-        const enc = encodeEnvValue(e, method, `${path}[${i}]`, flags, depth + 1);
+        const enc = encodeEnvValue(e, method, `${path}[${i}]`, flags, depth + 1, scope);
         if (enc !== e) {
           out ??= v.slice();
           out[i] = enc;
@@ -107,7 +129,7 @@ function encodeEnvValue(v: unknown, method: string, path: string, flags: { speci
   let out: Record<string, unknown> | null = null;
   for (const [k, e] of Object.entries(v)) {
     if ((typeof e === 'object' && e !== null) || typeof e === 'function') {
-      const enc = encodeEnvValue(e, method, `${path}.${k}`, flags, depth + 1);
+      const enc = encodeEnvValue(e, method, `${path}.${k}`, flags, depth + 1, scope);
       if (enc !== e) {
         out ??= { ...(v as Record<string, unknown>) };
         out[k] = enc;
@@ -122,32 +144,47 @@ function encodeEnvValue(v: unknown, method: string, path: string, flags: { speci
  * function uses a free variable that is neither in env nor a standard global.
  */
 export function serializeFn(fn: (...args: never[]) => unknown, env: Record<string, unknown> | undefined, method: string): FnSpec {
+  return serializeFnIn(fn, env, method, [], null);
+}
+
+/** `serializeFn` for a function that may also use the names in `scope`; `envPath` names it when it sits in an env. */
+function serializeFnIn(
+  fn: (...args: never[]) => unknown,
+  env: Record<string, unknown> | undefined,
+  method: string,
+  scope: readonly string[],
+  envPath: string | null,
+): FnSpec {
+  const where = envPath === null ? `${method}()` : `${method}(): env value "${envPath}"`;
   if (typeof fn !== 'function') {
-    throw new ClosureError(`${method}(): expected a function, got ${fn === null ? 'null' : typeof fn}`, null, method);
+    throw new ClosureError(`${where}: expected a function, got ${fn === null ? 'null' : typeof fn}`, null, method);
   }
   const raw = Function.prototype.toString.call(fn);
   if (/\{\s*\[native code\]\s*\}\s*$/.test(raw)) {
     throw new ClosureError(
-      `${method}(): ${fn.name ? `"${fn.name}"` : 'the function'} is native or bound and has no source to ship; wrap it: x => ${fn.name || 'f'}(x)`,
-      fn.name || null,
+      `${where}: ${fn.name ? `"${fn.name}"` : 'the function'} is native or bound and has no source to ship; wrap it: x => ${fn.name || 'f'}(x)`,
+      envPath ?? (fn.name || null),
       method,
     );
   }
-  // Vite's SSR transform (vitest) rewrites imported names to `__vite_ssr_import_N__.name`;
-  // such a function refers to `name`, which env must provide like any other import.
-  const src = expressionSource(raw.includes('__vite_ssr_import_') ? raw.replace(/__vite_ssr_import_\d+__\.([A-Za-z_$][\w$]*)/g, '$1') : raw);
+  const src = expressionSource(raw);
   const envNames = env ? Object.keys(env) : [];
   for (const name of freeVariables(src, method)) {
-    if (STANDARD_GLOBALS.has(name) || envNames.includes(name)) continue;
+    if (STANDARD_GLOBALS.has(name) || envNames.includes(name) || scope.includes(name) || TEMPLATE_CACHE.test(name)) continue;
+    const hint =
+      envPath === null
+        ? `pass it as the last argument, e.g. .${method}(fn, { ${name} })`
+        : `add it to the same env, e.g. .${method}(fn, { ${envPath.replace(/[.[].*$/, '')}, ${name} })`;
     throw new ClosureError(
-      `${method}(): the function uses "${name}", which is not in its env. Functions run on executors and can capture nothing else: pass it as the last argument, e.g. .${method.replace(/\(.*$/, '')}(fn, { ${name} })`,
+      `${where}: the function uses "${name}", which is not in its env. Functions run on executors and can capture nothing else: ${hint}`,
       name,
       method,
     );
   }
-  if (!env || envNames.length === 0) return { src, env: null, special: false, method };
+  const specMethod = envPath === null ? method : `${method} env "${envPath}"`;
+  if (!env || envNames.length === 0) return { src, env: null, special: false, method: specMethod };
   const flags = { special: false };
   const encoded: Record<string, unknown> = {};
-  for (const name of envNames) encoded[name] = encodeEnvValue(env[name], method, name, flags, 0);
-  return { src, env: encoded, special: flags.special, method };
+  for (const name of envNames) encoded[name] = encodeEnvValue(env[name], method, name, flags, 0, envNames);
+  return { src, env: encoded, special: flags.special, method: specMethod };
 }

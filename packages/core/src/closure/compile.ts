@@ -7,7 +7,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { COMPILER_HELPERS } from './closure.ts';
+import { compilerHelpers } from './compiler-helpers.ts';
 import type { FnSpec, ShipMarker } from './ship.ts';
 
 /** What compiled closures need from the executor they run in. */
@@ -20,68 +20,32 @@ export interface ClosureRuntime {
   fetchBroadcasts(ids: number[]): Promise<void>;
 }
 
-const defProp = Object.defineProperty;
-const helpers: Record<(typeof COMPILER_HELPERS)[number], unknown> = {
-  __name: (target: unknown, value: string) => {
-    try {
-      defProp(target, 'name', { value, configurable: true });
-    } catch {
-      /* non-configurable name: harmless */
-    }
-    return target;
-  },
-  __assign: Object.assign,
-  __rest: (s: Record<string, unknown>, e: string[]) => {
-    const t: Record<string, unknown> = {};
-    for (const p of Object.keys(s)) if (!e.includes(p)) t[p] = s[p];
-    return t;
-  },
-  __spreadArray: (to: unknown[], from: unknown[]) => to.concat(Array.prototype.slice.call(from)),
-  __awaiter: (thisArg: unknown, _args: unknown, P: PromiseConstructor | undefined, generator: (...a: unknown[]) => Generator) => {
-    const Pr = P || Promise;
-    return new Pr((resolve, reject) => {
-      const gen = generator.apply(thisArg, (_args as unknown[]) || []);
-      const step = (r: IteratorResult<unknown>): void => {
-        if (r.done) resolve(r.value);
-        else Pr.resolve(r.value).then((v) => { try { step(gen.next(v)); } catch (e) { reject(e); } }, (e) => { try { step(gen.throw(e)); } catch (x) { reject(x); } });
-      };
-      try {
-        step(gen.next());
-      } catch (e) {
-        reject(e);
-      }
-    });
-  },
-  __values: (o: Iterable<unknown>) => o[Symbol.iterator](),
-  __read: (o: Iterable<unknown>, n?: number) => {
-    const out: unknown[] = [];
-    for (const x of o) {
-      if (n !== undefined && out.length >= n) break;
-      out.push(x);
-    }
-    return out;
-  },
-  __spread: (...arrs: Iterable<unknown>[]) => arrs.flatMap((a) => [...a]),
-  __publicField: (obj: object, key: PropertyKey, value: unknown) => {
-    defProp(obj, key, { enumerable: true, configurable: true, writable: true, value });
-    return value;
-  },
-  __defProp: Object.defineProperty,
-  __require: createRequire(path.join(process.cwd(), 'noop.js')),
-};
+const helpers = compilerHelpers;
 const HELPER_NAMES = Object.keys(helpers);
 const HELPER_VALUES = Object.values(helpers);
 
 const bySource = new Map<string, (...a: never[]) => unknown>();
+const TEMPLATE_CACHE = /\btemplateObject_\d+\b/g;
 /** Compiled functions by the sourceURL number they carry, so a stack trace names the user function. */
 const compiledSpecs = new Map<number, FnSpec>();
 let fnSeq = 0;
 
-function tagged(spec: FnSpec): string {
+/** A sourceURL comment that lets `functionInStack` find `spec` from a stack trace. */
+function sourceTag(spec: FnSpec): string {
   const n = ++fnSeq;
   if (compiledSpecs.size > 10_000) compiledSpecs.clear();
   compiledSpecs.set(n, spec);
-  return `return (${spec.src});\n//# sourceURL=flint-fn-${n}-${spec.method.replace(/[^\w]/g, '_')}.js`;
+  return `//# sourceURL=flint-fn-${n}-${spec.method.replace(/[^\w]/g, '_')}.js`;
+}
+
+/** Module-level caches that tsc's down-levelled tagged templates use (`templateObject_1 || (templateObject_1 = ...)`). */
+function templateCaches(spec: FnSpec): string {
+  const names = [...new Set(spec.src.match(TEMPLATE_CACHE))].filter((n) => !spec.env || !(n in spec.env));
+  return names.length > 0 ? `var ${names.join(', ')};\n` : '';
+}
+
+function tagged(spec: FnSpec): string {
+  return `${templateCaches(spec)}return (${spec.src}\n);\n${sourceTag(spec)}`;
 }
 
 /** The user function that appears first in an error's stack, if any. */
@@ -142,12 +106,28 @@ export async function prepareFns(specs: Iterable<FnSpec>, runtime: ClosureRuntim
   if (needs.broadcasts.size > 0) await runtime.fetchBroadcasts([...needs.broadcasts]);
 }
 
-function decodeEnvValue(v: unknown, runtime: ClosureRuntime, depth: number): unknown {
+/** A function shipped in an env without an env of its own: it is compiled in its parent's scope. */
+function isScopedFn(v: ShipMarker): v is Extract<ShipMarker, { $flint: 'fn' }> {
+  return v.$flint === 'fn' && v.fn.env === null;
+}
+
+/** The scoped functions of an env, in the order `decodeEnvValue` meets them. */
+function collectScopedFns(v: unknown, out: FnSpec[], depth: number): void {
+  if (typeof v !== 'object' || v === null || depth > 34) return;
+  if (isMarker(v)) {
+    if (isScopedFn(v)) out.push(v.fn);
+    return;
+  }
+  if (Array.isArray(v)) for (const e of v) collectScopedFns(e, out, depth + 1);
+  else if (Object.getPrototypeOf(v) === Object.prototype) for (const e of Object.values(v)) collectScopedFns(e, out, depth + 1);
+}
+
+function decodeEnvValue(v: unknown, runtime: ClosureRuntime, depth: number, scoped: () => unknown): unknown {
   if (typeof v !== 'object' || v === null || depth > 34) return v;
   if (isMarker(v)) {
     switch (v.$flint) {
       case 'fn':
-        return compileFn(v.fn, runtime);
+        return v.fn.env === null ? scoped() : compileFn(v.fn, runtime);
       case 'module': {
         const m = modules.get(v.specifier);
         if (m === undefined) throw new Error(`module "${v.specifier}" was not loaded before the task ran`);
@@ -168,14 +148,16 @@ function decodeEnvValue(v: unknown, runtime: ClosureRuntime, depth: number): unk
       }
     }
   }
-  if (Array.isArray(v)) return v.map((e) => decodeEnvValue(e, runtime, depth + 1));
+  if (Array.isArray(v)) return v.map((e) => decodeEnvValue(e, runtime, depth + 1, scoped));
   if (Object.getPrototypeOf(v) === Object.prototype) {
     const out: Record<string, unknown> = {};
-    for (const [k, e] of Object.entries(v)) out[k] = decodeEnvValue(e, runtime, depth + 1);
+    for (const [k, e] of Object.entries(v)) out[k] = decodeEnvValue(e, runtime, depth + 1, scoped);
     return out;
   }
   return v;
 }
+
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
 /** Compiles a FnSpec into a function (cached). `prepareFns` must have run for specs with markers. */
 export function compileFn<F = (...args: never[]) => unknown>(spec: FnSpec, runtime: ClosureRuntime): F {
@@ -190,13 +172,31 @@ export function compileFn<F = (...args: never[]) => unknown>(spec: FnSpec, runti
   }
   let f = bySpec.get(spec);
   if (!f) {
-    const names = Object.keys(spec.env);
-    const values = names.map((n) => (spec.special ? decodeEnvValue(spec.env![n], runtime, 0) : spec.env![n]));
-    const params = names.filter((n) => !HELPER_NAMES.includes(n));
+    const env = spec.env;
+    // Env names shadow compiler helpers of the same name.
+    const names = Object.keys(env).filter((n) => IDENTIFIER.test(n));
     const helperNames = HELPER_NAMES.filter((n) => !names.includes(n));
     const helperValues = helperNames.map((n) => helpers[n as keyof typeof helpers]);
-    const envValues = params.map((n) => values[names.indexOf(n)]);
-    f = new Function(...helperNames, ...params, tagged(spec))(...helperValues, ...envValues) as (...a: never[]) => unknown;
+    if (!spec.special) {
+      f = new Function(...helperNames, ...names, tagged(spec))(...helperValues, ...names.map((n) => env[n])) as (...a: never[]) => unknown;
+    } else {
+      // Functions shipped in the env share one scope with the env's names, so they can use each
+      // other (and themselves) as module-level helpers do; the names are bound once decoded.
+      const nested: FnSpec[] = [];
+      for (const n of names) collectScopedFns(env[n], nested, 0);
+      const body =
+        (names.length > 0 ? `let ${names.join(', ')};\n` : '') +
+        templateCaches({ ...spec, src: [spec.src, ...nested.map((n) => n.src)].join('\n') }) +
+        `return [\n${nested.map((n) => `(${n.src}\n),\n`).join('')}` +
+        `function (__flint_values) { ${names.map((n, i) => `${n} = __flint_values[${i}];`).join(' ')} },\n` +
+        `(${spec.src}\n)];\n${sourceTag(spec)}`;
+      const made = new Function(...helperNames, body)(...helperValues) as ((...a: never[]) => unknown)[];
+      const main = made.pop()!;
+      const bind = made.pop() as (values: unknown[]) => void;
+      let k = 0;
+      bind(names.map((n) => decodeEnvValue(env[n], runtime, 0, () => made[k++])));
+      f = main;
+    }
     bySpec.set(spec, f);
   }
   return f as F;

@@ -226,11 +226,11 @@ export abstract class RDD<T> {
   }
   groupBy<K>(f: (x: T) => K, numPartitions?: number | Env, env?: Env): RDD<[K, T[]]> {
     const [n, e] = splitNumOrEnv(numPartitions, env);
-    return this.keyBy(f, e).groupByKey(n);
+    return new OpsRDD<[K, T]>(this, [{ t: 'keyBy', f: fn(f, e, 'groupBy') }], 'groupBy', false).groupByKey(n);
   }
   sortBy<K>(f: (x: T) => K, ascending = true, numPartitions?: number | Env, env?: Env): RDD<T> {
     const [n, e] = splitNumOrEnv(numPartitions, env);
-    return this.keyBy(f, e).sortByKey(ascending, n).values();
+    return new OpsRDD<[K, T]>(this, [{ t: 'keyBy', f: fn(f, e, 'sortBy') }], 'sortBy', false).sortByKey(ascending, n).values();
   }
   sample(withReplacement: boolean, fraction: number, seed?: number): RDD<T> {
     if (!(fraction >= 0) || (!withReplacement && fraction > 1)) {
