@@ -37,7 +37,7 @@ async function eventsOfLastJob(): Promise<{ start: Ev<'jobStart'>; list: FlintEv
   const start = ofType('jobStart').at(-1)!;
   const from = events.indexOf(start);
   const end = events.findIndex((e, i) => i > from && e.type === 'jobEnd' && e.jobId === start.jobId);
-  const list = events.slice(from, end + 1).filter((e) => !('stageId' in e) || start.stageIds.includes(e.stageId) || e.type === 'jobEnd');
+  const list = events.slice(from, end + 1).filter((e) => !('stageId' in e) || start.stageIds.includes(e.stageId));
   return { start, list };
 }
 
