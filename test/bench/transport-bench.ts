@@ -47,6 +47,8 @@ export interface Row {
 }
 
 const MSG = 64;
+/** Untimed round trips before latency samples are kept (JIT, socket buffers). */
+const WARMUP_ROUNDS = 2000;
 const CHUNK = 64 * 1024;
 
 interface Figures {
@@ -121,27 +123,27 @@ async function measureRaw(o: Required<TransportBenchOptions>): Promise<Figures> 
   const frame = rawFrame();
   // Latency.
   const samples: number[] = [];
-  for (let i = 0; i < o.rounds + 500; i++) {
+  for (let i = 0; i < o.rounds + WARMUP_ROUNDS; i++) {
     const t0 = now();
     s.write(frame);
     await read(frame.length);
-    if (i >= 500) samples.push(now() - t0);
+    if (i >= WARMUP_ROUNDS) samples.push(now() - t0);
   }
   samples.sort((a, b) => a - b);
-  // Throughput with a window of frames in flight.
+  // Throughput with a window of frames in flight (one untimed pass first).
+  const pass = async (count: number) => {
+    for (let done = 0; done < count; ) {
+      const n = Math.min(o.inFlight, count - done);
+      s.cork();
+      for (let i = 0; i < n; i++) s.write(frame);
+      s.uncork();
+      await read(n * frame.length);
+      done += n;
+    }
+  };
+  await pass(Math.ceil(o.requests / 5));
   let t0 = now();
-  let sent = 0;
-  let done = 0;
-  const batch = o.inFlight;
-  while (done < o.requests) {
-    const n = Math.min(batch, o.requests - sent);
-    s.cork();
-    for (let i = 0; i < n; i++) s.write(frame);
-    s.uncork();
-    sent += n;
-    await read(n * frame.length);
-    done += n;
-  }
+  await pass(o.requests);
   const rpcPerSec = o.requests / ((now() - t0) / 1e6);
   // Stream: push a block with backpressure.
   const sink = createServer((c) => {
@@ -200,44 +202,51 @@ async function measureTransport(name: string, o: Required<TransportBenchOptions>
     const conn: TransportConnection = await transport.connect(server.address);
     const body = Buffer.alloc(MSG, 1);
     const samples: number[] = [];
-    for (let i = 0; i < o.rounds + 500; i++) {
+    for (let i = 0; i < o.rounds + WARMUP_ROUNDS; i++) {
       const t0 = now();
       await conn.request('echo', body);
-      if (i >= 500) samples.push(now() - t0);
+      if (i >= WARMUP_ROUNDS) samples.push(now() - t0);
     }
     samples.sort((a, b) => a - b);
 
+    const rpcPass = (count: number) =>
+      new Promise<void>((resolve, reject) => {
+        let issued = 0;
+        let done = 0;
+        const next = () => {
+          if (issued >= count) return;
+          issued++;
+          conn.request('echo', body).then(() => {
+            if (++done === count) resolve();
+            else next();
+          }, reject);
+        };
+        for (let i = 0; i < o.inFlight; i++) next();
+      });
+    await rpcPass(Math.ceil(o.requests / 5));
     let t0 = now();
-    let issued = 0;
-    await new Promise<void>((resolve, reject) => {
-      let done = 0;
-      const next = () => {
-        if (issued >= o.requests) return;
-        issued++;
-        conn.request('echo', body).then(() => {
-          if (++done === o.requests) resolve();
-          else next();
-        }, reject);
-      };
-      for (let i = 0; i < o.inFlight; i++) next();
-    });
+    await rpcPass(o.requests);
     const rpcPerSec = o.requests / ((now() - t0) / 1e6);
 
-    deliverTarget = o.requests;
-    delivered = 0;
-    const allDelivered = new Promise<void>((r) => (onDelivered = r));
+    const messagePass = async (count: number) => {
+      deliverTarget = count;
+      delivered = 0;
+      const allDelivered = new Promise<void>((r) => (onDelivered = r));
+      const sends: Promise<void>[] = [];
+      for (let i = 0; i < count; i++) {
+        sends.push(conn.send('note', body));
+        if (sends.length >= o.inFlight) await Promise.all(sends.splice(0));
+      }
+      await Promise.all(sends);
+      await allDelivered;
+    };
+    await messagePass(Math.ceil(o.requests / 5));
     t0 = now();
-    const sends: Promise<void>[] = [];
-    for (let i = 0; i < o.requests; i++) {
-      sends.push(conn.send('note', body));
-      if (sends.length >= o.inFlight) await Promise.all(sends.splice(0));
-    }
-    await Promise.all(sends);
-    await allDelivered;
+    await messagePass(o.requests);
     const msgPerSec = o.requests / ((now() - t0) / 1e6);
 
     // Warm the stream path, then time one block.
-    for await (const _ of conn.stream('block', Buffer.from(String(16 * CHUNK)))) void _;
+    for await (const _ of conn.stream('block', Buffer.from(String(64 * 1024 * 1024)))) void _;
     t0 = now();
     let got = 0;
     for await (const c of conn.stream('block', Buffer.from(String(o.streamBytes)))) got += c.byteLength;

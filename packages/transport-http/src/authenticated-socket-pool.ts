@@ -42,6 +42,12 @@ export class AuthenticatedSocketPool {
     return new Promise<Socket>((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
+  /** Whether `acquire` would be served without queueing (an idle socket, or room to open one). */
+  hasRoom(): boolean {
+    for (let i = this.idle.length - 1; i >= 0; i--) if (!this.idle[i].destroyed) return true;
+    return this.all.size + this.opening < this.max;
+  }
+
   release(s: Socket): void {
     if (s.destroyed || !this.all.has(s)) return;
     if (this.closedWith) {

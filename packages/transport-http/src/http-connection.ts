@@ -5,7 +5,9 @@ import { randomBytes } from 'node:crypto';
 import {
   ChallengeAuth,
   TransportError,
+  CallDeadline,
   armCallDeadline,
+  type DeadlineListener,
   decodeRemoteError,
   formatTransportAddress,
   type ConnectionEvents,
@@ -17,11 +19,70 @@ import {
   type TransportConnection,
 } from '@flint/core';
 import { AuthenticatedSocketPool } from './authenticated-socket-pool.ts';
+import { BatchReplyDecoder, ITEM, REPLY, encodeBatch, itemSize, type OutgoingItem } from './batch-codec.ts';
 import { HANDSHAKE_MAX_BODY, HEADER, PROTOCOL_VERSION, ROUTE, type AuthReply, type HelloReply } from './http-protocol.ts';
 import type { CompiledHttpTransportOptions } from './http-transport-options.ts';
 import { exchangeOnSocket, postOnSocket, readBody } from './socket-exchange.ts';
 
 const EMPTY = Buffer.alloc(0);
+
+/** Largest body that may ride in a batch; bigger calls wait for a socket of their own. */
+const BATCH_ITEM_MAX = 64 * 1024;
+const BATCH_MAX_ITEMS = 1024;
+const BATCH_MAX_BYTES = 4 * 1024 * 1024;
+
+/** A call waiting in, or sent with, a batch. Its own deadline listener: no closures per call. */
+class BatchedCall implements DeadlineListener, OutgoingItem {
+  readonly resolve: (body: Buffer) => void;
+  readonly reject: (err: TransportError) => void;
+  deadline: CallDeadline | undefined;
+  /** The batch it went out in (index → call), once sent. */
+  batch: Map<number, BatchedCall> | undefined;
+  batchId = 0;
+  index = 0;
+  settled = false;
+
+  constructor(
+    private readonly conn: HttpConnection,
+    readonly type: number,
+    readonly what: string,
+    readonly kindBytes: Buffer,
+    readonly body: Uint8Array,
+    readonly arg: number,
+  ) {
+    this.resolve = captured.resolve;
+    this.reject = captured.reject;
+  }
+
+  deadlineFailed(err: TransportError): void {
+    this.conn.abandon(this, err);
+  }
+
+  settle(err: TransportError | undefined, value?: Buffer): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.deadline?.disarm();
+    this.batch?.delete(this.index);
+    if (err) this.reject(err);
+    else this.resolve(value!);
+  }
+}
+
+/** Calls waiting to go out together on one pool's next free socket. */
+interface BatchLane {
+  readonly queue: BatchedCall[];
+  waiting: boolean;
+  readonly pool: AuthenticatedSocketPool;
+}
+
+const captured = {
+  resolve: undefined as unknown as (body: Buffer) => void,
+  reject: undefined as unknown as (err: TransportError) => void,
+};
+function capture(resolve: (body: Buffer) => void, reject: (err: TransportError) => void): void {
+  captured.resolve = resolve;
+  captured.reject = reject;
+}
 
 /**
  * A client's connection to one HTTP transport server: a pool of keep-alive
@@ -49,6 +110,11 @@ export class HttpConnection implements TransportConnection {
   private lastHeard = Date.now();
   private probing = false;
   private messageSeq = 0;
+  /** Small calls waiting for a busy pool; cancels ride the keep-alive socket so they never wait behind what they cancel. */
+  private readonly calls: BatchLane;
+  private readonly control: BatchLane;
+  private nextBatchId = 0;
+  private readonly kindCache = new Map<string, Buffer>();
   private timer: NodeJS.Timeout | undefined;
 
   private constructor(
@@ -60,6 +126,8 @@ export class HttpConnection implements TransportConnection {
     const open = () => this.openSocket();
     this.pool = new AuthenticatedSocketPool(open, options.maxSocketsPerPeer, options.idleSocketMs);
     this.pingPool = new AuthenticatedSocketPool(open, 1, options.idleSocketMs);
+    this.calls = { queue: [], waiting: false, pool: this.pool };
+    this.control = { queue: [], waiting: false, pool: this.pingPool };
   }
 
   /** Opens the first socket (authenticating it) and starts liveness checks. */
@@ -93,7 +161,9 @@ export class HttpConnection implements TransportConnection {
   request(kind: string, body: Uint8Array, options: RequestOptions = {}): Promise<Uint8Array> {
     const refused = this.refuse(body);
     if (refused) return Promise.reject(refused);
-    return this.call(ROUTE.rpc + encodeURIComponent(kind), `request ${kind}`, body, options.timeoutMs ?? this.options.requestTimeoutMs, options.signal, 200);
+    const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs;
+    if (body.byteLength <= BATCH_ITEM_MAX && !this.pool.hasRoom()) return this.enqueue(ITEM.REQUEST, kind, body, 0, timeoutMs, options.signal);
+    return this.call(ROUTE.rpc + encodeURIComponent(kind), `request ${kind}`, body, timeoutMs, options.signal, 200);
   }
 
   async send(kind: string, body: Uint8Array, options: SendOptions = {}): Promise<void> {
@@ -101,6 +171,10 @@ export class HttpConnection implements TransportConnection {
     if (refused) throw refused;
     // Sockets race each other; the sequence number lets the server deliver in send order.
     const seq = ++this.messageSeq;
+    if (body.byteLength <= BATCH_ITEM_MAX && !this.pool.hasRoom()) {
+      await this.enqueue(ITEM.MESSAGE, kind, body, seq, this.options.requestTimeoutMs, options.signal);
+      return;
+    }
     await this.call(ROUTE.msg + encodeURIComponent(kind), `message ${kind}`, body, this.options.requestTimeoutMs, options.signal, 202, this.pool, {
       'x-flint-seq': seq,
     });
@@ -112,6 +186,127 @@ export class HttpConnection implements TransportConnection {
 
   async close(): Promise<void> {
     this.shutdown(undefined, true);
+  }
+
+  /** Queues a small call to go out with others when a socket frees up. */
+  private enqueue(type: number, kind: string, body: Uint8Array, arg: number, timeoutMs: number, signal: AbortSignal | undefined): Promise<Buffer> {
+    let kindBytes = this.kindCache.get(kind);
+    if (!kindBytes) {
+      kindBytes = Buffer.from(kind, 'utf8');
+      if (kindBytes.length > 255) return this.call(ROUTE.rpc + encodeURIComponent(kind), `request ${kind}`, body, timeoutMs, signal, 200);
+      if (this.kindCache.size < 1024) this.kindCache.set(kind, kindBytes);
+    }
+    const promise = new Promise<Buffer>(capture);
+    const call = new BatchedCall(this, type, type === ITEM.MESSAGE ? 'message' : 'request', kindBytes, body, arg);
+    if (timeoutMs > 0 || signal) {
+      call.deadline = new CallDeadline(`${call.what} ${kind}`, timeoutMs, call).arm(signal);
+      if (call.settled) return promise;
+    }
+    this.push(call);
+    return promise;
+  }
+
+  private push(call: BatchedCall): void {
+    const lane = call.type === ITEM.CANCEL ? this.control : this.calls;
+    lane.queue.push(call);
+    this.waitForBatchSocket(lane);
+  }
+
+  private waitForBatchSocket(lane: BatchLane): void {
+    if (lane.waiting || lane.queue.length === 0) return;
+    lane.waiting = true;
+    lane.pool.acquire().then(
+      (socket) => {
+        lane.waiting = false;
+        this.sendBatch(lane, socket);
+      },
+      (err: unknown) => {
+        lane.waiting = false;
+        const failure = this.failure(err);
+        for (const c of lane.queue.splice(0)) c.settle(failure);
+      },
+    );
+  }
+
+  /** A queued call's deadline fired: fail it here and, if it was sent, cancel it on the server. */
+  abandon(call: BatchedCall, err: TransportError): void {
+    if (call.settled) return;
+    const sent = call.batch !== undefined;
+    call.settle(err);
+    if (sent && call.type === ITEM.REQUEST && this._state === 'open') {
+      const index = Buffer.allocUnsafe(4);
+      index.writeUInt32BE(call.index, 0);
+      // Nobody waits on a cancel: its outcome is irrelevant.
+      new Promise<Buffer>(capture).catch(noop);
+      this.push(new BatchedCall(this, ITEM.CANCEL, 'cancel', EMPTY, index, call.batchId));
+    }
+  }
+
+  private sendBatch(lane: BatchLane, socket: Socket): void {
+    const items: BatchedCall[] = [];
+    let bytes = 0;
+    let taken = 0;
+    for (; taken < lane.queue.length && items.length < BATCH_MAX_ITEMS; taken++) {
+      const c = lane.queue[taken];
+      if (c.settled) continue;
+      const size = itemSize(c.kindBytes.length, c.body.byteLength);
+      if (items.length > 0 && bytes + size > BATCH_MAX_BYTES) break;
+      bytes += size;
+      items.push(c);
+    }
+    lane.queue.splice(0, taken);
+    this.waitForBatchSocket(lane);
+    if (items.length === 0) return lane.pool.release(socket);
+    const batchId = (this.nextBatchId = (this.nextBatchId + 1) >>> 0);
+    const inBatch = new Map<number, BatchedCall>();
+    items.forEach((c, i) => {
+      c.index = i;
+      c.batchId = batchId;
+      c.batch = inBatch;
+      inBatch.set(i, c);
+    });
+    const failAll = (err: TransportError) => {
+      for (const c of [...inBatch.values()]) c.settle(err);
+    };
+    const req = postOnSocket(socket, this.remote.host, this.remote.port, ROUTE.batch, bytes, { 'x-flint-batch': batchId });
+    this.inflight.add(req);
+    socket.once('free', () => lane.pool.release(socket));
+    req.on('error', (e) => {
+      this.inflight.delete(req);
+      failAll(this.failure(e));
+    });
+    req.on('response', (res) => {
+      this.lastHeard = Date.now();
+      if (res.statusCode !== 200) {
+        readBody(res, this.options.maxFrameBytes).then(
+          (buf) => failAll(this.statusError(res, buf, 'batch', 200) ?? new TransportError('PROTOCOL', `batch: HTTP ${res.statusCode}`)),
+          (e) => failAll(this.failure(e)),
+        );
+        return;
+      }
+      const decoder = new BatchReplyDecoder(this.options.maxFrameBytes, (index, status, payload) => {
+        const c = inBatch.get(index);
+        if (!c) return;
+        if (status === REPLY.OK) c.settle(undefined, payload);
+        else c.settle(decodeRemoteError(payload, `${c.what} ${c.kindBytes.toString('utf8')}`));
+      });
+      res.on('data', (chunk: Buffer) => {
+        this.lastHeard = Date.now();
+        try {
+          decoder.push(chunk);
+        } catch (err) {
+          req.destroy();
+          failAll(TransportError.from(err, 'PROTOCOL'));
+        }
+      });
+      res.on('end', () => {
+        this.inflight.delete(req);
+        if (inBatch.size > 0) failAll(new TransportError('PROTOCOL', `batch ${batchId} ended with ${inBatch.size} calls unanswered`));
+      });
+      res.on('error', (e) => failAll(this.failure(e)));
+      res.on('aborted', () => failAll(this.failure(new TransportError('PEER_LOST', `batch ${batchId} was cut off`))));
+    });
+    req.end(encodeBatch(items, bytes));
   }
 
   private refuse(body: Uint8Array): TransportError | undefined {
@@ -357,6 +552,8 @@ export class HttpConnection implements TransportConnection {
     if (this.timer) clearInterval(this.timer);
     this.pool.destroy(this.closeReason);
     this.pingPool.destroy(this.closeReason);
+    for (const c of this.calls.queue.splice(0)) c.settle(this.closeReason);
+    for (const c of this.control.queue.splice(0)) c.settle(this.closeReason);
     for (const r of this.inflight) r.destroy();
     this.inflight.clear();
     if (emit) this.events.emit('close', reason);

@@ -9,6 +9,7 @@
  *   POST /flint/v1/rpc/<kind>     body → 200 body | 500 error record | 413
  *   POST /flint/v1/msg/<kind>     body → 202
  *   POST /flint/v1/stream/<kind>  body → 200 chunked body, trailer x-flint-status
+ *   POST /flint/v1/batch          items → 200 chunked replies, trailer x-flint-status
  *
  * A server that is shutting down answers 503 with `x-flint-goaway: 1`.
  */
@@ -21,6 +22,8 @@ export const ROUTE = {
   rpc: `${PREFIX}rpc/`,
   msg: `${PREFIX}msg/`,
   stream: `${PREFIX}stream/`,
+  /** Many small calls in one request, replies streamed back as they complete (see batch-codec.ts). */
+  batch: `${PREFIX}batch`,
 } as const;
 
 export const HEADER = {

@@ -16,6 +16,7 @@ import {
   type TransportHandler,
   type TransportServer,
 } from '@flint/core';
+import { ITEM, REPLY, decodeBatch, encodeReply, type BatchItemIn } from './batch-codec.ts';
 import { HANDSHAKE_MAX_BODY, HEADER, OCTET, PREFIX, PROTOCOL_VERSION, ROUTE, type AuthRequest } from './http-protocol.ts';
 import type { CompiledHttpTransportOptions } from './http-transport-options.ts';
 
@@ -35,6 +36,8 @@ interface PeerGroup {
   nextSeq: number;
   readonly held: Map<number, () => void>;
   gapTimer: NodeJS.Timeout | undefined;
+  /** Batches being answered, by the client's batch id: their calls by item index (for cancels). */
+  readonly batches: Map<number, Map<number, HandlerCall>>;
 }
 
 /** A call being handled; the AbortController is made only if the handler reads `signal`. */
@@ -48,6 +51,8 @@ class HandlerCall implements HandlerContext {
     this.controller?.abort(reason);
   }
 }
+
+const EMPTY = Buffer.alloc(0);
 
 /** How long held out-of-order one-way messages wait for a missing one before delivery goes on without it. */
 const MESSAGE_GAP_MS = 1000;
@@ -107,7 +112,14 @@ export class HttpServer implements TransportServer {
   static async create(handler: TransportHandler, options: CompiledHttpTransportOptions, listen: ListenOptions = {}): Promise<HttpServer> {
     const host = listen.host ?? '127.0.0.1';
     assertListenAllowed(host, options.secret, 'http');
-    const server = createServer({ noDelay: true, keepAlive: true, keepAliveInitialDelay: options.keepAliveIntervalMs });
+    // A stream's window of bytes may sit in a socket's buffers before the writer waits for drain
+    // (the 16 KiB default stalls a 64 KiB-chunk stream on every chunk).
+    const server = createServer({
+      noDelay: true,
+      keepAlive: true,
+      keepAliveInitialDelay: options.keepAliveIntervalMs,
+      highWaterMark: options.streamWindowBytes,
+    });
     server.keepAliveTimeout = options.serverKeepAliveMs;
     server.maxRequestsPerSocket = 0;
     server.requestTimeout = 0;
@@ -237,6 +249,24 @@ export class HttpServer implements TransportServer {
       req.on('end', () => res.writeHead(204).end());
       return;
     }
+    if (url === ROUTE.batch) {
+      readRequestBody(req, this.options.maxFrameBytes).then(
+        (body) => {
+          let items: BatchItemIn[];
+          try {
+            items = decodeBatch(body);
+          } catch (err) {
+            return this.refuse(socket, st, res, 400, `malformed batch: ${(err as Error).message}`, 'PROTOCOL');
+          }
+          this.batch(items, group, Number(req.headers['x-flint-batch']), res);
+        },
+        (err: unknown) => {
+          if (err instanceof BodyError) this.refuse(socket, st, res, err.status, err.message, err.status === 413 ? 'FRAME_TOO_LARGE' : 'PROTOCOL');
+          else socket.destroy();
+        },
+      );
+      return;
+    }
     let kind: string;
     let route: 'rpc' | 'msg' | 'stream';
     try {
@@ -300,6 +330,7 @@ export class HttpServer implements TransportServer {
         nextSeq: 1,
         held: new Map(),
         gapTimer: undefined,
+        batches: new Map(),
       };
       this.groups.set(answer.id, g);
     }
@@ -330,8 +361,12 @@ export class HttpServer implements TransportServer {
   }
 
   private message(kind: string, body: Buffer, g: PeerGroup, req: IncomingMessage, res: ServerResponse): void {
-    const seq = Number(req.headers['x-flint-seq']);
     res.writeHead(202, { 'content-length': 0 }).end();
+    this.deliverInOrder(g, Number(req.headers['x-flint-seq']), kind, body);
+  }
+
+  /** Hands a one-way message to the handler in the client's send order (held briefly if it overtook one). */
+  private deliverInOrder(g: PeerGroup, seq: number, kind: string, body: Buffer): void {
     const deliver = () => {
       const report = (err: unknown) =>
         this.options.logger.warn(`message handler for '${kind}' failed: ${err instanceof Error ? err.message : String(err)}`);
@@ -353,6 +388,87 @@ export class HttpServer implements TransportServer {
         this.flushHeld(g, true);
       }, MESSAGE_GAP_MS);
       g.gapTimer.unref();
+    }
+  }
+
+  /**
+   * Answers a batch: every request runs concurrently and its reply is written
+   * as soon as it is ready (replies of one turn of the event loop go out in
+   * one write); messages are delivered in order and acknowledged; cancels
+   * abort earlier batched requests. Ends once every item is answered.
+   */
+  private batch(items: BatchItemIn[], g: PeerGroup, batchId: number, res: ServerResponse): void {
+    res.writeHead(200, { 'content-type': OCTET, trailer: `${HEADER.status}, ${HEADER.error}` });
+    const calls = new Map<number, HandlerCall>();
+    if (Number.isSafeInteger(batchId)) g.batches.set(batchId, calls);
+    let outstanding = items.length;
+    let out: Buffer[] = [];
+    let outBytes = 0;
+    let scheduled = false;
+    const flush = () => {
+      scheduled = false;
+      if (res.destroyed || out.length === 0) return;
+      const parts = out;
+      out = [];
+      if (outBytes <= 64 * 1024) res.write(parts.length === 1 ? parts[0] : Buffer.concat(parts, outBytes));
+      else for (const part of parts) res.write(part);
+      outBytes = 0;
+      if (outstanding === 0) {
+        res.addTrailers({ [HEADER.status]: 'ok' });
+        res.end();
+      }
+    };
+    const answer = (index: number, status: number, payload: Uint8Array) => {
+      outstanding--;
+      const r = encodeReply(index, status, payload);
+      out.push(r);
+      outBytes += r.length;
+      if (!scheduled) {
+        scheduled = true;
+        process.nextTick(flush);
+      }
+    };
+    res.once('close', () => {
+      if (g.batches.get(batchId) === calls) g.batches.delete(batchId);
+      if (outstanding > 0) for (const c of calls.values()) c.abort(new TransportError('ABORTED', 'the caller went away'));
+    });
+    const onRequest = this.handler.onRequest;
+    for (const it of items) {
+      if (it.type === ITEM.MESSAGE) {
+        this.deliverInOrder(g, it.arg, it.kind, it.body);
+        answer(it.index, REPLY.OK, EMPTY);
+      } else if (it.type === ITEM.CANCEL) {
+        if (it.body.length === 4) g.batches.get(it.arg)?.get(it.body.readUInt32BE(0))?.abort(new TransportError('ABORTED', 'the caller cancelled'));
+        answer(it.index, REPLY.OK, EMPTY);
+      } else {
+        const call = new HandlerCall(res);
+        calls.set(it.index, call);
+        this.active.add(call);
+        const done = (status: number, payload: Uint8Array) => {
+          this.active.delete(call);
+          calls.delete(it.index);
+          answer(it.index, status, payload);
+        };
+        try {
+          if (!onRequest) throw new Error('this server handles no requests');
+          const r = onRequest.call(this.handler, it.kind, it.body, g.info, call);
+          if (r instanceof Uint8Array) done(REPLY.OK, r);
+          else
+            Promise.resolve(r).then(
+              (v: unknown) =>
+                v instanceof Uint8Array
+                  ? done(REPLY.OK, v)
+                  : done(REPLY.ERROR, encodeRemoteError(new TypeError(`request handler returned ${typeof v}, not a Uint8Array`))),
+              (e: unknown) => done(REPLY.ERROR, encodeRemoteError(e)),
+            );
+        } catch (err) {
+          done(REPLY.ERROR, encodeRemoteError(err));
+        }
+      }
+    }
+    if (items.length === 0) {
+      res.addTrailers({ [HEADER.status]: 'ok' });
+      res.end();
     }
   }
 

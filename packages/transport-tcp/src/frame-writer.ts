@@ -91,9 +91,7 @@ export class FrameWriter {
     }
     if (plen > 0) {
       if (inline) {
-        // TypedArray#set has a fixed cost that dominates for tiny payloads.
-        if (plen <= 64) for (let i = 0; i < plen; i++) b[p + i] = payload![i];
-        else b.set(payload!, p);
+        b.set(payload!, p);
         p += plen;
         this.pos = p;
       } else {

@@ -262,6 +262,7 @@ async function startChild(name: string, options: TransportOptions): Promise<{ ch
 /** Request kinds of the in-process test server. */
 function testHandler(state: {
   messages: Array<{ kind: string; body: Buffer; peer: PeerInfo }>;
+  started: string[];
   aborted: string[];
   streamsStopped: string[];
   produced: Map<string, number>;
@@ -278,6 +279,7 @@ function testHandler(state: {
         case 'fail':
           return failingHandler();
         case 'never':
+          state.started.push(Buffer.from(body).toString('utf8'));
           return await new Promise<Uint8Array>((_, reject) => {
             ctx.signal.addEventListener('abort', () => {
               state.aborted.push(Buffer.from(body).toString('utf8'));
@@ -354,6 +356,7 @@ export function transportConformanceSuite(name: string, makeTransport: MakeTrans
     async function serve(options: TransportOptions = {}, listen: ListenOptions = {}, handler?: TransportHandler) {
       const state = {
         messages: [] as Array<{ kind: string; body: Buffer; peer: PeerInfo }>,
+        started: [] as string[],
         aborted: [] as string[],
         streamsStopped: [] as string[],
         produced: new Map<string, number>(),
@@ -480,6 +483,20 @@ export function transportConformanceSuite(name: string, makeTransport: MakeTrans
       await expectTransportError(conn.request('echo', Buffer.alloc(1), { signal: AbortSignal.abort() }), ['ABORTED']);
       await expectTransportError(conn.send('note', Buffer.alloc(1), { signal: AbortSignal.abort() }), ['ABORTED']);
       expect(Buffer.from(await conn.request('echo', Buffer.from('ok'))).toString()).toBe('ok');
+    });
+
+    it('times out many concurrent requests, cancels each one the server started, and answers the rest', async () => {
+      const { server, state } = await serve();
+      const conn = await client(server);
+      const hung = Array.from({ length: 300 }, (_, i) => conn.request('never', Buffer.from(`h${i}`), { timeoutMs: 300 }));
+      const fine = Array.from({ length: 2000 }, (_, i) => conn.request('echo', Buffer.from(String(i)), { timeoutMs: 30_000 }));
+      const outcomes = await Promise.allSettled(hung);
+      expect(outcomes.filter((o) => o.status === 'rejected' && isTransportError(o.reason, 'TIMEOUT')).length).toBe(300);
+      expect((await Promise.all(fine)).map((r) => Number(Buffer.from(r).toString()))).toEqual([...Array(2000).keys()]);
+      const started = () => state.started.filter((t) => t.startsWith('h'));
+      expect(started().length).toBeGreaterThan(0);
+      expect(await eventually(() => state.aborted.filter((t) => t.startsWith('h')).length === started().length, 10_000)).toBe(true);
+      expect(Buffer.from(await conn.request('echo', Buffer.from('after'))).toString()).toBe('after');
     });
 
     it('refuses to send a body over the frame limit and keeps the connection', async () => {
