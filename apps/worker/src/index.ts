@@ -1,1 +1,26 @@
-export {};
+/**
+ * @flint/worker — the worker daemon of a standalone Flint cluster: registers
+ * with the master, launches and kills executor processes, keeps their records.
+ * The executor process entry is src/executor-main.ts.
+ */
+export { Worker, startWorker, type WorkerState } from './worker.ts';
+export {
+  compileWorkerOptions,
+  parseMasterUrl,
+  parseMemoryMb,
+  DEFAULT_EXECUTOR_ENTRY,
+  DEFAULT_WORK_DIR,
+  type WorkerOptions,
+  type CompiledWorkerOptions,
+} from './worker-options.ts';
+export { WorkerError, WorkerErrorCode } from './worker-error.ts';
+export { ExecutorRunner, executorCommand, executorEnv, TSX_LOADER_URL, type ExecutorLaunchSpec, type ExecutorChange } from './executor-runner.ts';
+export { MasterLink, type MasterLinkOptions, type MasterLinkState } from './master-link.ts';
+export { StoreError, type WorkerStore, type ExecutorRunRecord } from './store/worker-store.ts';
+export { InMemoryWorkerStore } from './store/in-memory-worker-store.ts';
+export { PrismaWorkerStore, defaultWorkerDb } from './store/prisma-worker-store.ts';
+export { workerCommand, runWorkerCommand } from './worker-command.ts';
+
+import { fileURLToPath } from 'node:url';
+/** A stand-in executor entry for tests: prints its environment and sleeps (see src/testing/stub-executor.ts). */
+export const STUB_EXECUTOR_ENTRY = fileURLToPath(new URL('./testing/stub-executor.ts', import.meta.url));

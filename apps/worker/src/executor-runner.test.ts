@@ -1,0 +1,116 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { type ExecutorChange, type ExecutorLaunchSpec, ExecutorRunner, executorCommand } from './executor-runner.ts';
+import { STUB_EXECUTOR_ENTRY } from './index.ts';
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'flint-runner-'));
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+const runners: ExecutorRunner[] = [];
+afterEach(async () => {
+  await Promise.all(runners.splice(0).map((r) => r.kill('test over')));
+});
+
+let n = 0;
+function start(conf: Record<string, unknown> = {}, over: Partial<ExecutorLaunchSpec> = {}, graceMs = 5_000) {
+  const changes: ExecutorChange[] = [];
+  const id = String(n++);
+  const spec: ExecutorLaunchSpec = {
+    appId: 'app-test',
+    executorId: id,
+    cores: 2,
+    memoryMb: 512,
+    driverAddress: '127.0.0.1:4040',
+    transport: 'tcp',
+    conf,
+    workerId: 'worker-test',
+    host: '127.0.0.1',
+    secret: undefined,
+    workDir: path.join(root, 'app-test', id),
+    entry: STUB_EXECUTOR_ENTRY,
+    baseEnv: { ...process.env, FLINT_SECRET: 'leaked' },
+    ...over,
+  };
+  const runner = new ExecutorRunner(spec, graceMs, (_r, c) => changes.push(c));
+  runners.push(runner);
+  runner.start();
+  return { runner, changes, spec };
+}
+
+async function until(cond: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe('ExecutorRunner', () => {
+  it('runs node with the tsx loader and the entry', () => {
+    const { command, args } = executorCommand('/x/entry.ts');
+    expect(command).toBe(process.execPath);
+    expect(args).toHaveLength(3);
+    expect(args[0]).toBe('--import');
+    expect(args[1]).toMatch(/^file:\/\/.*tsx.*loader\.mjs$/);
+    expect(args[2]).toBe('/x/entry.ts');
+  });
+
+  it('starts the process in its work dir with the FLINT_* environment, logs to files, and is killed on request', async () => {
+    const { runner, changes, spec } = start({ 'flint.x': 1 });
+    await until(() => fs.existsSync(path.join(spec.workDir, 'started')), 'the stub to start');
+    expect(changes[0]).toMatchObject({ state: 'RUNNING', exitCode: null });
+    expect(changes[0]!.pid).toBe(runner.pid);
+    await until(() => fs.readFileSync(runner.stdoutPath, 'utf8').includes('env '), 'the env line');
+    const envLine = fs.readFileSync(runner.stdoutPath, 'utf8').split('\n').find((l) => l.startsWith('env '))!;
+    const env = JSON.parse(envLine.slice(4)) as Record<string, string>;
+    expect(env).toMatchObject({
+      FLINT_APP_ID: 'app-test',
+      FLINT_EXECUTOR_ID: spec.executorId,
+      FLINT_WORKER_ID: 'worker-test',
+      FLINT_DRIVER_ADDRESS: '127.0.0.1:4040',
+      FLINT_EXECUTOR_CORES: '2',
+      FLINT_EXECUTOR_MEMORY_MB: '512',
+      FLINT_TRANSPORT: 'tcp',
+      FLINT_HOST: '127.0.0.1',
+      FLINT_WORK_DIR: spec.workDir,
+      FLINT_EXECUTOR_CONF: '{"flint.x":1}',
+    });
+    expect(env).not.toHaveProperty('FLINT_SECRET');
+    expect(fs.readFileSync(runner.stdoutPath, 'utf8')).toContain(`in ${spec.workDir}`);
+    expect(fs.readFileSync(runner.stderrPath, 'utf8')).toContain('writes to stderr');
+    await runner.kill('test asked');
+    expect(changes.at(-1)).toMatchObject({ state: 'KILLED', exitCode: 0 });
+    expect(changes.at(-1)!.message).toContain('test asked');
+    expect(changes).toHaveLength(2);
+  });
+
+  it('passes the cluster secret when the worker has one', async () => {
+    const { runner, spec } = start({}, { secret: 's3cret' });
+    await until(() => fs.existsSync(path.join(spec.workDir, 'started')) && fs.readFileSync(runner.stdoutPath, 'utf8').includes('env '), 'the stub');
+    expect(fs.readFileSync(runner.stdoutPath, 'utf8')).toContain('"FLINT_SECRET":"s3cret"');
+  });
+
+  it('reports EXITED for code 0 and FAILED with the code otherwise', async () => {
+    const ok = start({ 'stub.exitAfterMs': 10 });
+    const bad = start({ 'stub.exitAfterMs': 10, 'stub.exitCode': 3 });
+    await Promise.all([ok.runner.exited, bad.runner.exited]);
+    expect(ok.changes.map((c) => c.state)).toEqual(['RUNNING', 'EXITED']);
+    expect(bad.changes.at(-1)).toMatchObject({ state: 'FAILED', exitCode: 3, message: 'exited with code 3' });
+  });
+
+  it('SIGKILLs an executor that ignores SIGTERM after the grace period', async () => {
+    const { runner, changes, spec } = start({ 'stub.ignoreSigterm': true }, {}, 300);
+    await until(() => fs.existsSync(path.join(spec.workDir, 'started')), 'the stub to start');
+    await runner.kill('stop now');
+    expect(changes.at(-1)).toMatchObject({ state: 'KILLED', exitCode: 137 });
+    expect(fs.readFileSync(runner.stdoutPath, 'utf8')).toContain('ignoring SIGTERM');
+  });
+
+  it('reports FAILED when the entry does not exist', async () => {
+    const { runner, changes } = start({}, { entry: path.join(root, 'missing.ts') });
+    await runner.exited;
+    expect(changes.at(-1)!.state).toBe('FAILED');
+    expect(fs.readFileSync(runner.stderrPath, 'utf8').length).toBeGreaterThan(0);
+  });
+});

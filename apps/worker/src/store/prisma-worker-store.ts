@@ -1,0 +1,100 @@
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ExecutorState } from '@flint/core';
+import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import { type ExecutorRun, PrismaClient } from '../generated/prisma/client.ts';
+import { applySqlMigrations } from './sqlite-migrations.ts';
+import { type ExecutorRunRecord, type WorkerStore, StoreError, compareRuns } from './worker-store.ts';
+
+/** The worker's database unless `--db` says otherwise: one per worker port. */
+export function defaultWorkerDb(port: number): string {
+  return path.join(os.homedir(), '.flint', `worker-${port}.db`);
+}
+
+const MIGRATIONS_DIR = fileURLToPath(new URL('../../prisma/migrations/', import.meta.url));
+
+/**
+ * The worker's executor records in SQLite through Prisma; the only module of
+ * the worker that imports the Prisma client. `open()` applies the SQL
+ * migrations first (WAL mode).
+ */
+export class PrismaWorkerStore implements WorkerStore {
+  private closed = false;
+
+  private constructor(
+    private readonly prisma: PrismaClient,
+    readonly dbPath: string,
+  ) {}
+
+  get description(): string {
+    return `SQLite database ${this.dbPath}`;
+  }
+
+  static async open(dbPath: string): Promise<PrismaWorkerStore> {
+    const file = path.resolve(dbPath);
+    applySqlMigrations(file, MIGRATIONS_DIR);
+    const prisma = new PrismaClient({ adapter: new PrismaBetterSqlite3({ url: `file:${file}`, timeout: 10_000 }) });
+    try {
+      await prisma.$connect();
+    } catch (cause) {
+      throw new StoreError('IO', `cannot open ${file} through Prisma: ${(cause as Error).message}`, { cause });
+    }
+    return new PrismaWorkerStore(prisma, file);
+  }
+
+  async load(): Promise<ExecutorRunRecord[]> {
+    this.assertOpen();
+    return (await this.prisma.executorRun.findMany()).map(toRecord).sort(compareRuns);
+  }
+
+  async saveExecutor(r: ExecutorRunRecord): Promise<void> {
+    this.assertOpen();
+    const data = {
+      pid: r.pid,
+      state: r.state,
+      cores: r.cores,
+      memoryMb: r.memoryMb,
+      workDir: r.workDir,
+      stdoutPath: r.stdoutPath,
+      stderrPath: r.stderrPath,
+      startedAt: new Date(r.startedAt),
+      endedAt: r.endedAt === null ? null : new Date(r.endedAt),
+      exitCode: r.exitCode,
+      message: r.message,
+    };
+    await this.prisma.executorRun.upsert({
+      where: { appId_executorId: { appId: r.appId, executorId: r.executorId } },
+      create: { appId: r.appId, executorId: r.executorId, ...data },
+      update: data,
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.prisma.$disconnect();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StoreError('CLOSED', `the worker store ${this.dbPath} is closed`);
+  }
+}
+
+function toRecord(r: ExecutorRun): ExecutorRunRecord {
+  return {
+    appId: r.appId,
+    executorId: r.executorId,
+    pid: r.pid,
+    state: r.state as ExecutorState,
+    cores: r.cores,
+    memoryMb: r.memoryMb,
+    workDir: r.workDir,
+    stdoutPath: r.stdoutPath,
+    stderrPath: r.stderrPath,
+    startedAt: r.startedAt.getTime(),
+    endedAt: r.endedAt === null ? null : r.endedAt.getTime(),
+    exitCode: r.exitCode,
+    message: r.message,
+  };
+}
