@@ -70,8 +70,9 @@ export class TaskSetManager {
   private addPending(i: number): void {
     const prefs = this.taskSet.tasks[i]!.prefs;
     for (const p of prefs) {
+      // A memory block lives in one thread's heap: other slots of its executor are not local to it.
       if (p.slot !== null) push(this.bySlot, `${p.executorId}#${p.slot}`, i);
-      push(this.byExecutor, p.executorId, i);
+      else push(this.byExecutor, p.executorId, i);
     }
     if (prefs.length === 0) this.noPrefs.push(i);
     this.all.push(i);
