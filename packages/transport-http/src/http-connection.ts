@@ -162,7 +162,8 @@ export class HttpConnection implements TransportConnection {
     const refused = this.refuse(body);
     if (refused) return Promise.reject(refused);
     const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs;
-    if (body.byteLength <= BATCH_ITEM_MAX && !this.pool.hasRoom()) return this.enqueue(ITEM.REQUEST, kind, body, 0, timeoutMs, options.signal);
+    const kindBytes = this.batchable(kind, body);
+    if (kindBytes) return this.enqueue(ITEM.REQUEST, kind, kindBytes, body, 0, timeoutMs, options.signal);
     return this.call(ROUTE.rpc + encodeURIComponent(kind), `request ${kind}`, body, timeoutMs, options.signal, 200);
   }
 
@@ -171,8 +172,9 @@ export class HttpConnection implements TransportConnection {
     if (refused) throw refused;
     // Sockets race each other; the sequence number lets the server deliver in send order.
     const seq = ++this.messageSeq;
-    if (body.byteLength <= BATCH_ITEM_MAX && !this.pool.hasRoom()) {
-      await this.enqueue(ITEM.MESSAGE, kind, body, seq, this.options.requestTimeoutMs, options.signal);
+    const kindBytes = this.batchable(kind, body);
+    if (kindBytes) {
+      await this.enqueue(ITEM.MESSAGE, kind, kindBytes, body, seq, this.options.requestTimeoutMs, options.signal);
       return;
     }
     await this.call(ROUTE.msg + encodeURIComponent(kind), `message ${kind}`, body, this.options.requestTimeoutMs, options.signal, 202, this.pool, {
@@ -188,14 +190,28 @@ export class HttpConnection implements TransportConnection {
     this.shutdown(undefined, true);
   }
 
-  /** Queues a small call to go out with others when a socket frees up. */
-  private enqueue(type: number, kind: string, body: Uint8Array, arg: number, timeoutMs: number, signal: AbortSignal | undefined): Promise<Buffer> {
+  /** The encoded kind when this call should wait in a batch (small, and no socket free now); else undefined. */
+  private batchable(kind: string, body: Uint8Array): Buffer | undefined {
+    if (body.byteLength > BATCH_ITEM_MAX || this.pool.hasRoom()) return undefined;
     let kindBytes = this.kindCache.get(kind);
     if (!kindBytes) {
       kindBytes = Buffer.from(kind, 'utf8');
-      if (kindBytes.length > 255) return this.call(ROUTE.rpc + encodeURIComponent(kind), `request ${kind}`, body, timeoutMs, signal, 200);
+      if (kindBytes.length > 255) return undefined;
       if (this.kindCache.size < 1024) this.kindCache.set(kind, kindBytes);
     }
+    return kindBytes;
+  }
+
+  /** Queues a small call to go out with others when a socket frees up. */
+  private enqueue(
+    type: number,
+    kind: string,
+    kindBytes: Buffer,
+    body: Uint8Array,
+    arg: number,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+  ): Promise<Buffer> {
     const promise = new Promise<Buffer>(capture);
     const call = new BatchedCall(this, type, type === ITEM.MESSAGE ? 'message' : 'request', kindBytes, body, arg);
     if (timeoutMs > 0 || signal) {

@@ -2,9 +2,10 @@ import { Packr } from 'msgpackr';
 
 /**
  * Message bodies as msgpack: plain objects as maps (no record extension, so
- * any msgpack reader can decode them), with typed arrays, Map, Set, Date,
- * Error and RegExp preserved. One shared encoder; calls are synchronous and
- * the returned bytes are never overwritten by later calls.
+ * any msgpack reader can decode them), with typed arrays, Set, Date, Error
+ * and RegExp preserved. A `Map` arrives as a plain object (msgpack has one
+ * map type): send objects or arrays of pairs. One shared encoder; calls are
+ * synchronous and the returned bytes are never overwritten by later calls.
  */
 const packr = new Packr({ useRecords: false, moreTypes: true });
 

@@ -58,8 +58,8 @@ export interface HandlerContext {
   readonly signal: AbortSignal;
 }
 
-/** What a stream handler may return: chunks pulled on demand. */
-export type BlockSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array> | Readable;
+/** What a stream handler may return: chunks pulled on demand (strings are sent as UTF-8). */
+export type BlockSource = AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string> | Readable;
 
 /**
  * The receiving side of a server: what to do with frames that arrive.
