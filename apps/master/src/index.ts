@@ -22,3 +22,4 @@ export {
 export { InMemoryMasterStore } from './store/in-memory-master-store.ts';
 export { PrismaMasterStore, DEFAULT_MASTER_DB } from './store/prisma-master-store.ts';
 export { applySqlMigrations } from './store/sqlite-migrations.ts';
+export { LocalCluster, type LocalClusterOptions, type DaemonInfo } from './local-cluster.ts';

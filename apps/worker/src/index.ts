@@ -3,6 +3,8 @@
  * with the master, launches and kills executor processes, keeps their records.
  * The executor process entry is src/executor-main.ts.
  */
+import { fileURLToPath } from 'node:url';
+
 export { Worker, startWorker, type WorkerState } from './worker.ts';
 export {
   compileWorkerOptions,
@@ -21,6 +23,7 @@ export { InMemoryWorkerStore } from './store/in-memory-worker-store.ts';
 export { PrismaWorkerStore, defaultWorkerDb } from './store/prisma-worker-store.ts';
 export { workerCommand, runWorkerCommand } from './worker-command.ts';
 
-import { fileURLToPath } from 'node:url';
 /** A stand-in executor entry for tests: prints its environment and sleeps (see src/testing/stub-executor.ts). */
 export const STUB_EXECUTOR_ENTRY = fileURLToPath(new URL('./testing/stub-executor.ts', import.meta.url));
+/** The worker daemon's entry module (what `flint worker` runs): for starting workers as child processes. */
+export const WORKER_MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));

@@ -1,0 +1,124 @@
+/**
+ * The `flint` command line: master, worker, local-cluster, submit, demo.
+ * Thin wiring over the daemons and `LocalCluster`; every subcommand has --help.
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { TSX_LOADER_URL, workerCommand } from '@flint/worker';
+import { LocalCluster } from './local-cluster.ts';
+import { masterCommand, portArg } from './master-command.ts';
+
+const DEMO_SCRIPT = fileURLToPath(new URL('../../../examples/src/demo.ts', import.meta.url));
+
+function count(name: string, min: number) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
+    return n;
+  };
+}
+
+/**
+ * Runs a TypeScript or JavaScript program under tsx with `env` added, passing
+ * SIGINT/SIGTERM on; resolves with its exit code.
+ */
+function runProgram(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const child = spawn(process.execPath, ['--import', TSX_LOADER_URL, path.resolve(file), ...args], { stdio: 'inherit', env: { ...process.env, ...env } });
+  const forward = (signal: NodeJS.Signals) => child.kill(signal);
+  process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
+  return new Promise((resolve, reject) => {
+    child.once('error', (err) => reject(new Error(`cannot run ${file}: ${err.message}`)));
+    child.once('exit', (code, signal) => {
+      process.off('SIGINT', forward);
+      process.off('SIGTERM', forward);
+      resolve(code ?? (signal ? 128 + 15 : 1));
+    });
+  });
+}
+
+/** Stops the cluster on the first SIGINT/SIGTERM; resolves when stopped. */
+function stopOnSignal(cluster: LocalCluster, onStop: () => void = () => {}): Promise<void> {
+  return new Promise((resolve) => {
+    let stopping = false;
+    const stop = () => {
+      if (stopping) return;
+      stopping = true;
+      onStop();
+      void cluster.stop().then(resolve, resolve);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
+function describeCluster(cluster: LocalCluster): string {
+  const lines = [`master    ${cluster.masterUrl}  (pid ${cluster.masterPid}, log ${cluster.masterInfo.logPath})`];
+  cluster.workers.forEach((w, i) => lines.push(`worker ${i}  ${w.address}  (pid ${w.pid}, log ${w.logPath})`));
+  if (cluster.uiPort !== null) lines.push(`status    http://127.0.0.1:${cluster.uiPort}/api/cluster-state`);
+  return lines.join('\n');
+}
+
+const transportOption = () => new Option('--transport <name>', 'cluster transport').choices(['tcp', 'http']).default('tcp');
+
+export function buildCli(): Command {
+  const program = new Command('flint').description('Flint: a Spark-style distributed data engine').showHelpAfterError();
+  program.addCommand(masterCommand());
+  program.addCommand(workerCommand());
+
+  program
+    .command('local-cluster')
+    .description('start a master and W workers as child processes on this machine; Ctrl-C stops them all')
+    .requiredOption('--workers <w>', 'number of workers', count('--workers', 1))
+    .requiredOption('--cores <c>', 'cores per worker', count('--cores', 1))
+    .option('--memory <size>', 'memory per worker', '2g')
+    .addOption(transportOption())
+    .option('--ui-port <port>', 'port of the master\'s status API (0 = any free port)', portArg('--ui-port'), 0)
+    .option('--dir <dir>', 'keep databases, work dirs and logs here (default: a temporary dir, removed at stop)')
+    .action(async (o: { workers: number; cores: number; memory: string; transport: 'tcp' | 'http'; uiPort: number; dir?: string }) => {
+      const cluster = await LocalCluster.start({ workers: o.workers, coresPerWorker: o.cores, memoryPerWorker: o.memory, transport: o.transport, uiPort: o.uiPort, baseDir: o.dir, keepBaseDir: o.dir !== undefined });
+      console.log(describeCluster(cluster));
+      console.log(`\nSubmit with: flint submit app.ts --master ${cluster.masterUrl}\nPress Ctrl-C to stop the cluster.`);
+      await stopOnSignal(cluster, () => console.log('stopping the local cluster...'));
+      console.log('local cluster stopped');
+    });
+
+  program
+    .command('submit')
+    .description('run an application (JS or TS) as a child process with FLINT_MASTER set')
+    .argument('<app>', 'the application\'s entry file')
+    .argument('[args...]', 'arguments for the application (after --)')
+    .option('--master <url>', 'the master URL', process.env.FLINT_MASTER ?? 'flint://127.0.0.1:7077')
+    .action(async (app: string, args: string[], o: { master: string }) => {
+      process.exitCode = await runProgram(app, args, { FLINT_MASTER: o.master });
+    });
+
+  program
+    .command('demo')
+    .description('start a local cluster of 2 workers x 1 core, run examples/src/demo.ts on it, then stop it')
+    .addOption(transportOption())
+    .addOption(new Option('--script <file>', 'program to run instead of the demo').default(DEMO_SCRIPT).hideHelp())
+    .action(async (o: { transport: 'tcp' | 'http'; script: string }) => {
+      const cluster = await LocalCluster.start({ workers: 2, coresPerWorker: 1, transport: o.transport });
+      let code = 1;
+      try {
+        console.log(describeCluster(cluster));
+        const interrupted = stopOnSignal(cluster);
+        code = await Promise.race([runProgram(o.script, ['--master', cluster.masterUrl], { FLINT_MASTER: cluster.masterUrl, FLINT_TRANSPORT: o.transport }), interrupted.then(() => 130)]);
+      } finally {
+        await cluster.stop();
+      }
+      process.exitCode = code;
+    });
+
+  return program;
+}
+
+try {
+  await buildCli().parseAsync(process.argv);
+} catch (err) {
+  process.stderr.write(`flint: ${(err as Error).message}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,47 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { startMaster } from './master.ts';
+import { MASTER_DEFAULTS, type MasterOptions } from './master-options.ts';
+import { DEFAULT_MASTER_DB } from './store/prisma-master-store.ts';
+
+export function portArg(name: string) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`${name} must be a port number (0 = any free port)`);
+    return n;
+  };
+}
+
+/** `flint master [options]`: runs the master until SIGINT or SIGTERM. */
+export function masterCommand(): Command {
+  return new Command('master')
+    .description('start the master: it keeps the cluster state, accepts workers and applications, and places executors')
+    .option('--host <host>', 'address to listen on (anything but loopback needs FLINT_SECRET)', MASTER_DEFAULTS.host)
+    .option('--port <port>', 'port of the cluster transport (0 = any free port)', portArg('--port'), MASTER_DEFAULTS.port)
+    .option('--ui-port <port>', 'port of the status API, GET /api/cluster-state (0 = any free port)', portArg('--ui-port'), MASTER_DEFAULTS.uiPort)
+    .option('--no-ui', 'serve no status API')
+    .option('--db <path>', 'SQLite database of the cluster state', DEFAULT_MASTER_DB)
+    .addOption(new Option('--transport <name>', 'cluster transport').choices(['tcp', 'http']).default(MASTER_DEFAULTS.transport))
+    .addHelpText('after', '\nEnvironment: FLINT_SECRET (cluster secret), FLINT_WORKER_TIMEOUT_MS (default 60000), FLINT_DRIVER_TIMEOUT_MS, FLINT_LOG_LEVEL.')
+    .action(async (o: { host: string; port: number; uiPort: number; ui: boolean; db: string; transport: string }) => {
+      await runMasterCommand({ host: o.host, port: o.port, uiPort: o.ui ? o.uiPort : null, dbPath: o.db, transport: o.transport });
+    });
+}
+
+/** Starts a master and stops it cleanly on SIGINT/SIGTERM (a second signal exits at once). */
+export async function runMasterCommand(opts: MasterOptions): Promise<void> {
+  const master = await startMaster(opts);
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    master.stop().then(
+      () => process.exit(0),
+      (err: Error) => {
+        process.stderr.write(`master stop failed after ${signal}: ${err.message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
