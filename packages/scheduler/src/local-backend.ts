@@ -40,7 +40,7 @@ export class LocalBackend implements SchedulerBackend {
         this.reviveOffers();
       },
     });
-    scheduler.executorAdded({ executorId: LOCAL_EXECUTOR_ID, host: 'localhost', cores: this.threads, address: '' });
+    scheduler.executorAdded({ executorId: LOCAL_EXECUTOR_ID, host: 'localhost', cores: this.threads, address: '', pid: process.pid, workerId: null });
   }
 
   reviveOffers(): void {

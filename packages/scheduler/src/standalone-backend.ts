@@ -97,7 +97,7 @@ export class StandaloneBackend implements SchedulerBackend {
               running: new Map(),
             };
             this.executors.set(m.executorId, e);
-            this.scheduler.executorAdded({ executorId: m.executorId, host: m.host, cores: m.cores, address: m.address, logUrls: {} });
+            this.scheduler.executorAdded({ executorId: m.executorId, host: m.host, cores: m.cores, address: m.address, logUrls: {}, pid: m.pid, workerId: m.workerId });
             return { ok: true, message: null };
           },
           fetchBroadcast: (m) => this.scheduler.broadcastBytes(m.id),

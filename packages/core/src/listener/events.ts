@@ -65,7 +65,18 @@ export type FlintEvent =
       taskInfo: TaskInfo;
       metrics: TaskMetrics | null;
     }
-  | { type: 'executorAdded'; time: number; executorId: string; host: string; totalCores: number; logUrls: Record<string, string> }
+  | {
+      type: 'executorAdded';
+      time: number;
+      executorId: string;
+      host: string;
+      totalCores: number;
+      logUrls: Record<string, string>;
+      /** Transport address where the executor serves blocks ('' in local mode). */
+      address: string;
+      pid: number | null;
+      workerId: string | null;
+    }
   | { type: 'executorRemoved'; time: number; executorId: string; reason: string }
   | { type: 'blockUpdated'; time: number; executorId: string; blockId: string; rddId: number; storageLevel: StorageLevelName; memSize: number; diskSize: number }
   | { type: 'unpersistRDD'; time: number; rddId: number };

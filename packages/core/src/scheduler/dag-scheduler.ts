@@ -173,7 +173,17 @@ export class DAGScheduler implements TaskSchedulerListener {
         return;
       }
       case 'executorAdded':
-        this.post({ type: 'executorAdded', time: Date.now(), executorId: e.e.executorId, host: e.e.host, totalCores: e.e.cores, logUrls: e.e.logUrls ?? {} });
+        this.post({
+          type: 'executorAdded',
+          time: Date.now(),
+          executorId: e.e.executorId,
+          host: e.e.host,
+          totalCores: e.e.cores,
+          logUrls: e.e.logUrls ?? {},
+          address: e.e.address,
+          pid: e.e.pid ?? null,
+          workerId: e.e.workerId ?? null,
+        });
         return;
       case 'executorLost':
         return this.onExecutorLost(e.executorId, e.reason, e.resubmitted);

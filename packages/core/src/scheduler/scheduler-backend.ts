@@ -22,6 +22,10 @@ export interface ExecutorDescription {
   /** Transport address where it serves shuffle blocks ('' in local mode). */
   address: string;
   logUrls?: Record<string, string>;
+  /** OS process id of the executor, when it is a process of its own. */
+  pid?: number | null;
+  /** The worker that launched it (standalone mode). */
+  workerId?: string | null;
 }
 
 export interface TaskLaunch {
