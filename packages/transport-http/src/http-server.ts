@@ -518,7 +518,7 @@ export class HttpServer implements TransportServer {
         res.writeHead(500, { [HEADER.error]: '1', 'content-type': 'application/json', 'content-length': record.byteLength });
         res.end(record);
       } else {
-        res.addTrailers({ [HEADER.status]: 'error', [HEADER.error]: Buffer.from(record).toString('base64') });
+        res.addTrailers({ [HEADER.status]: 'error', [HEADER.error]: Buffer.from(trailerRecord(err, record)).toString('base64') });
         res.end();
       }
     } finally {
@@ -540,6 +540,16 @@ export class HttpServer implements TransportServer {
     });
     return call;
   }
+}
+
+/** An error record small enough for a trailer (clients cap headers at 16 KiB): the stack is cut if needed. */
+function trailerRecord(err: unknown, record: Uint8Array): Uint8Array {
+  if (record.byteLength <= 6 * 1024) return record;
+  const e = err instanceof Error ? err : new Error(String(err));
+  const short = new Error(e.message.slice(0, 2048));
+  short.name = e.name;
+  short.stack = (e.stack ?? '').slice(0, 3 * 1024);
+  return encodeRemoteError(short);
 }
 
 function json(res: ServerResponse, status: number, value: unknown): void {

@@ -113,7 +113,7 @@ export class TcpConnection implements TransportConnection, CreditLink {
         }
       });
       const frames = new FrameSocket(socket, `tcp connection to ${where}`, options, {
-        onFrame: (type, id, kind, payload) => {
+        onFrame: (type, id, _kind, payload) => {
           if (stage === 'done') return conn!.onFrame(type, id, payload);
           if (stage === 'challenge') {
             if (type !== FrameType.CHALLENGE) throw new TransportError('PROTOCOL', `expected CHALLENGE, got ${FRAME_NAMES[type]}`);

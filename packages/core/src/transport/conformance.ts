@@ -28,7 +28,6 @@ import type {
   TransportAddress,
   TransportConnection,
   TransportHandler,
-  TransportServer,
 } from './interface.ts';
 import { MessageClient } from './message-client.ts';
 import { messageHandler } from './message-handler.ts';
@@ -309,6 +308,11 @@ function testHandler(state: {
             for (let i = 0; i < Number(arg); i++) yield Buffer.alloc(1000, i);
             throw new Error('producer failed on purpose');
           })();
+        case 'failHuge':
+          return (async function* () {
+            yield Buffer.alloc(10);
+            throw new Error('huge failure ' + 'x'.repeat(100_000));
+          })();
         case 'silent':
           return (async function* () {
             await new Promise((r) => ctx.signal.addEventListener('abort', r));
@@ -561,6 +565,8 @@ export function transportConformanceSuite(name: string, makeTransport: MakeTrans
       expect(got).toBe(5000);
       expect(err.remote?.message).toBe('producer failed on purpose');
       await expectTransportError(drain(conn.stream('no-such-stream', Buffer.alloc(0))), ['REMOTE']);
+      const huge = await expectTransportError(drain(conn.stream('failHuge', Buffer.alloc(0))), ['REMOTE']);
+      expect(huge.remote?.message.startsWith('huge failure xxx')).toBe(true);
       expect(Buffer.from(await conn.request('echo', Buffer.from('ok'))).toString()).toBe('ok');
     });
 
