@@ -255,6 +255,15 @@ describe('MasterEventLoop', () => {
     ]);
   });
 
+  it('ignores a lost launch reply for an executor that already reported RUNNING', async () => {
+    await loop.post({ type: 'registerWorker', msg: registration('w1', 1) });
+    const { appId } = await loop.post({ type: 'registerApplication', msg: appRequest(), peerId: 'p1' });
+    await running(appId);
+    await loop.post({ type: 'launchFailed', appId, executorId: '0', reason: 'lost the connection' });
+    expect((await state()).executors.map((e) => e.state)).toEqual(['RUNNING']);
+    expect(messenger.of('executorRemoved')).toHaveLength(0);
+  });
+
   it('refuses events after stop', async () => {
     await loop.stop();
     await expect(loop.post({ type: 'clusterState' })).rejects.toMatchObject({ code: 'STOPPED' });

@@ -282,7 +282,8 @@ export class MasterEventLoop {
 
   private async launchFailed(appId: string, executorId: string, reason: string): Promise<void> {
     const e = this.executors.get(key(appId, executorId));
-    if (!e || !LIVE_EXECUTOR.has(e.state)) return;
+    // Once the worker has said the executor runs, a launch reply lost with its connection is no launch failure.
+    if (!e || e.state !== 'LAUNCHING') return;
     await this.executorEnded(e, 'FAILED', null, `launch failed: ${reason}`);
     await this.schedule();
   }
