@@ -50,7 +50,7 @@ export function* aggregateExternal(
   ctx: SpillContext,
 ): Generator<[unknown, unknown]> {
   const est = new SizeEstimator();
-  let map = new CombineMap();
+  const map = new CombineMap();
   const create = inputsAreCombiners ? (c: unknown) => c : agg.create;
   const merge = inputsAreCombiners ? agg.mergeCombiners : agg.mergeValue;
   let buckets: { writer: FrameFileWriter; pending: unknown[] }[] | null = null;
@@ -126,34 +126,76 @@ export function* aggregateExternal(
     const bs = buckets as { writer: FrameFileWriter; pending: unknown[] }[];
     for (const b of bs) b.writer.close();
     for (const b of bs) {
-      map = new CombineMap();
-      for (const rec of readFrameRange(b.writer.path, 0, b.writer.position)) {
-        const kv = rec as [unknown, unknown];
-        const k = kv[0];
-        if (typeof k !== 'object' || k === null) {
-          const c = map.prim.get(k);
-          if (c === undefined && !map.prim.has(k)) map.prim.set(k, kv[1]);
-          else map.prim.set(k, agg.mergeCombiners(c, kv[1]));
-        } else {
-          const ck = canonicalKey(k);
-          const e = map.comp.get(ck);
-          if (e) e[1] = agg.mergeCombiners(e[1], kv[1]);
-          else map.comp.set(ck, [k, kv[1]]);
-        }
-      }
+      yield* combineBucket(b.writer.path, b.writer.position, agg, ctx.memoryBudget, 1);
       fs.rmSync(b.writer.path, { force: true });
-      yield* map.entries();
     }
   } finally {
     if (buckets) {
       for (const b of buckets as { writer: FrameFileWriter }[]) {
-        try {
-          b.writer.close();
-        } catch {
-          /* already closed */
-        }
+        b.writer.close();
         fs.rmSync(b.writer.path, { force: true });
       }
     }
   }
+}
+
+/** Levels of re-partitioning of a bucket too big for memory (each uses 5 more bits of the key's hash). */
+const MAX_SPLIT_DEPTH = 4;
+/** Estimated heap bytes per serialized byte of a bucket. */
+const BUCKET_HEAP_FACTOR = 3;
+
+/**
+ * Merges the combiners of one spilled bucket file. A bucket whose estimated size passes the budget
+ * is first cut into sub-buckets by further bits of the key hash, so memory stays bounded however
+ * much data spilled (a single key's values must still fit, as in Spark).
+ */
+function* combineBucket(file: string, length: number, agg: Aggregator, budget: number, depth: number): Generator<[unknown, unknown]> {
+  if (length * BUCKET_HEAP_FACTOR > budget && depth < MAX_SPLIT_DEPTH) {
+    const subs = Array.from({ length: BUCKETS }, (_, i) => ({ writer: new FrameFileWriter(`${file}.${i}`), pending: [] as unknown[] }));
+    try {
+      const shift = 7 + 5 * depth;
+      const flush = (b: { writer: FrameFileWriter; pending: unknown[] }): void => {
+        if (b.pending.length === 0) return;
+        b.writer.write(encodeFrame(b.pending));
+        b.pending = [];
+      };
+      pushAll(readFrameRange(file, 0, length), (rec) => {
+        const b = subs[(hashKey((rec as [unknown, unknown])[0]) >>> shift) % BUCKETS]!;
+        b.pending.push(rec);
+        if (b.pending.length >= BATCH) flush(b);
+      });
+      for (const b of subs) {
+        flush(b);
+        b.writer.close();
+      }
+      // Everything that did not split (one hot key) stays together: load it rather than split again.
+      const split = subs.filter((b) => b.writer.position > 0).length > 1;
+      for (const b of subs) {
+        yield* combineBucket(b.writer.path, b.writer.position, agg, budget, split ? depth + 1 : MAX_SPLIT_DEPTH);
+        fs.rmSync(b.writer.path, { force: true });
+      }
+    } finally {
+      for (const b of subs) {
+        b.writer.close();
+        fs.rmSync(b.writer.path, { force: true });
+      }
+    }
+    return;
+  }
+  const map = new CombineMap();
+  pushAll(readFrameRange(file, 0, length), (rec) => {
+    const kv = rec as [unknown, unknown];
+    const k = kv[0];
+    if (typeof k !== 'object' || k === null) {
+      const c = map.prim.get(k);
+      if (c === undefined && !map.prim.has(k)) map.prim.set(k, kv[1]);
+      else map.prim.set(k, agg.mergeCombiners(c, kv[1]));
+    } else {
+      const ck = canonicalKey(k);
+      const e = map.comp.get(ck);
+      if (e) e[1] = agg.mergeCombiners(e[1], kv[1]);
+      else map.comp.set(ck, [k, kv[1]]);
+    }
+  });
+  yield* map.entries();
 }

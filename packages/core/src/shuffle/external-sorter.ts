@@ -12,7 +12,12 @@ import { pushAll } from '../util/push.ts';
 import type { SpillContext } from './external-aggregator.ts';
 import { SizeEstimator } from './size-estimator.ts';
 
-const BATCH = 1024;
+/** Records per frame of a run: a merge holds one decoded frame per run. */
+const BATCH = 256;
+/** Runs merged at once; more are merged in passes. */
+const MAX_FAN_IN = 32;
+/** Read buffer per run during a merge. */
+const MERGE_READ_CHUNK = 64 << 10;
 let runSeq = 0;
 
 export function* sortExternal<T>(records: Iterable<T>, compare: (a: T, b: T) => number, ctx: SpillContext): Generator<T> {
@@ -54,8 +59,39 @@ export function* sortExternal<T>(records: Iterable<T>, compare: (a: T, b: T) => 
       return;
     }
     if (buf.length > 0) writeRun();
-    // k-way merge over the runs.
-    const iters = runs.map((r) => (readFrameRange(r.path, 0, r.length) as Iterable<T>)[Symbol.iterator]());
+    // Merge at most MAX_FAN_IN runs at a time so that memory does not grow with the number of
+    // runs: the earliest runs merge first and the result takes their place (ties keep input order).
+    while (runs.length > MAX_FAN_IN) {
+      const group = runs.slice(0, MAX_FAN_IN);
+      const merged = { path: path.join(ctx.localDir, `spill-sort-${ctx.taskId}-${process.pid}-${runSeq++}.tmp`), length: 0 };
+      runs.splice(0, MAX_FAN_IN, merged);
+      const w = new FrameFileWriter(merged.path);
+      try {
+        let batch: T[] = [];
+        for (const x of mergeRuns(group, compare)) {
+          batch.push(x);
+          if (batch.length >= BATCH) {
+            w.write(encodeFrame(batch));
+            batch = [];
+          }
+        }
+        if (batch.length > 0) w.write(encodeFrame(batch));
+      } finally {
+        w.close();
+        for (const r of group) fs.rmSync(r.path, { force: true });
+      }
+      merged.length = w.position;
+    }
+    yield* mergeRuns(runs, compare);
+  } finally {
+    for (const r of runs) fs.rmSync(r.path, { force: true });
+  }
+}
+
+/** A k-way merge of sorted runs with a binary heap; equal records come out in run order. */
+function* mergeRuns<T>(runs: { path: string; length: number }[], compare: (a: T, b: T) => number): Generator<T> {
+  const iters = runs.map((r) => (readFrameRange(r.path, 0, r.length, undefined, MERGE_READ_CHUNK) as Iterable<T>)[Symbol.iterator]());
+  try {
     const heads: { v: T; i: number }[] = [];
     const less = (a: { v: T; i: number }, b: { v: T; i: number }): boolean => {
       const c = compare(a.v, b.v);
@@ -101,6 +137,7 @@ export function* sortExternal<T>(records: Iterable<T>, compare: (a: T, b: T) => 
       if (!r.done) push({ v: r.value, i: e.i });
     }
   } finally {
-    for (const r of runs) fs.rmSync(r.path, { force: true });
+    // Readers left open by an early stop close their files.
+    for (const it of iters) it.return?.();
   }
 }

@@ -10,23 +10,33 @@ import { deserialize, FRAME_HEADER } from '../serializer.ts';
 const CHUNK = 1 << 20;
 
 /** Reads the records of frames stored in [offset, offset + length) of a file (pull or push). */
-export function readFrameRange(path: string, offset: number, length: number, onBytes?: (n: number) => void): Iterable<unknown> & { pushTo(sink: (x: unknown) => void): void } {
+export function readFrameRange(
+  path: string,
+  offset: number,
+  length: number,
+  onBytes?: (n: number) => void,
+  chunkSize = CHUNK,
+): Iterable<unknown> & { pushTo(sink: (x: unknown) => void): void } {
   return {
     *[Symbol.iterator]() {
-      for (const batch of readFrameBatches(path, offset, length, onBytes)) yield* batch;
+      for (const batch of readFrameBatches(path, offset, length, onBytes, chunkSize)) yield* batch;
     },
     pushTo(sink: (x: unknown) => void) {
-      for (const batch of readFrameBatches(path, offset, length, onBytes)) for (let i = 0; i < batch.length; i++) sink(batch[i]);
+      for (const batch of readFrameBatches(path, offset, length, onBytes, chunkSize)) for (let i = 0; i < batch.length; i++) sink(batch[i]);
     },
   };
 }
 
-/** The record batches (one per frame) stored in [offset, offset + length) of a file. */
-export function* readFrameBatches(path: string, offset: number, length: number, onBytes?: (n: number) => void): Generator<unknown[]> {
+/**
+ * The record batches (one per frame) stored in [offset, offset + length) of a file. Reads go
+ * through a buffer of `chunkSize` bytes (grown only for a frame larger than that): readers that
+ * are open together, like a merge's, pass a small one.
+ */
+export function* readFrameBatches(path: string, offset: number, length: number, onBytes?: (n: number) => void, chunkSize = CHUNK): Generator<unknown[]> {
   if (length <= 0) return;
   const fd = fs.openSync(path, 'r');
   try {
-    let buf = Buffer.allocUnsafe(Math.min(CHUNK, length));
+    let buf = Buffer.allocUnsafe(Math.min(chunkSize, length));
     let bufStart = 0; // valid data in buf[bufStart, bufEnd)
     let bufEnd = 0;
     let filePos = offset;
@@ -71,6 +81,7 @@ export function* readFrameBatches(path: string, offset: number, length: number, 
 /** Appends buffers to a file through one descriptor; tracks the write position. */
 export class FrameFileWriter {
   private readonly fd: number;
+  private closed = false;
   position = 0;
   constructor(readonly path: string) {
     this.fd = fs.openSync(path, 'w');
@@ -96,7 +107,13 @@ export class FrameFileWriter {
       fs.closeSync(fd);
     }
   }
+  /**
+   * Closes the file; later calls do nothing. Descriptors are process-wide and reused at once, so a
+   * second close could close a file another thread has just opened.
+   */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     fs.closeSync(this.fd);
   }
 }
