@@ -133,9 +133,12 @@ export class CreditStreamReader implements AsyncIterableIterator<Uint8Array> {
     return Promise.reject(err);
   }
 
+  /** Given up locally (abort, idle timeout): fail now, without handing out what is still buffered. */
   private abandon(err: TransportError): void {
     if (this.finished || this.ended || this.error) return;
     this.link.cancel(this.id);
+    this.queue.length = 0;
+    this.head = 0;
     this.fail(err);
   }
 

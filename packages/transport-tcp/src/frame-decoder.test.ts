@@ -70,4 +70,32 @@ describe('FrameDecoder', () => {
     bad[9] = 200;
     expect(codeOf(bad)).toBe('PROTOCOL');
   });
+
+  it('passes large stream data on in pieces, wherever the chunks are cut', () => {
+    const data = Buffer.alloc(5000);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 7) & 0xff;
+    const bytes = Buffer.concat([
+      frame(FrameType.STREAM_DATA, 9, '', data),
+      frame(FrameType.RESPONSE, 2, '', Buffer.from('r')),
+      frame(FrameType.STREAM_DATA, 9, '', Buffer.from('tiny')),
+      frame(FrameType.STREAM_END, 9, '', Buffer.alloc(0)),
+    ]);
+    for (let cut = 1; cut <= bytes.length; cut += 13) {
+      const others: string[] = [];
+      const streamed: Buffer[] = [];
+      const d = new FrameDecoder(
+        1 << 20,
+        (t, id, _k, p) => (t === FrameType.STREAM_DATA ? streamed.push(Buffer.from(p)) : others.push(`${t}:${id}:${p.toString('hex')}`)),
+        KIND_TYPES,
+        (id, piece) => {
+          expect(id).toBe(9);
+          streamed.push(Buffer.from(piece));
+        },
+      );
+      for (let p = 0; p < bytes.length; p += cut) d.push(bytes.subarray(p, p + cut));
+      expect(Buffer.concat(streamed).equals(Buffer.concat([data, Buffer.from('tiny')]))).toBe(true);
+      expect(others).toEqual([`${FrameType.RESPONSE}:2:72`, `${FrameType.STREAM_END}:9:`]);
+      expect(d.midFrame).toBe(false);
+    }
+  });
 });

@@ -1,14 +1,21 @@
 import { TransportError } from '@flint/core';
-import { FRAME_NAMES, MIN_FRAME_LENGTH } from './frame.ts';
+import { FRAME_NAMES, FrameType, MIN_FRAME_LENGTH } from './frame.ts';
 
 export type FrameSink = (type: number, id: number, kind: string, payload: Buffer) => void;
+/** Receives a STREAM_DATA payload in pieces, as views of the socket's chunks. */
+export type PieceSink = (id: number, piece: Buffer) => void;
+
+/** STREAM_DATA payloads at least this large are passed on in pieces rather than reassembled. */
+const PIECE_MIN = 1024;
 
 /**
  * Cuts a byte stream into frames and hands each to the sink.
  *
  * Frames wholly inside one socket chunk are passed as views of that chunk (no
  * copy); a frame spanning chunks is assembled into one buffer allocated at its
- * exact size once its length is known. Throws `FRAME_TOO_LARGE` or
+ * exact size once its length is known, except block data: a STREAM_DATA
+ * payload spanning chunks goes to the piece sink as views of each chunk, so
+ * streamed bytes are never copied or reallocated on the way in. Throws `FRAME_TOO_LARGE` or
  * `PROTOCOL` on bad input; after a throw the decoder must be dropped.
  * Owns no socket. Not re-entrant: one `push` at a time (the socket's data
  * events guarantee that).
@@ -16,6 +23,8 @@ export type FrameSink = (type: number, id: number, kind: string, payload: Buffer
 export class FrameDecoder {
   private partial: Buffer | undefined;
   private partialFilled = 0;
+  private pieceId = 0;
+  private pieceLeft = 0;
   private readonly lenBytes = Buffer.alloc(4);
   private lenFilled = 0;
   /** Kinds repeat a lot: decoded strings cached by a hash of their bytes. */
@@ -25,6 +34,7 @@ export class FrameDecoder {
     private maxFrameBytes: number,
     private readonly sink: FrameSink,
     private readonly allowedKindTypes: ReadonlySet<number>,
+    private readonly pieceSink?: PieceSink,
   ) {}
 
   setMaxFrameBytes(max: number): void {
@@ -33,13 +43,20 @@ export class FrameDecoder {
 
   /** True when bytes of an unfinished frame are held (EOF now means truncation). */
   get midFrame(): boolean {
-    return this.partial !== undefined || this.lenFilled > 0;
+    return this.partial !== undefined || this.lenFilled > 0 || this.pieceLeft > 0;
   }
 
   push(chunk: Buffer): void {
     let off = 0;
     const n = chunk.length;
     while (off < n) {
+      if (this.pieceLeft > 0) {
+        const take = Math.min(this.pieceLeft, n - off);
+        this.pieceLeft -= take;
+        this.pieceSink!(this.pieceId, take === n && off === 0 ? chunk : chunk.subarray(off, off + take));
+        off += take;
+        continue;
+      }
       if (this.partial) {
         const want = this.partial.length - this.partialFilled;
         const take = Math.min(want, n - off);
@@ -70,6 +87,16 @@ export class FrameDecoder {
       if (n - off >= len) {
         this.dispatch(chunk, off, off + len);
         off += len;
+      } else if (
+        this.pieceSink !== undefined &&
+        n - off >= 6 &&
+        chunk[off] === FrameType.STREAM_DATA &&
+        chunk[off + 5] === 0 &&
+        len - 6 >= PIECE_MIN
+      ) {
+        this.pieceId = ((chunk[off + 1] << 24) | (chunk[off + 2] << 16) | (chunk[off + 3] << 8) | chunk[off + 4]) >>> 0;
+        this.pieceLeft = len - 6;
+        off += 6;
       } else {
         this.partial = Buffer.allocUnsafe(len);
         this.partialFilled = 0;

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { TransportError, type CompiledTransportOptions } from '@flint/core';
-import { FrameDecoder, type FrameSink } from './frame-decoder.ts';
+import { FrameDecoder, type FrameSink, type PieceSink } from './frame-decoder.ts';
 import { FrameType, HANDSHAKE_MAX_FRAME } from './frame.ts';
 import { FrameWriter } from './frame-writer.ts';
 
@@ -9,6 +9,8 @@ const KIND_TYPES: ReadonlySet<number> = new Set([FrameType.REQUEST, FrameType.ME
 /** What a `FrameSocket` reports to its owner. */
 export interface FrameSocketOwner {
   onFrame: FrameSink;
+  /** If given, large STREAM_DATA payloads arrive here in pieces instead of through `onFrame`. */
+  onPiece?: PieceSink;
   /** Called once. `reason` is undefined for a clean end at a frame boundary. */
   onClose(reason: TransportError | undefined): void;
 }
@@ -46,7 +48,7 @@ export class FrameSocket {
   ) {
     socket.setNoDelay(true);
     this.writer = new FrameWriter(socket);
-    this.decoder = new FrameDecoder(HANDSHAKE_MAX_FRAME, owner.onFrame, KIND_TYPES);
+    this.decoder = new FrameDecoder(HANDSHAKE_MAX_FRAME, owner.onFrame, KIND_TYPES, owner.onPiece);
     socket.on('data', (chunk: Buffer) => {
       if (this.closed) return;
       this.chunksIn++;

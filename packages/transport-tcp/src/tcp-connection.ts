@@ -147,6 +147,10 @@ export class TcpConnection implements TransportConnection, CreditLink {
           conn = new TcpConnection(address, frames, options);
           settle(undefined);
         },
+        onPiece: (id, piece) => {
+          if (stage !== 'done') throw new TransportError('PROTOCOL', 'stream data before authentication');
+          conn!.onStreamData(id, piece);
+        },
         onClose: (reason) => {
           if (conn) conn.onSocketClosed(reason);
           else settle(reason ?? new TransportError('CONNECT_FAILED', `tcp://${where} closed the connection during the handshake`));
@@ -294,13 +298,8 @@ export class TcpConnection implements TransportConnection, CreditLink {
         }
         return;
       }
-      case FrameType.STREAM_DATA: {
-        const p = this.pending.get(id);
-        if (p === undefined) return; // cancelled; in-flight chunks still arrive
-        if (!(p instanceof CreditStreamReader)) throw new TransportError('PROTOCOL', `STREAM_DATA for request ${id}`);
-        p.push(payload);
-        return;
-      }
+      case FrameType.STREAM_DATA:
+        return this.onStreamData(id, payload);
       case FrameType.STREAM_END: {
         const p = this.pending.get(id);
         if (p instanceof CreditStreamReader) {
@@ -326,6 +325,14 @@ export class TcpConnection implements TransportConnection, CreditLink {
       default:
         throw new TransportError('PROTOCOL', `unexpected ${FRAME_NAMES[type]} frame from the server`);
     }
+  }
+
+  /** Block bytes for stream `id`: a whole STREAM_DATA payload or a piece of one. */
+  private onStreamData(id: number, bytes: Buffer): void {
+    const p = this.pending.get(id);
+    if (p === undefined) return; // cancelled; in-flight chunks still arrive
+    if (!(p instanceof CreditStreamReader)) throw new TransportError('PROTOCOL', `STREAM_DATA for request ${id}`);
+    p.push(bytes);
   }
 
   private onSocketClosed(reason: TransportError | undefined): void {
