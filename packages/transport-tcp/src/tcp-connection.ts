@@ -5,6 +5,7 @@ import {
   ChallengeAuth,
   TransportError,
   CallDeadline,
+  DeadlineQueue,
   type DeadlineListener,
   decodeRemoteError,
   formatTransportAddress,
@@ -73,6 +74,8 @@ export class TcpConnection implements TransportConnection, CreditLink {
   private closedLocally = false;
   private closeReason: TransportError | undefined;
   private readonly maxBody: number;
+  /** Requests with the default timeout share one timer. */
+  private readonly deadlines: DeadlineQueue;
 
   private constructor(
     readonly remote: TransportAddress,
@@ -80,6 +83,7 @@ export class TcpConnection implements TransportConnection, CreditLink {
     private readonly options: CompiledTransportOptions,
   ) {
     this.maxBody = options.maxFrameBytes - HEADER_BYTES - 255 - 4;
+    this.deadlines = new DeadlineQueue(options.requestTimeoutMs);
   }
 
   /** Connects, authenticates and returns an open connection. */
@@ -183,7 +187,7 @@ export class TcpConnection implements TransportConnection, CreditLink {
     const timeoutMs = options?.timeoutMs ?? this.options.requestTimeoutMs;
     const signal = options?.signal;
     if (timeoutMs > 0 || signal) {
-      call.deadline = new CallDeadline(`request ${kind}`, timeoutMs, call).arm(signal);
+      call.deadline = new CallDeadline(`request ${kind}`, timeoutMs, call).arm(signal, this.deadlines);
       if (this.pending.get(id) !== call) return promise;
     }
     try {
@@ -355,6 +359,7 @@ export class TcpConnection implements TransportConnection, CreditLink {
         p.reject(failure);
       }
     }
+    this.deadlines.close();
     this.events.emit('close', why);
   }
 }

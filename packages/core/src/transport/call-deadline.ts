@@ -1,3 +1,4 @@
+import type { DeadlineQueue } from './deadline-queue.ts';
 import { TransportError } from './transport-error.ts';
 
 /** Receives the one failure of a `CallDeadline`. */
@@ -15,6 +16,7 @@ export interface DeadlineListener {
  */
 export class CallDeadline {
   private timer: NodeJS.Timeout | undefined;
+  private queue: DeadlineQueue | undefined;
   private signal: AbortSignal | undefined;
   private done = false;
 
@@ -24,8 +26,12 @@ export class CallDeadline {
     private readonly listener: DeadlineListener,
   ) {}
 
-  /** Arms the timer and signal; may report synchronously if `signal` is already aborted. */
-  arm(signal: AbortSignal | undefined): this {
+  /**
+   * Arms the timeout and signal; may report synchronously if `signal` is
+   * already aborted. With a `queue` of the same timeout, the queue's shared
+   * timer serves this deadline instead of a timer of its own.
+   */
+  arm(signal: AbortSignal | undefined, queue?: DeadlineQueue): this {
     if (signal) {
       if (signal.aborted) {
         this.fire(new TransportError('ABORTED', `${this.what} aborted`, { cause: signal.reason }));
@@ -34,14 +40,24 @@ export class CallDeadline {
       this.signal = signal;
       signal.addEventListener('abort', this);
     }
-    if (this.timeoutMs > 0) this.timer = setTimeout(onDeadlineTimer, this.timeoutMs, this);
+    if (this.timeoutMs > 0) {
+      if (queue && queue.timeoutMs === this.timeoutMs) {
+        this.queue = queue;
+        queue.add(this);
+      } else this.timer = setTimeout(onDeadlineTimer, this.timeoutMs, this);
+    }
     return this;
+  }
+
+  get isDone(): boolean {
+    return this.done;
   }
 
   disarm(): void {
     if (this.done) return;
     this.done = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.queue) this.queue.released();
     if (this.signal) this.signal.removeEventListener('abort', this);
   }
 

@@ -46,3 +46,4 @@ export { messageHandler, UnknownKindError, type MessageHandlers } from './messag
 export { ConnectionPool } from './connection-pool.ts';
 export { blockChunks } from './block-source.ts';
 export { armCallDeadline, CallDeadline, type DeadlineListener } from './call-deadline.ts';
+export { DeadlineQueue } from './deadline-queue.ts';
