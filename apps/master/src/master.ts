@@ -128,8 +128,9 @@ export class Master {
       this._state = 'stopping';
       clearInterval(this.timer);
       await this.status?.close().catch(() => undefined);
-      await this.server.close().catch(() => undefined);
+      // The loop stops first: connections closing because the master goes away must not end applications.
       await this.loop.stop();
+      await this.server.close().catch(() => undefined);
       await this.messenger.close().catch(() => undefined);
       await this.transport.close().catch(() => undefined);
       await this.store.close().catch(() => undefined);
