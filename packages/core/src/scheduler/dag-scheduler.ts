@@ -500,8 +500,10 @@ export class DAGScheduler implements TaskSchedulerListener {
 
   private onFetchFailure(stage: Stage, attempt: number, shuffleId: number, mapId: number, executorId: string | null, message: string): void {
     const mapStage = this.shuffleStages.get(shuffleId);
-    this.tracker.unregister(shuffleId, mapId, executorId);
-    if (executorId && !this.taskScheduler.executorIds().includes(executorId)) this.tracker.removeOutputsOnExecutor(executorId);
+    // As Spark does without an external shuffle service: a missing output means the executor's shuffle
+    // files are gone, so all of them are recomputed in one resubmission rather than one file per attempt.
+    if (executorId) this.tracker.removeOutputsOnExecutor(executorId);
+    else this.tracker.unregister(shuffleId, mapId, null);
     if (attempt !== stage.latestAttempt && !this.running.has(stage)) return;
     this.taskScheduler.markZombie(stage.id, attempt);
     if (this.running.has(stage)) this.markStageFinished(stage, `fetch failure: ${message}`);

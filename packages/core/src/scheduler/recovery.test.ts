@@ -1,0 +1,127 @@
+/**
+ * Scheduling behaviour seen from the API: concurrent jobs on one context, reuse
+ * of existing shuffle outputs, recomputation of lost shuffle files (fetch
+ * failure → parent stage resubmitted), and a task thread that dies mid-task.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { FlintContext } from '../context.ts';
+import type { FlintEvent } from '../listener/events.ts';
+import { moduleRef } from '../closure/ship.ts';
+import { bag, reducePairs } from '../testing/plain.ts';
+
+let sc: FlintContext;
+let tmp: string;
+const events: FlintEvent[] = [];
+
+beforeAll(async () => {
+  sc = await FlintContext.create({ master: 'local[2]', appName: 'recovery-test', progress: false });
+  sc.addListener((e) => {
+    events.push(e);
+  });
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'flint-recovery-'));
+});
+
+afterAll(async () => {
+  await sc?.stop();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+const pairs: [number, number][] = Array.from({ length: 500 }, (_, i) => [i % 17, i]);
+const add = (a: number, b: number): number => a + b;
+
+function files(dir: string, pred: (name: string) => boolean): string[] {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(path.join(d, e.name));
+      else if (pred(e.name)) out.push(path.join(d, e.name));
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+describe('jobs', () => {
+  test('run concurrently on one context, also sharing a shuffle', async () => {
+    const reduced = sc.parallelize(pairs, 4).reduceByKey(add, 3);
+    const expected = bag(reducePairs(pairs, add));
+    const [a, b, c, d, e] = await Promise.all([
+      reduced.collect(),
+      reduced.count(),
+      reduced.mapValues((v) => v * 2).collect(),
+      sc.parallelize(pairs, 5).groupByKey().count(),
+      sc.range(0, 1000, 1, 7).sum(),
+    ]);
+    expect(bag(a)).toEqual(expected);
+    expect(b).toBe(17);
+    expect(bag(c)).toEqual(bag(reducePairs(pairs, add).map(([k, v]) => [k, v * 2])));
+    expect(d).toBe(17);
+    expect(e).toBe(499500);
+  });
+
+  test('a second action reuses the shuffle output of the first', async () => {
+    const computed = sc.accumulator(0);
+    const reduced = sc
+      .parallelize(pairs, 4)
+      .map((kv) => {
+        computed.add(1);
+        return kv;
+      }, { computed })
+      .reduceByKey(add, 3);
+    expect(bag(await reduced.collect())).toEqual(bag(reducePairs(pairs, add)));
+    expect(computed.value).toBe(500);
+    await sc.flushEvents();
+    const before = events.length;
+    expect(await reduced.count()).toBe(17);
+    expect(computed.value).toBe(500);
+    await sc.flushEvents();
+    const later = events.slice(before);
+    const start = later.find((x): x is Extract<FlintEvent, { type: 'jobStart' }> => x.type === 'jobStart')!;
+    expect(start.stageIds.length).toBe(2);
+    expect(later.filter((x) => x.type === 'stageSubmitted').length).toBe(1);
+  });
+});
+
+describe('recovery', () => {
+  test('lost shuffle files are recomputed: the map stage is resubmitted', async () => {
+    const computed = sc.accumulator(0);
+    const reduced = sc
+      .parallelize(pairs, 4)
+      .map((kv) => {
+        computed.add(1);
+        return kv;
+      }, { computed })
+      .reduceByKey(add, 3);
+    expect(bag(await reduced.collect())).toEqual(bag(reducePairs(pairs, add)));
+    const shuffleFiles = files(sc.localDir, (n) => n.startsWith('shuffle_') && n.endsWith('.data'));
+    expect(shuffleFiles.length).toBeGreaterThan(0);
+    for (const f of shuffleFiles) fs.rmSync(f);
+    expect(bag(await reduced.collect())).toEqual(bag(reducePairs(pairs, add)));
+    expect(computed.value).toBeGreaterThan(500);
+  });
+
+  test('a task thread that dies is replaced and the task retried', async () => {
+    const marker = path.join(tmp, 'died-once');
+    const fsm = fs; // the closure's name for the module its env ships
+    const got = await sc
+      .parallelize([1, 2, 3, 4, 5, 6], 3)
+      .map(
+        (x) => {
+          if (x === 3 && !fsm.existsSync(marker)) {
+            fsm.writeFileSync(marker, 'x');
+            process.exit(1);
+          }
+          return x * 10;
+        },
+        { marker, fsm: moduleRef('node:fs') },
+      )
+      .collect();
+    expect(got).toEqual([10, 20, 30, 40, 50, 60]);
+    expect(fs.existsSync(marker)).toBe(true);
+    // The context keeps both slots working.
+    expect(await sc.parallelize(Array.from({ length: 20 }, (_, i) => i), 8).map((x) => x + 1).sum()).toBe(210);
+  });
+});
