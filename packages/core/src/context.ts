@@ -34,6 +34,8 @@ export interface FlintContextOptions {
   conf?: Record<string, unknown>;
   /** Draw the console progress bar (overrides flint.ui.showProgress). */
   progress?: boolean;
+  /** Listeners subscribed before the application starts (they see applicationStart and executorAdded). */
+  listeners?: FlintListener[];
 }
 
 const backendFactories: SchedulerBackendFactory[] = [];
@@ -101,7 +103,7 @@ export class FlintContext {
   static async create(opts: FlintContextOptions = {}): Promise<FlintContext> {
     const sc = new FlintContext(opts);
     try {
-      await sc.start();
+      await sc.start(opts);
     } catch (e) {
       fs.rmSync(sc.localDirPath, { recursive: true, force: true });
       throw e;
@@ -109,7 +111,8 @@ export class FlintContext {
     return sc;
   }
 
-  private async start(): Promise<void> {
+  private async start(opts: FlintContextOptions): Promise<void> {
+    for (const l of opts.listeners ?? []) this.bus.addListener(l);
     if (this.conf.showProgress) {
       this.progress = new ConsoleProgressBar();
       this.bus.addListener(this.progress.listener);

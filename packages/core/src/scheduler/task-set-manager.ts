@@ -86,7 +86,8 @@ export class TaskSetManager {
         list.splice(j, 1);
         continue;
       }
-      if (this.failedOn[i]!.has(executorId) && this.hooks.executorCount() > 1) continue;
+      // Prefer executors this task has not failed on, while any such executor exists.
+      if (this.failedOn[i]!.has(executorId) && this.failedOn[i]!.size < this.hooks.executorCount()) continue;
       list.splice(j, 1);
       return i;
     }

@@ -1,0 +1,123 @@
+/**
+ * The standalone cluster end to end: a real master, two workers and their
+ * executor processes on 127.0.0.1, a driver in this process, for both
+ * transports. Every answer is compared with a plain-JS computation.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FlintContext, type FlintEvent } from '@flint/core';
+import { LocalCluster } from '@flint/master';
+
+const lines = Array.from({ length: 3000 }, (_, i) => `w${i % 97} v${(i * 7) % 31} w${(i * 13) % 53} ${i % 5 === 0 ? 'rare' + (i % 11) : ''}`);
+
+function plainWordCount(ls: string[]): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const l of ls) for (const w of l.split(/\s+/)) if (w.length > 0) m.set(w, (m.get(w) ?? 0) + 1);
+  return m;
+}
+
+describe.each(['tcp', 'http'] as const)('standalone cluster over %s', (transport) => {
+  let cluster: LocalCluster;
+  let sc: FlintContext;
+  const events: FlintEvent[] = [];
+
+  beforeAll(async () => {
+    cluster = await LocalCluster.start({ workers: 2, coresPerWorker: 1, transport, workerTimeoutMs: 4000 });
+    sc = await FlintContext.create({
+      master: cluster.masterUrl,
+      appName: `jobs-${transport}`,
+      transport,
+      progress: false,
+      listeners: [(e) => void events.push(e)],
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await sc?.stop();
+    await cluster?.stop();
+  }, 60_000);
+
+  it('gets one executor on each worker', async () => {
+    const st = await cluster.clusterState();
+    const mine = st.executors.filter((e) => e.appId === sc.appId || st.applications.some((a) => a.appId === e.appId && a.name === `jobs-${transport}`));
+    expect(new Set(mine.map((e) => e.workerId)).size).toBe(2);
+  });
+
+  it('runs word count with tasks on executors of both workers', async () => {
+    const start = events.length;
+    const counts = await sc
+      .parallelize(lines, 6)
+      .flatMap((l) => l.split(/\s+/))
+      .filter((w) => w.length > 0)
+      .map((w) => [w, 1] as [string, number])
+      .reduceByKey((a, b) => a + b, 4)
+      .collect();
+    expect(new Map(counts)).toEqual(plainWordCount(lines));
+    await sc.flushEvents();
+    const ends = events.slice(start).filter((e): e is Extract<FlintEvent, { type: 'taskEnd' }> => e.type === 'taskEnd');
+    const executors = new Set(ends.map((e) => e.taskInfo.executorId));
+    expect(executors.size).toBe(2);
+    const added = events.filter((e): e is Extract<FlintEvent, { type: 'executorAdded' }> => e.type === 'executorAdded');
+    const workersOfTasks = new Set(added.filter((a) => executors.has(a.executorId)).map((a) => a.workerId));
+    expect(workersOfTasks.size).toBe(2);
+    // Shuffle bytes written by the map stage are the bytes the reduce stage read.
+    const written = ends.reduce((s, e) => s + (e.metrics?.shuffleWriteBytes ?? 0), 0);
+    const read = ends.reduce((s, e) => s + (e.metrics?.shuffleReadLocalBytes ?? 0) + (e.metrics?.shuffleReadRemoteBytes ?? 0), 0);
+    expect(written).toBeGreaterThan(0);
+    expect(read).toBe(written);
+    expect(ends.some((e) => (e.metrics?.shuffleReadRemoteBytes ?? 0) > 0)).toBe(true);
+  });
+
+  it('joins two pair RDDs', async () => {
+    const left = Array.from({ length: 500 }, (_, i) => [i % 40, `l${i}`] as [number, string]);
+    const right = Array.from({ length: 300 }, (_, i) => [i % 60, `r${i}`] as [number, string]);
+    const got = await sc.parallelize(left, 3).join(sc.parallelize(right, 2), 5).collect();
+    const expected: [number, [string, string]][] = [];
+    for (const [k, v] of left) for (const [k2, w] of right) if (k === k2) expected.push([k, [v, w]]);
+    const key = (x: [number, [string, string]]) => `${x[0]}|${x[1][0]}|${x[1][1]}`;
+    expect(got.map(key).sort()).toEqual(expected.map(key).sort());
+  });
+
+  it('sorts by key across partitions', async () => {
+    const data = Array.from({ length: 5000 }, (_, i) => [(i * 7919) % 5003, i] as [number, number]);
+    const got = await sc.parallelize(data, 4).sortByKey(true, 3).collect();
+    const expected = data.slice().sort((a, b) => a[0] - b[0] || 0);
+    expect(got.map((x) => x[0])).toEqual(expected.map((x) => x[0]));
+    expect(new Set(got.map((x) => x[1])).size).toBe(data.length);
+  });
+
+  it('runs a cached iterative job with the same answers as plain JS', async () => {
+    const points = sc.parallelize(Array.from({ length: 2000 }, (_, i) => (i * 37) % 1000), 4).cache();
+    let center = 0;
+    let plainCenter = 0;
+    const plainPoints = Array.from({ length: 2000 }, (_, i) => (i * 37) % 1000);
+    for (let it = 0; it < 4; it++) {
+      const c = center;
+      const moved = await points.map((p) => (p + c) / 2, { c }).mean();
+      center = moved;
+      plainCenter = plainPoints.reduce((s, p) => s + (p + plainCenter) / 2, 0) / plainPoints.length;
+      expect(center).toBeCloseTo(plainCenter, 9);
+    }
+    await sc.flushEvents();
+    const cached = events.filter((e) => e.type === 'blockUpdated');
+    expect(cached.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('fails a job cleanly when a task throws, and runs the next one', async () => {
+    await expect(sc.parallelize([1, 2, 3], 3).map((x) => {
+      if (x === 2) throw new Error('boom on two');
+      return x;
+    }).collect()).rejects.toThrow(/boom on two/);
+    expect(await sc.parallelize([1, 2, 3], 3).map((x) => x * 10).collect()).toEqual([10, 20, 30]);
+  });
+
+  it('refuses to collect more than flint.driver.maxResultSize', async () => {
+    await sc.stop();
+    const small = await FlintContext.create({ master: cluster.masterUrl, transport, progress: false, conf: { 'flint.driver.maxResultSize': '64k' } });
+    try {
+      await expect(small.range(0, 100_000, 1, 2).collect()).rejects.toThrow(/flint\.driver\.maxResultSize/);
+      expect(await small.range(0, 10).collect()).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    } finally {
+      await small.stop();
+    }
+  }, 90_000);
+});
