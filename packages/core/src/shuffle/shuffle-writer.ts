@@ -30,6 +30,8 @@ export interface ShuffleWriteContext {
 }
 
 const BATCH = 512;
+/** Write buffer of spill and output files, which take many small segments when there are many reduce partitions. */
+const WRITE_BUFFER = 64 << 10;
 
 interface Spill {
   path: string;
@@ -43,6 +45,8 @@ export class ShuffleWriter {
   private readonly pending: unknown[][];
   private readonly records: number[];
   private chunkBytes = 0;
+  /** Records waiting in `pending` (not yet encoded): they count against the budget too. */
+  private pendingCount = 0;
   private readonly est = new SizeEstimator();
   private combined: Map<unknown, unknown> | null = null;
   private combinedComposite: Map<string, [unknown, unknown]> | null = null;
@@ -88,10 +92,14 @@ export class ShuffleWriter {
       const p = n === 1 ? 0 : this.partitionOf(kv[0]);
       const buf = pending[p]!;
       buf.push(kv);
+      this.pendingCount++;
       if ((++count & 63) === 0) est.observe(kv);
       if (buf.length >= BATCH) {
         this.flushPending(p);
         if (this.chunkBytes > budget) this.spill();
+      } else if ((count & 1023) === 0 && this.chunkBytes + this.pendingCount * est.bytesPerRecord > budget) {
+        // Many reduce partitions: records wait in small per-partition batches that never fill.
+        this.spill();
       }
     });
   }
@@ -100,6 +108,7 @@ export class ShuffleWriter {
     const buf = this.pending[p]!;
     if (buf.length === 0) return;
     const frame = encodeFrame(buf);
+    this.pendingCount -= buf.length;
     this.records[p]! += buf.length;
     this.chunks[p]!.push(frame);
     this.chunkBytes += frame.length;
@@ -151,12 +160,14 @@ export class ShuffleWriter {
       const p = n === 1 ? 0 : this.partitionOf(k);
       const buf = this.pending[p]!;
       buf.push([k, c]);
+      this.pendingCount++;
       if (buf.length >= BATCH) this.flushPending(p);
     }
     for (const e of this.combinedComposite!.values()) {
       const p = n === 1 ? 0 : this.partitionOf(e[0]);
       const buf = this.pending[p]!;
       buf.push(e);
+      this.pendingCount++;
       if (buf.length >= BATCH) this.flushPending(p);
     }
     this.combined!.clear();
@@ -166,7 +177,7 @@ export class ShuffleWriter {
   private spill(): void {
     for (let p = 0; p < this.numPartitions; p++) this.flushPending(p);
     const file = path.join(this.ctx.localDir, `spill-shuffle-${this.ctx.taskId}-${this.spills.length}.tmp`);
-    const w = new FrameFileWriter(file);
+    const w = new FrameFileWriter(file, WRITE_BUFFER);
     const offsets: number[] = [];
     const lengths: number[] = [];
     try {
@@ -191,20 +202,24 @@ export class ShuffleWriter {
     this.ctx.onPeakMemory(this.chunkBytes);
     const final = path.join(this.ctx.localDir, `shuffle_${shuffleId}_${mapId}_${this.ctx.taskId}.data`);
     const tmp = `${final}.tmp`;
-    const w = new FrameFileWriter(tmp);
+    const w = new FrameFileWriter(tmp, WRITE_BUFFER);
     const offsets: number[] = [];
     const lengths: number[] = [];
     const scratch = Buffer.allocUnsafe(1 << 20);
+    // Each spill file is opened once: with many reduce partitions its segments are small and many.
+    const fds: number[] = [];
     try {
+      for (const s of this.spills) fds.push(fs.openSync(s.path, 'r'));
       for (let p = 0; p < this.numPartitions; p++) {
         const start = w.position;
-        for (const s of this.spills) w.copyFrom(s.path, s.offsets[p]!, s.lengths[p]!, scratch);
+        this.spills.forEach((s, i) => w.copyFrom(fds[i]!, s.offsets[p]!, s.lengths[p]!, scratch));
         for (const c of this.chunks[p]!) w.write(c);
         this.chunks[p] = [];
         offsets.push(start);
         lengths.push(w.position - start);
       }
     } finally {
+      for (const fd of fds) fs.closeSync(fd);
       w.close();
     }
     fs.renameSync(tmp, final);

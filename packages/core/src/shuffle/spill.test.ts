@@ -133,6 +133,34 @@ describe('spilling shuffles', () => {
     expect(spillFiles(sc.localDir)).toEqual([]);
   });
 
+  test('repartition into many partitions: records waiting in small per-partition batches count against the budget', async () => {
+    const M = 120_000;
+    const m = M;
+    let parts: [number, number][] = [];
+    const spilled = await spilledDuring(async () => {
+      parts = await sc
+        .range(0, M, 1, 2)
+        .map((i) => `${pad}${pad}${i}`, { pad })
+        .repartition(1000)
+        .mapPartitionsWithIndex((index, it) => {
+          let count = 0;
+          let sum = 0;
+          for (const s of it) {
+            count++;
+            sum += Number(s.slice(2 * pad.length));
+          }
+          return [[count, sum] as [number, number]];
+        }, { pad })
+        .collect();
+    });
+    expect(parts.length).toBe(1000);
+    expect(parts.reduce((a, p) => a + p[0], 0)).toBe(M);
+    expect(parts.reduce((a, p) => a + p[1], 0)).toBe((m * (m - 1)) / 2);
+    expect(Math.max(...parts.map((p) => p[0])) - Math.min(...parts.map((p) => p[0]))).toBeLessThanOrEqual(2);
+    expect(spilled.disk).toBeGreaterThan(0);
+    expect(spillFiles(sc.localDir)).toEqual([]);
+  });
+
   test('reduceByKey with map-side combine and many distinct keys spills and stays right', async () => {
     const M = 200_000;
     const m = M;

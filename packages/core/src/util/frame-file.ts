@@ -78,33 +78,63 @@ export function* readFrameBatches(path: string, offset: number, length: number, 
   }
 }
 
-/** Appends buffers to a file through one descriptor; tracks the write position. */
+/**
+ * Appends buffers to a file through one descriptor; tracks the write position (bytes written,
+ * buffered or not). With a `bufferSize`, small writes are gathered into one system call; the
+ * file is complete once `close()` returns.
+ */
 export class FrameFileWriter {
   private readonly fd: number;
   private closed = false;
+  private readonly buffer: Buffer | null;
+  private buffered = 0;
+  /** Bytes on disk so far. */
+  private flushed = 0;
   position = 0;
-  constructor(readonly path: string) {
+  constructor(readonly path: string, bufferSize = 0) {
     this.fd = fs.openSync(path, 'w');
+    this.buffer = bufferSize > 0 ? Buffer.allocUnsafe(bufferSize) : null;
   }
   write(buf: Uint8Array): void {
-    let off = 0;
-    while (off < buf.length) off += fs.writeSync(this.fd, buf, off, buf.length - off, this.position + off);
+    const b = this.buffer;
+    if (b && buf.length <= b.length - this.buffered) {
+      b.set(buf, this.buffered);
+      this.buffered += buf.length;
+      this.position += buf.length;
+      return;
+    }
+    this.flush();
+    if (b && buf.length < b.length) {
+      b.set(buf, 0);
+      this.buffered = buf.length;
+    } else this.writeDirect(buf);
     this.position += buf.length;
   }
-  /** Copies [offset, offset+length) of another file to the end of this one. */
-  copyFrom(path: string, offset: number, length: number, scratch: Buffer): void {
+  private writeDirect(buf: Uint8Array): void {
+    let off = 0;
+    while (off < buf.length) off += fs.writeSync(this.fd, buf, off, buf.length - off, this.flushed + off);
+    this.flushed += buf.length;
+  }
+  private flush(): void {
+    if (this.buffered === 0) return;
+    const n = this.buffered;
+    this.buffered = 0;
+    this.writeDirect(this.buffer!.subarray(0, n));
+  }
+  /** Copies [offset, offset+length) of another file (a path or an open descriptor) to the end of this one. */
+  copyFrom(source: string | number, offset: number, length: number, scratch: Buffer): void {
     if (length <= 0) return;
-    const fd = fs.openSync(path, 'r');
+    const fd = typeof source === 'number' ? source : fs.openSync(source, 'r');
     try {
       let done = 0;
       while (done < length) {
         const n = fs.readSync(fd, scratch, 0, Math.min(scratch.length, length - done), offset + done);
-        if (n === 0) throw new Error(`${path}: unexpected end of file while copying`);
+        if (n === 0) throw new Error(`${String(source)}: unexpected end of file while copying`);
         this.write(scratch.subarray(0, n));
         done += n;
       }
     } finally {
-      fs.closeSync(fd);
+      if (typeof source !== 'number') fs.closeSync(fd);
     }
   }
   /**
@@ -114,6 +144,10 @@ export class FrameFileWriter {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    fs.closeSync(this.fd);
+    try {
+      this.flush();
+    } finally {
+      fs.closeSync(this.fd);
+    }
   }
 }
