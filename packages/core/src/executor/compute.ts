@@ -15,7 +15,7 @@ import { KeyMap } from '../keys/key-map.ts';
 import { compareKeys } from '../keys/ordering.ts';
 import { readLines } from '../files/text-input.ts';
 import type { BlockRef, BuiltinTransform, ElementOp, PlanNode, Split } from '../rdd/plan.ts';
-import { makeAggregator } from '../shuffle/aggregator.ts';
+import { makeAggregator, type Aggregator } from '../shuffle/aggregator.ts';
 import { aggregateExternal } from '../shuffle/external-aggregator.ts';
 import { sortExternal } from '../shuffle/external-sorter.ts';
 import { BlockStore } from '../storage/block-store.ts';
@@ -311,23 +311,52 @@ function readShuffled(node: Extract<PlanNode, { t: 'shuffled' }>, blocks: BlockR
   return records;
 }
 
-function* cogroup(node: Extract<PlanNode, { t: 'cogroup' }>, inputs: ({ split: Split } | { blocks: BlockRef[] })[], ctx: TaskContext): Generator<unknown> {
+/**
+ * Groups the values of several inputs by key into one array per input. Goes through the spilling
+ * aggregator, so a cogroup (and every join) stays within the memory budget; `current` tells the
+ * combine functions which input the record being fed comes from.
+ */
+function cogroup(node: Extract<PlanNode, { t: 'cogroup' }>, inputs: ({ split: Split } | { blocks: BlockRef[] })[], ctx: TaskContext): Iterable<unknown> {
   const n = node.inputs.length;
-  const map = new KeyMap<unknown[][]>();
-  node.inputs.forEach((inp, k) => {
+  let current = 0;
+  const agg: Aggregator = {
+    create: (v) => {
+      const g: unknown[][] = Array.from({ length: n }, () => []);
+      g[current]!.push(v);
+      return g;
+    },
+    mergeValue: (g, v) => {
+      (g as unknown[][])[current]!.push(v);
+      return g;
+    },
+    mergeCombiners: (a, b) => {
+      const x = a as unknown[][];
+      const y = b as unknown[][];
+      for (let i = 0; i < n; i++) for (const v of y[i]!) x[i]!.push(v);
+      return x;
+    },
+    growing: true,
+  };
+  const source = (k: number): Iterable<unknown> => {
+    const inp = node.inputs[k]!;
     const s = inputs[k]!;
-    const records = 'narrow' in inp ? computeNode(inp.narrow, (s as { split: Split }).split, ctx) : readBlocks((s as { blocks: BlockRef[] }).blocks, ctx);
-    for (const rec of records) {
-      const kv = rec as [unknown, unknown];
-      let groups = map.get(kv[0]);
-      if (!groups) {
-        groups = Array.from({ length: n }, () => []);
-        map.set(kv[0], groups);
+    return 'narrow' in inp ? computeNode(inp.narrow, (s as { split: Split }).split, ctx) : readBlocks((s as { blocks: BlockRef[] }).blocks, ctx);
+  };
+  const all: PushIterable<unknown> = {
+    *[Symbol.iterator]() {
+      for (let k = 0; k < n; k++) {
+        current = k;
+        yield* source(k);
       }
-      groups[k]!.push(kv[1]);
-    }
-  });
-  for (const [k, groups] of map) yield [k, groups];
+    },
+    pushTo(sink) {
+      for (let k = 0; k < n; k++) {
+        current = k;
+        pushAll(source(k), sink);
+      }
+    },
+  };
+  return aggregateExternal(all, agg, false, spillCtx(ctx));
 }
 
 // ---- builtin partition transforms ---------------------------------------------------------------

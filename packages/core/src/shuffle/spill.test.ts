@@ -50,14 +50,20 @@ function spillFiles(dir: string): string[] {
   return out;
 }
 
-async function spilledDuring(run: () => Promise<void>): Promise<{ disk: number; tasks: number }> {
+/** Bytes spilled during `run` by all tasks, and by the tasks of result stages (the reduce side here). */
+async function spilledDuring(run: () => Promise<void>): Promise<{ disk: number; tasks: number; resultDisk: number }> {
   await sc.flushEvents();
   const from = ends.length;
   await run();
   await sc.flushEvents();
   const mine = ends.slice(from);
   expect(mine.every((e) => e.reason.kind === 'success')).toBe(true);
-  return { disk: mine.reduce((s, e) => s + (e.metrics?.diskBytesSpilled ?? 0), 0), tasks: mine.filter((e) => (e.metrics?.diskBytesSpilled ?? 0) > 0).length };
+  const disk = (list: typeof mine): number => list.reduce((s, e) => s + (e.metrics?.diskBytesSpilled ?? 0), 0);
+  return {
+    disk: disk(mine),
+    tasks: mine.filter((e) => (e.metrics?.diskBytesSpilled ?? 0) > 0).length,
+    resultDisk: disk(mine.filter((e) => e.taskType === 'result')),
+  };
 }
 
 describe('spilling shuffles', () => {
@@ -90,6 +96,7 @@ describe('spilling shuffles', () => {
     const got = new Map(rows);
     for (let k = 0; k < KEYS; k++) expect(got.get(k)).toEqual([expCount[k], expSum[k], 0]);
     expect(spilled.disk).toBeGreaterThan(0);
+    expect(spilled.resultDisk).toBeGreaterThan(0);
     console.log(`groupByKey: ${(spilled.disk / 2 ** 20).toFixed(1)} MB spilled by ${spilled.tasks} tasks`);
     expect(spillFiles(sc.localDir)).toEqual([]);
   });
@@ -129,6 +136,7 @@ describe('spilling shuffles', () => {
     for (let i = 1; i < nonEmpty.length; i++) expect(nonEmpty[i]![2]).toBe(nonEmpty[i - 1]![3] + 1);
     expect(nonEmpty.length).toBeGreaterThanOrEqual(3);
     expect(spilled.disk).toBeGreaterThan(0);
+    expect(spilled.resultDisk).toBeGreaterThan(0);
     console.log(`sortByKey: ${(spilled.disk / 2 ** 20).toFixed(1)} MB spilled by ${spilled.tasks} tasks`);
     expect(spillFiles(sc.localDir)).toEqual([]);
   });
@@ -158,6 +166,53 @@ describe('spilling shuffles', () => {
     expect(parts.reduce((a, p) => a + p[1], 0)).toBe((m * (m - 1)) / 2);
     expect(Math.max(...parts.map((p) => p[0])) - Math.min(...parts.map((p) => p[0]))).toBeLessThanOrEqual(2);
     expect(spilled.disk).toBeGreaterThan(0);
+    expect(spillFiles(sc.localDir)).toEqual([]);
+  });
+
+  test('join and cogroup over ~25 MB with a 1 MB budget', async () => {
+    const L = 150_000;
+    const l = L;
+    let rows: [number, number, number, number][] = [];
+    const spilled = await spilledDuring(async () => {
+      const left = sc.range(0, L, 1, 3).map((i) => [i % 20_000, `${pad}${i}`] as [number, string], { pad });
+      const right = sc.range(0, L / 3, 1, 2).map((i) => [i % 25_000, i] as [number, number]);
+      rows = await left
+        .fullOuterJoin(right, 3)
+        .mapPartitions((it) => {
+          let pairs = 0;
+          let leftOnly = 0;
+          let rightOnly = 0;
+          let sum = 0;
+          for (const [, [v, w]] of it) {
+            if (v !== null && w !== null) pairs++;
+            else if (v !== null) leftOnly++;
+            else rightOnly++;
+            if (v !== null) sum += Number(v.slice(pad.length));
+          }
+          return [[pairs, leftOnly, rightOnly, sum] as [number, number, number, number]];
+        }, { pad })
+        .collect();
+    });
+    // Plain JS: left has 7.5 values per key 0..19999; right keys 0..24999 (keys < 20000 twice... counted below).
+    const leftCount = new Map<number, number>();
+    for (let i = 0; i < l; i++) leftCount.set(i % 20_000, (leftCount.get(i % 20_000) ?? 0) + 1);
+    const rightCount = new Map<number, number>();
+    for (let i = 0; i < l / 3; i++) rightCount.set(i % 25_000, (rightCount.get(i % 25_000) ?? 0) + 1);
+    let pairs = 0;
+    let leftOnly = 0;
+    let rightOnly = 0;
+    let sum = 0;
+    for (const [k, c] of leftCount) {
+      const r = rightCount.get(k) ?? 0;
+      if (r > 0) pairs += c * r;
+      else leftOnly += c;
+    }
+    for (let i = 0; i < l; i++) sum += i * Math.max(1, rightCount.get(i % 20_000) ?? 0);
+    for (const [k, r] of rightCount) if (!leftCount.has(k)) rightOnly += r;
+    const total = rows.reduce((a, r) => [a[0] + r[0], a[1] + r[1], a[2] + r[2], a[3] + r[3]], [0, 0, 0, 0]);
+    expect(total).toEqual([pairs, leftOnly, rightOnly, sum]);
+    expect(spilled.disk).toBeGreaterThan(0);
+    expect(spilled.resultDisk).toBeGreaterThan(0);
     expect(spillFiles(sc.localDir)).toEqual([]);
   });
 
