@@ -16,6 +16,8 @@ import { ClosureError } from '../errors.ts';
 import type { FlintEvent } from '../listener/events.ts';
 import { moduleRef } from './ship.ts';
 import { serializeFn } from './closure.ts';
+import { canon } from '../testing/plain.ts';
+import * as plainModule from '../testing/plain.ts';
 
 let sc: FlintContext;
 let tmp: string;
@@ -263,6 +265,26 @@ describe('functions in env', () => {
     ]);
     expect(await sc.parallelize([3, 9, 4], 2).reduce((a, b) => pick(a, b), { pick })).toBe(9);
     expect(await sc.parallelize([3, 9, 4], 2).fold(0, (a, b) => pick(a, b), { pick })).toBe(9);
+  });
+});
+
+describe('imported helpers under a test runner', () => {
+  test('a named import passed in env works although vitest rewrote its uses', async () => {
+    const f = (x: number): string => canon([x]);
+    // Under vitest the source reads `(0,__vite_ssr_import_N__.canon)([x])`.
+    expect(await sc.parallelize([1, 2], 2).map(f, { canon }).collect()).toEqual([canon([1]), canon([2])]);
+    const g = (x: number): string => canon(x);
+    const h = (x: number): string => g(x) + '!';
+    expect(await sc.parallelize([3], 1).map((x) => h(x), { h, g, canon }).collect()).toEqual([`${canon(3)}!`]);
+  });
+
+  test('a namespace import cannot be matched: the ClosureError says what to do', () => {
+    const err = closureErrorOf(() => sc.parallelize([1]).map((x) => plainModule.canon(x), { plainModule }));
+    if (String((x: number) => plainModule.canon(x)).includes('_import_')) {
+      expect(err.message).toMatch(/test runner or bundler/);
+    } else {
+      throw new Error('expected the test runner to rewrite the import');
+    }
   });
 });
 

@@ -56,6 +56,18 @@ const STANDARD_GLOBALS = new Set<string>([
 ]);
 
 const freeVarCache = new Map<string, string[]>();
+/** Module objects that vite/vitest's SSR transform uses in place of imported names. */
+const REWRITTEN_IMPORT = /^(__vite_ssr_import_\d+__|__vi_import_\d+__)$/;
+const REWRITTEN_IMPORT_USE = /\b(?:__vite_ssr_import_\d+__|__vi_import_\d+__)\.([A-Za-z_$][\w$]*)/g;
+
+/**
+ * vite/vitest rewrite a use of a named import `helper` as `__vite_ssr_import_0__.helper`: where
+ * `helper` is in env, the function's source gets its own name back.
+ */
+function restoreImportNames(src: string, envNames: readonly string[], scope: readonly string[]): string {
+  if (!src.includes('_import_')) return src;
+  return src.replace(REWRITTEN_IMPORT_USE, (use, name: string) => (envNames.includes(name) || scope.includes(name) ? name : use));
+}
 /** Module-level caches of tsc's down-levelled tagged templates; executors declare them. */
 const TEMPLATE_CACHE = /^templateObject_\d+$/;
 
@@ -167,12 +179,14 @@ function serializeFnIn(
       method,
     );
   }
-  const src = expressionSource(raw);
   const envNames = env ? Object.keys(env) : [];
+  const src = restoreImportNames(expressionSource(raw), envNames, scope);
   for (const name of freeVariables(src, method)) {
     if (STANDARD_GLOBALS.has(name) || envNames.includes(name) || scope.includes(name) || TEMPLATE_CACHE.test(name)) continue;
-    const hint =
-      envPath === null
+    const hint = REWRITTEN_IMPORT.test(name)
+      ? `"${name}" is a module that a test runner or bundler put in place of an import. Pass what the function uses from it ` +
+        `in env under the name it is imported as (named imports are matched), or copy it to a local const first`
+      : envPath === null
         ? `pass it as the last argument, e.g. .${method}(fn, { ${name} })`
         : `add it to the same env, e.g. .${method}(fn, { ${envPath.replace(/[.[].*$/, '')}, ${name} })`;
     throw new ClosureError(
