@@ -28,7 +28,7 @@ export interface FlintContextOptions {
   master?: string;
   /** @default 'flint' */
   appName?: string;
-  /** Transport between processes in cluster mode. @default 'tcp' */
+  /** Transport between processes in cluster mode. @default FLINT_TRANSPORT, else 'tcp' */
   transport?: 'tcp' | 'http' | (string & {});
   /** Settings such as `flint.task.maxFailures`; see FlintSettings. */
   conf?: Record<string, unknown>;
@@ -89,7 +89,7 @@ export class FlintContext {
   private constructor(opts: FlintContextOptions) {
     this.master = opts.master ?? process.env.FLINT_MASTER ?? 'local[*]';
     this.appName = opts.appName ?? 'flint';
-    this.transport = opts.transport ?? 'tcp';
+    this.transport = opts.transport ?? process.env.FLINT_TRANSPORT ?? 'tcp';
     const raw = { ...(opts.conf ?? {}) };
     const settings = compileSettings(raw);
     if (opts.progress !== undefined) settings.showProgress = opts.progress;

@@ -26,6 +26,7 @@ import {
   type TaskOutcome,
   type TaskSchedulerPort,
   type Transport,
+  type TransportConnection,
   type TransportServer,
   type WorkerOffer,
 } from '@flint/core';
@@ -58,6 +59,9 @@ export class StandaloneBackend implements SchedulerBackend {
   private readonly executors = new Map<string, ExecutorEntry>();
   private readonly lost = new Set<string>();
   private heartbeat: NodeJS.Timeout | null = null;
+  private masterConn!: TransportConnection;
+  private beating = false;
+  private warnedUnknown = false;
   private reviving = false;
   private stopped = false;
   private readonly conf: Record<string, unknown>;
@@ -141,12 +145,36 @@ export class StandaloneBackend implements SchedulerBackend {
       conf: ctx.conf,
     });
     this.appId = reg.appId;
-    const hbMs = parseTime(this.conf['flint.driver.heartbeatInterval'] ?? 2000, 'flint.driver.heartbeatInterval');
-    this.heartbeat = setInterval(() => {
-      this.master.request('driverHeartbeat', { appId: this.appId }, { timeoutMs: hbMs * 5 }).catch(() => undefined);
-    }, hbMs);
+    this.masterConn = conn;
+    const hbMs = parseTime(this.conf['flint.driver.heartbeatInterval'] ?? 1000, 'flint.driver.heartbeatInterval');
+    this.heartbeat = setInterval(() => void this.beat(hbMs), hbMs);
     this.heartbeat.unref();
     await this.waitForExecutors();
+  }
+
+  /**
+   * Heartbeats the master; when the connection to it is gone (a master restart), reconnects and
+   * goes on with the same application id (the heartbeat re-attaches the application).
+   */
+  private async beat(hbMs: number): Promise<void> {
+    if (this.stopped || this.beating) return;
+    this.beating = true;
+    try {
+      if (this.masterConn.state !== 'open') {
+        const target = parseStandaloneMaster(this.masterUrl)!;
+        this.masterConn = await this.transport.connect(`${target.host}:${target.port}`, { timeoutMs: hbMs * 3 });
+        this.master = new MessageClient<MasterProtocol>(this.masterConn);
+      }
+      const r = await this.master.request('driverHeartbeat', { appId: this.appId }, { timeoutMs: hbMs * 5 });
+      if (!r.known && !this.warnedUnknown) {
+        this.warnedUnknown = true;
+        process.emitWarning(`flint: the master at ${this.masterUrl} no longer knows application ${this.appId}`);
+      }
+    } catch {
+      /* master unreachable: try again at the next beat */
+    } finally {
+      this.beating = false;
+    }
   }
 
   /** Waits until the executors the master launched for us have registered (at least one). */
