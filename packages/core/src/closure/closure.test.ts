@@ -307,6 +307,9 @@ describe('modules, broadcasts, accumulators', () => {
       .map((k) => (table.value[k] ?? -1) + cfg.offset + cfg.t.value[k]!, { table, cfg })
       .collect();
     expect(got).toEqual(Array.from({ length: 50 }, (_, i) => 2 * (i * 7) ** 2 + 1));
+    // After unpersist, executors fetch the value again when a closure uses it.
+    table.unpersist();
+    expect(await sc.parallelize(['k3', 'k4'], 2).map((k) => table.value[k], { table }).collect()).toEqual([9, 16]);
     table.destroy();
     expect(() => sc.parallelize([1]).map((x) => table.value, { table })).toThrow(/destroyed/);
   });

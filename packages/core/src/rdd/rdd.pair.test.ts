@@ -37,6 +37,9 @@ const mixedPairs: P<unknown, number>[] = [
   [true, 12],
   ['7', 13],
   [7, 14],
+  [{ b: 1, a: [2] }, 15],
+  [{ a: [2], b: 1 }, 16],
+  [0, 18],
 ];
 
 describe('per-key aggregation', () => {
@@ -80,6 +83,25 @@ describe('per-key aggregation', () => {
       .reduceByKey(add)
       .collect();
     expect(bag(built)).toEqual(bag([[[0, 'k'], 12], [[1, 'k'], 16]]));
+  });
+
+  test('-0 and 0 are one key, and NaN is one key', async () => {
+    const got = await sc
+      .parallelize<[number, number]>(
+        [
+          [-0, 1],
+          [0, 2],
+          [NaN, 3],
+          [NaN, 4],
+        ],
+        4,
+      )
+      .reduceByKey(add)
+      .collect();
+    expect(got.length).toBe(2);
+    const zero = got.find(([k]) => k === 0)!;
+    expect(zero[1]).toBe(3);
+    expect(got.find(([k]) => Number.isNaN(k))![1]).toBe(7);
   });
 
   test('foldByKey applies the zero once per key and partition', async () => {
@@ -186,6 +208,23 @@ describe('per-key aggregation', () => {
     expect(await e.collectAsMap()).toEqual(new Map());
     expect(await e.lookup('a')).toEqual([]);
     expect(await sc.parallelize<P<string, number>>([], 4).reduceByKey(add).collect()).toEqual([]);
+  });
+});
+
+describe('flint.default.parallelism', () => {
+  test('sets the partitions of parallelize and of shuffles without an explicit count', async () => {
+    const sc5 = await FlintContext.create({ master: 'local[2]', progress: false, conf: { 'flint.default.parallelism': 5 } });
+    try {
+      expect(sc5.defaultParallelism).toBe(5);
+      const r = sc5.parallelize(mixedPairs);
+      expect(r.getNumPartitions()).toBe(5);
+      const reduced = sc5.parallelize(mixedPairs, 2).reduceByKey(add);
+      expect(reduced.getNumPartitions()).toBe(5);
+      expect(bag(await reduced.collect())).toEqual(bag(reducePairs(mixedPairs, add)));
+      expect(sc5.parallelize(mixedPairs, 2).join(sc5.parallelize(mixedPairs, 3)).getNumPartitions()).toBe(5);
+    } finally {
+      await sc5.stop();
+    }
   });
 });
 
