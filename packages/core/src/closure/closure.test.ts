@@ -213,6 +213,13 @@ describe('env values', () => {
     void [n, s, arr, obj, map, set, date, bytes, nothing, undef, big];
   });
 
+  test('env keys that cannot be names are ignored', async () => {
+    const k = 2;
+    expect(await sc.parallelize([1, 2], 2).map((x) => x * k, { k, default: 1, 'not-a-name': 2, class: 3 }).collect()).toEqual([2, 4]);
+    const f = (x: number): number => x + k;
+    expect(await sc.parallelize([1], 1).map((x) => f(x), { f, k, default: () => 0 }).collect()).toEqual([3]);
+  });
+
   test('env values are copies: executors cannot change the driver’s value', async () => {
     const state = { hits: [] as number[] };
     await sc.parallelize([1, 2, 3], 3).foreach((x) => void state.hits.push(x), { state });

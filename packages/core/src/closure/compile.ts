@@ -158,6 +158,23 @@ function decodeEnvValue(v: unknown, runtime: ClosureRuntime, depth: number, scop
 }
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+const bindable = new Map<string, boolean>();
+/** Whether `name` can be a binding (not `default`, `class`, ...): other env keys cannot be used by the function anyway. */
+function isBindable(name: string): boolean {
+  let ok = bindable.get(name);
+  if (ok === undefined) {
+    ok = IDENTIFIER.test(name);
+    if (ok) {
+      try {
+        new Function(`let ${name};`);
+      } catch {
+        ok = false;
+      }
+    }
+    bindable.set(name, ok);
+  }
+  return ok;
+}
 
 /** Compiles a FnSpec into a function (cached). `prepareFns` must have run for specs with markers. */
 export function compileFn<F = (...args: never[]) => unknown>(spec: FnSpec, runtime: ClosureRuntime): F {
@@ -174,7 +191,7 @@ export function compileFn<F = (...args: never[]) => unknown>(spec: FnSpec, runti
   if (!f) {
     const env = spec.env;
     // Env names shadow compiler helpers of the same name.
-    const names = Object.keys(env).filter((n) => IDENTIFIER.test(n));
+    const names = Object.keys(env).filter(isBindable);
     const helperNames = HELPER_NAMES.filter((n) => !names.includes(n));
     const helperValues = helperNames.map((n) => helpers[n as keyof typeof helpers]);
     if (!spec.special) {
