@@ -6,7 +6,9 @@
  */
 import { Packr } from 'msgpackr';
 
-const packr = new Packr({ useRecords: true, moreTypes: true, int64AsType: 'number' } as never);
+// msgpackr writes JS numbers as float64 or 32-bit ints, so 64-bit ints on the wire are always bigints:
+// decode them as bigints ('number' turned a small bigint into a number).
+const packr = new Packr({ useRecords: true, moreTypes: true, int64AsType: 'bigint' } as never);
 
 export function serialize(value: unknown): Buffer {
   return packr.pack(value);

@@ -74,6 +74,14 @@ describe('sc.parallelize', () => {
     expect(await sc.parallelize(data, 3).collect()).toEqual(data);
   });
 
+  test('bigints stay bigints, also as shuffle keys', async () => {
+    const data = [1n, -5n, 2n ** 70n, 0n, 1n];
+    expect(await sc.parallelize(data, 2).collect()).toEqual(data);
+    const counts = await sc.parallelize(data, 3).map((b) => [b, 1] as [bigint, number]).reduceByKey((a, b) => a + b).collect();
+    expect(new Map(counts)).toEqual(new Map<bigint, number>([[1n, 2], [-5n, 1], [2n ** 70n, 1], [0n, 1]]));
+    expect(await sc.parallelize(data, 2).sortBy((b) => b).collect()).toEqual([-5n, 0n, 1n, 1n, 2n ** 70n]);
+  });
+
   test('numSlices must be positive', () => {
     expect(() => sc.parallelize([1], 0)).toThrow(/positive integer/);
   });
