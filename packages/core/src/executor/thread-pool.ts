@@ -90,6 +90,9 @@ export class ExecutorThreadPool {
       readyResolve = res;
       readyReject = rej;
     });
+    // Replacement threads are not awaited: a thread that dies before it is ready must not
+    // surface as an unhandled rejection (its task, if any, is failed by the exit handler).
+    ready.catch(() => undefined);
     const s: Slot = { worker, ready, plans: new Set(), running: null };
     worker.on('message', (m: FromThread) => this.onMessage(slot, s, m, readyResolve));
     worker.on('error', (e) => {
