@@ -133,6 +133,12 @@ describe('free variables are checked when the transformation is defined', () => 
     expect(e3.message).toMatch(/native or bound/);
     const e4 = closureErrorOf(() => rdd.map(5 as never));
     expect(e4.message).toMatch(/expected a function/);
+    const e5 = closureErrorOf(() => rdd.map(async (x) => x));
+    expect(e5.message).toMatch(/is async/);
+    const e6 = closureErrorOf(() => rdd.flatMap(async function* (x: number) {
+      yield x;
+    } as never));
+    expect(e6.message).toMatch(/is async/);
   });
 
   test('method shorthand and function expressions ship', async () => {

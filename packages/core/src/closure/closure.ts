@@ -171,6 +171,14 @@ function serializeFnIn(
   if (typeof fn !== 'function') {
     throw new ClosureError(`${where}: expected a function, got ${fn === null ? 'null' : typeof fn}`, null, method);
   }
+  const kind = Object.getPrototypeOf(fn)?.constructor?.name;
+  if (kind === 'AsyncFunction' || kind === 'AsyncGeneratorFunction') {
+    throw new ClosureError(
+      `${where}: ${fn.name ? `"${fn.name}"` : 'the function'} is async; executors call functions synchronously, so its results would be Promises. Pass a synchronous function`,
+      envPath ?? (fn.name || null),
+      method,
+    );
+  }
   const raw = Function.prototype.toString.call(fn);
   if (/\{\s*\[native code\]\s*\}\s*$/.test(raw)) {
     throw new ClosureError(
