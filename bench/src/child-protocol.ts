@@ -3,6 +3,9 @@
  * prints ordinary output as it likes; lines starting with RESULT_MARKER carry
  * one JSON ChildMessage each. The harness trusts nothing else a child prints.
  */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
 export const RESULT_MARKER = '@@flint-bench@@ ';
 
 export type ChildMessage =
@@ -23,16 +26,42 @@ export function selfMaxRssBytes(): number {
   return process.resourceUsage().maxRSS * 1024;
 }
 
-/** Runs a measured job `runs` times in this process and reports each run, then exits. */
+/**
+ * A full garbage collection of this thread, obtained without the --expose-gc
+ * command-line flag (Flint passes the parent's flags to its executor threads,
+ * and a Worker rejects --expose-gc).
+ */
+function garbageCollector(): (() => void) | undefined {
+  try {
+    setFlagsFromString('--expose-gc');
+    return runInNewContext('gc') as () => void;
+  } catch {
+    return undefined;
+  }
+}
+const collectGarbage = garbageCollector();
+
+/**
+ * Runs a measured job up to `runs` times in this process and reports each
+ * run. Before each run, outside the timed part, the main thread's garbage is
+ * collected so one run's garbage does not slow the next. After a run, if another run would take the total past `budgetMs`, it
+ * stops early: an engine whose single run takes many minutes gets fewer runs,
+ * and the report says so.
+ */
 export async function runMeasured(
   runs: number,
   once: (run: number) => Promise<unknown>,
+  budgetMs = Number.POSITIVE_INFINITY,
 ): Promise<void> {
+  let spent = 0;
   for (let run = 0; run < runs; run++) {
+    collectGarbage?.();
     const t0 = performance.now();
     const answer = await once(run);
     const ms = performance.now() - t0;
+    spent += ms;
     await emit({ type: 'run', run, ms, answer });
+    if (run + 1 < runs && spent + ms > budgetMs) break;
   }
 }
 

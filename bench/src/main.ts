@@ -30,13 +30,13 @@ async function profile(options: BenchOptions): Promise<number> {
   }
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const dir = join(BENCH_DIR, 'profiles', `${workload.id}-${options.size}-${stamp}`);
-  const spec: JobSpec = { workload: workload.id, runs: 1, size, inputs };
+  const spec: JobSpec = { workload: workload.id, runs: 1, budgetMs: options.budgetMs, size, inputs };
   progress.beginStep(`profiling ${workload.id} on flint ${target.id}`, 1);
   const child = await runChild({
     command: process.execPath,
     args: ['--cpu-prof', '--cpu-prof-dir', dir, '--import', 'tsx', join(BENCH_DIR, 'src', 'run-flint.ts'), workload.id, target.id, JSON.stringify(spec)],
     cwd: BENCH_DIR,
-    env: process.env,
+    env: { ...process.env, FLINT_BENCH_PROFILE_DIR: dir },
     timeoutMs: options.timeoutMs,
     onMessage: (m) => {
       if (m.type === 'run') progress.runDone(m.run, m.ms);
@@ -52,20 +52,15 @@ async function profile(options: BenchOptions): Promise<number> {
     return 1;
   }
   console.log(`\nCPU profiles went to ${dir}`);
-  console.log('(one file per profiled thread, named CPU.<date>.<time>.<pid>.<thread>.<n>; open in Chrome DevTools › Performance or speedscope)');
+  console.log('  CPU.*.cpuprofile: the driver process\'s main thread, whole life (--cpu-prof)');
+  console.log('  run-window.*.cpuprofile: every thread (main, executor threads) over the timed run only (inspector)');
+  console.log('  open them in Chrome DevTools › Performance, or speedscope');
   for (const file of files) {
     const { totalMs, hot } = hottestFunctions(file, 12, REPO_DIR);
-    console.log(`\n${file}  (${formatMs(totalMs)} busy, whole process life including start-up)`);
+    console.log(`\n${file}  (${formatMs(totalMs)} busy)`);
     for (const h of hot) {
       console.log(`  ${(h.share * 100).toFixed(1).padStart(5)}%  ${formatMs(h.selfMs).padStart(8)}  ${h.name}  ${h.where}`);
     }
-  }
-  if (files.length <= 2 && target.kind === 'local') {
-    console.log(
-      '\nnote: only the driver thread (and the TypeScript loader thread) were profiled: Flint starts its executor threads\n' +
-        'without --cpu-prof (workerExecArgv in packages/core/src/executor/thread-pool.ts drops it), so task code run on\n' +
-        'executors does not appear here.',
-    );
   }
   return run ? 0 : 1;
 }

@@ -18,19 +18,19 @@ async function main(): Promise<void> {
     case 'plain-js':
       await preparePlainJs(spec);
       await emit({ type: 'ready', setup: PLAIN_JS_SETUP[spec.workload], startupMs: performance.now() - startedAt });
-      await runMeasured(spec.runs, () => runPlainJs(spec));
+      await runMeasured(spec.runs, () => runPlainJs(spec), spec.budgetMs);
       await closePlainJs();
       break;
     case 'raw-socket':
       if (spec.workload !== 'shuffle') throw new Error('the raw socket baseline only runs shuffle');
       await emit({ type: 'ready', setup: RAW_SOCKET_SETUP, startupMs: performance.now() - startedAt });
-      await runMeasured(spec.runs, () => rawSocketShuffle(spec));
+      await runMeasured(spec.runs, () => rawSocketShuffle(spec), spec.budgetMs);
       break;
     case 'duckdb': {
       const { DuckDbBaseline } = await import('./baselines/duckdb-workloads.ts');
       const duck = await DuckDbBaseline.create();
       await emit({ type: 'ready', setup: duck.setup, startupMs: performance.now() - startedAt });
-      await runMeasured(spec.runs, () => duck.run(spec));
+      await runMeasured(spec.runs, () => duck.run(spec), spec.budgetMs);
       break;
     }
     default:

@@ -10,6 +10,7 @@ import { emit, errorText, runMeasured, selfMaxRssBytes } from './child-protocol.
 import { loadFlintCore, type FlintContextLike } from './flint/flint-api.ts';
 import { contextOptions, findFlintTarget } from './flint/flint-targets.ts';
 import { FLINT_WORKLOADS } from './flint/flint-workloads.ts';
+import { ThreadProfiler } from './flint/thread-profiler.ts';
 import type { JobSpec } from './workloads.ts';
 
 const startedAt = performance.now();
@@ -46,7 +47,15 @@ async function main(): Promise<void> {
     const job = FLINT_WORKLOADS[spec.workload];
     if (!job) throw new Error(`unknown workload ${spec.workload}`);
     await emit({ type: 'ready', setup: target.setup, startupMs: performance.now() - startedAt });
-    await runMeasured(spec.runs, () => job(sc, spec));
+    const profileDir = process.env.FLINT_BENCH_PROFILE_DIR;
+    if (profileDir) {
+      // One run with every thread profiled over the timed part (executor threads included).
+      const profiler = await ThreadProfiler.start();
+      await runMeasured(1, () => job(sc, spec));
+      await profiler.stop(profileDir);
+    } else {
+      await runMeasured(spec.runs, () => job(sc, spec), spec.budgetMs);
+    }
   } finally {
     await sc.stop();
   }

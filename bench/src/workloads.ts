@@ -93,6 +93,8 @@ export const WORKLOADS: Readonly<Record<WorkloadId, WorkloadInfo>> = {
 export interface JobSpec {
   readonly workload: WorkloadId;
   readonly runs: number;
+  /** Start no further run once the runs so far plus one more would pass this (ms); at least one run happens. */
+  readonly budgetMs: number;
   readonly size: BenchSize;
   readonly inputs: Partial<Record<DatasetName, DatasetFiles>>;
 }

@@ -36,9 +36,16 @@ export interface BenchOptions {
   readonly profileTarget: string;
   /** Skale workers (SKALE_WORKERS). @default all cores */
   readonly skaleWorkers: number;
+  /**
+   * Time budget of one engine on one workload: no further run starts once the
+   * runs so far plus one more would pass it (at least one run always happens).
+   * @default 120 s small, 600 s medium, 1800 s large
+   */
+  readonly budgetMs: number;
 }
 
 const DEFAULT_TIMEOUT_S: Record<SizeName, number> = { small: 120, medium: 1800, large: 3600 };
+const DEFAULT_BUDGET_S: Record<SizeName, number> = { small: 120, medium: 600, large: 1800 };
 
 function list<T extends string>(allowed: readonly T[], what: string) {
   return (value: string): T[] => {
@@ -68,6 +75,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     .option('--data-dir <dir>', 'where generated data is cached', join(BENCH_DIR, 'data'))
     .option('--results-dir <dir>', 'where the JSON results go', join(BENCH_DIR, 'results'))
     .option('--timeout <seconds>', 'time limit of one measured process', positiveInt)
+    .option('--budget <seconds>', 'start no further run of an engine once its runs would pass this', positiveInt)
     .option('--skale-workers <n>', 'SKALE_WORKERS for the skale baseline', positiveInt, availableParallelism())
     .option('--profile', 'run one Flint workload (the first of --only, default wordcount) under --cpu-prof', false)
     .option('--profile-target <target>', 'Flint target to profile', 'local[2]')
@@ -83,6 +91,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     dataDir: string;
     resultsDir: string;
     timeout?: number;
+    budget?: number;
     skaleWorkers: number;
     profile: boolean;
     profileTarget: string;
@@ -99,6 +108,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     resultsDir: resolve(o.resultsDir),
     baselinesDir: join(BENCH_DIR, '.baselines'),
     timeoutMs: (o.timeout ?? DEFAULT_TIMEOUT_S[size]) * 1000,
+    budgetMs: (o.budget ?? DEFAULT_BUDGET_S[size]) * 1000,
     profile: o.profile,
     profileTarget: o.profileTarget,
     skaleWorkers: o.skaleWorkers,

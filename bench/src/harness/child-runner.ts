@@ -20,6 +20,8 @@ export interface ChildRunResult {
   readonly timedOut: boolean;
   /** Peak RSS of the child's whole process tree, sampled from /proc. */
   readonly peakTreeRssBytes: number;
+  /** Share of the machine's CPU used by processes outside the child's tree meanwhile. */
+  readonly otherCpuShare: number;
   readonly wallMs: number;
   /** The last lines the child printed outside the protocol (for failure reasons). */
   readonly outputTail: string[];
@@ -91,6 +93,15 @@ export async function runChild(options: ChildRunOptions): Promise<ChildRunResult
   clearTimeout(timer);
   killGroup();
   await Promise.race([Promise.all([stdoutDone, stderrDone]), new Promise((r) => setTimeout(r, 2000))]);
-  const peakTreeRssBytes = sampler?.stop() ?? 0;
-  return { messages, exitCode, signal, timedOut, peakTreeRssBytes, wallMs: performance.now() - started, outputTail: tail };
+  const window = sampler?.stop() ?? { peakRssBytes: 0, otherCpuShare: 0 };
+  return {
+    messages,
+    exitCode,
+    signal,
+    timedOut,
+    peakTreeRssBytes: window.peakRssBytes,
+    otherCpuShare: window.otherCpuShare,
+    wallMs: performance.now() - started,
+    outputTail: tail,
+  };
 }

@@ -35,7 +35,7 @@ export function ratio(row: EngineRow, baseline: EngineRow | undefined): string {
 
 function renderWorkload(w: WorkloadResult, result: SuiteResult): string {
   const baselines = BASELINE_ORDER.map((b) => w.rows.find((r) => r.engine === b)).filter((r): r is EngineRow => r !== undefined);
-  const head = ['engine', 'median', 'runs (min–max)', 'throughput', 'peak RSS', ...baselines.map((b) => `÷${b.engine}`), 'answer'];
+  const head = ['engine', 'median', 'runs (min–max)', 'throughput', 'peak RSS', 'others', ...baselines.map((b) => `÷${b.engine}`), 'answer'];
   const lines: string[][] = [];
   for (const row of w.rows) {
     if (row.status === 'failed' || row.status === 'unavailable') {
@@ -46,13 +46,14 @@ function renderWorkload(w: WorkloadResult, result: SuiteResult): string {
     const answer =
       row.status === 'wrong'
         ? `WRONG: ${row.reason}`
-        : `${row.engine === w.reference ? 'reference' : 'equal'}${row.check?.warning ? ` (warning: ${row.check.warning})` : ''}`;
+        : `${row.engine === w.reference ? 'reference' : 'equal'}${row.check?.warning ? ` (warning: ${row.check.warning})` : ''}${row.note ? ` [${row.note}]` : ''}`;
     lines.push([
       row.engine,
       formatMs(row.medianMs ?? 0),
       range,
       formatThroughput(row.throughput),
       formatBytes(row.peakRssBytes),
+      row.otherCpuShare === undefined ? '–' : `${Math.round(row.otherCpuShare * 100)}%`,
       ...baselines.map((b) => ratio(row, b)),
       answer,
     ]);
@@ -114,6 +115,7 @@ export function renderReport(result: SuiteResult, machine: MachineInfo): string 
     'How to read: median = median wall time of the timed part (in the engine\'s own process, after its start-up);',
     '÷X = this row\'s median divided by X\'s (below 1 = faster than X, above 1 = slower);',
     'peak RSS = peak resident memory of the engine\'s whole process tree (sampled from /proc, and the process\'s own getrusage peak);',
+    'others = share of the machine\'s CPU used by processes outside the benchmark meanwhile (above ~10% the numbers are noisy);',
     'each engine ran in its own child process; "equal" = every run\'s answer matched the reference as stated under "checked".',
   ].join('\n');
 }
@@ -132,7 +134,16 @@ export function writeResultsJson(
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     machine,
-    options: { size: options.size, runs: options.runs, only: options.only, engines: options.engines, seed: options.seed, timeoutMs: options.timeoutMs, skaleWorkers: options.skaleWorkers },
+    options: {
+      size: options.size,
+      runs: options.runs,
+      only: options.only,
+      engines: options.engines,
+      seed: options.seed,
+      timeoutMs: options.timeoutMs,
+      budgetMs: options.budgetMs,
+      skaleWorkers: options.skaleWorkers,
+    },
     size: result.size,
     datasets: result.datasets,
     workloads: result.workloads.map((w) => {

@@ -20,6 +20,10 @@ export interface EngineRow {
   readonly reason?: string;
   readonly setup?: string;
   readonly runsMs: number[];
+  /** Set when fewer runs than asked were made because the time budget ran out. */
+  readonly note?: string;
+  /** Share of the machine's CPU used by processes outside the benchmark while this row ran (noise). */
+  readonly otherCpuShare?: number;
   readonly medianMs?: number;
   readonly startupMs?: number;
   readonly processWallMs?: number;
@@ -102,7 +106,9 @@ function failureOf(result: ChildRunResult, runsWanted: number, timeoutMs: number
   if (error) return { reason: firstLine(error.message), unavailable: error.unavailable === true };
   if (result.timedOut) return { reason: `timed out after ${(timeoutMs / 1000).toFixed(0)} s`, unavailable: false };
   const runs = result.messages.filter((m) => m.type === 'run').length;
-  if (runs < runsWanted || result.exitCode !== 0) {
+  const finished = result.messages.some((m) => m.type === 'done');
+  // Fewer runs than asked is fine when the child finished cleanly: its time budget ran out.
+  if ((runs < runsWanted && !(finished && runs >= 1)) || result.exitCode !== 0) {
     const last = result.outputTail.filter((l) => l.trim()).slice(-3).join(' | ');
     return {
       reason: `exited ${result.exitCode ?? result.signal} after ${runs} of ${runsWanted} runs${last ? `: ${last}` : ''}`,
@@ -165,7 +171,7 @@ export async function runSuite(options: BenchOptions, progress: BenchProgress): 
   for (const w of workloads) {
     const rows: EngineRow[] = [];
     let reference: { engine: string; answer: unknown } | undefined;
-    const spec: JobSpec = { workload: w.id, runs: options.runs, size, inputs };
+    const spec: JobSpec = { workload: w.id, runs: options.runs, budgetMs: options.budgetMs, size, inputs };
     const specJson = JSON.stringify(spec);
     const work = w.throughput(size, inputs);
     for (const step of steps.filter((s) => s.workload === w.id)) {
@@ -201,6 +207,7 @@ export async function runSuite(options: BenchOptions, progress: BenchProgress): 
         startupMs: ready?.startupMs,
         processWallMs: child.wallMs,
         peakRssBytes: Math.max(child.peakTreeRssBytes, done?.maxRssBytes ?? 0),
+        otherCpuShare: child.otherCpuShare,
       };
       const failure = failureOf(child, options.runs, options.timeoutMs);
       if (failure) {
@@ -225,6 +232,7 @@ export async function runSuite(options: BenchOptions, progress: BenchProgress): 
       const medianMs = median(runsMs);
       const row: EngineRow = {
         ...common,
+        note: runs.length < options.runs ? `${runs.length} of ${options.runs} runs (time budget ${(options.budgetMs / 1000).toFixed(0)} s)` : undefined,
         status: check.ok ? 'ok' : 'wrong',
         reason: check.ok ? undefined : `wrong answer vs ${reference.engine}: ${check.detail}`,
         medianMs,
