@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { FlintContext } from '../context.ts';
 import { FlintError, JobFailedError } from '../errors.ts';
 import type { FlintEvent } from '../listener/events.ts';
+import { moduleRef } from '../closure/ship.ts';
 
 let sc: FlintContext;
 let tmp: string;
@@ -197,6 +198,28 @@ describe('saveAsTextFile commits atomically', () => {
     expect(fs.readdirSync(parent)).toEqual(['result']);
     const lines = ['part-00000', 'part-00001', 'part-00002'].flatMap((f) => fs.readFileSync(path.join(out, f), 'utf8').split('\n').filter(Boolean));
     expect(lines).toEqual(Array.from({ length: 30 }, (_, i) => `line ${i}`));
+  });
+
+  test('a task that fails once while writing is retried; the output has no leftovers of the failed attempt', async () => {
+    const out = path.join(tmp, 'retried');
+    const marker = path.join(tmp, 'save-failed-once');
+    const fsm = fs; // the closure's name for the module its env ships
+    await sc
+      .parallelize(Array.from({ length: 30 }, (_, i) => i), 3)
+      .map(
+        (x) => {
+          if (x === 15 && !fsm.existsSync(marker)) {
+            fsm.writeFileSync(marker, 'x');
+            throw new Error('fails once mid-partition');
+          }
+          return `r${x}`;
+        },
+        { marker, fsm: moduleRef('node:fs') },
+      )
+      .saveAsTextFile(out);
+    expect(fs.readdirSync(out).sort()).toEqual(['_SUCCESS', 'part-00000', 'part-00001', 'part-00002']);
+    const lines = ['part-00000', 'part-00001', 'part-00002'].flatMap((f) => fs.readFileSync(path.join(out, f), 'utf8').split('\n').filter(Boolean));
+    expect(lines).toEqual(Array.from({ length: 30 }, (_, i) => `r${i}`));
   });
 
   test('an existing output directory is an error and is left untouched', async () => {
