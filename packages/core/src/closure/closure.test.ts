@@ -295,6 +295,12 @@ describe('imported helpers under a test runner', () => {
     const err = closureErrorOf(() => sc.parallelize([1]).map((x) => plainModule.canon(x), { plainModule }));
     if (String((x: number) => plainModule.canon(x)).includes('_import_')) {
       expect(err.message).toMatch(/test runner or bundler/);
+      expect(err.message).toContain('"canon"');
+      expect(err.variable).toBe('canon');
+      // A named import missing from env is named as written.
+      const e2 = closureErrorOf(() => sc.parallelize([1]).map((x) => canon(x)));
+      expect(e2.variable).toBe('canon');
+      expect(e2.message).toContain('{ canon }');
     } else {
       throw new Error('expected the test runner to rewrite the import');
     }

@@ -191,10 +191,20 @@ function serializeFnIn(
   const src = restoreImportNames(expressionSource(raw), envNames, scope);
   for (const name of freeVariables(src, method)) {
     if (STANDARD_GLOBALS.has(name) || envNames.includes(name) || scope.includes(name) || TEMPLATE_CACHE.test(name)) continue;
-    const hint = REWRITTEN_IMPORT.test(name)
-      ? `"${name}" is a module that a test runner or bundler put in place of an import. Pass what the function uses from it ` +
-        `in env under the name it is imported as (named imports are matched), or copy it to a local const first`
-      : envPath === null
+    if (REWRITTEN_IMPORT.test(name)) {
+      // Name what the function takes from the import, as the user wrote it.
+      const members = [...new Set([...src.matchAll(new RegExp(`\\b${name}\\.([A-Za-z_$][\\w$]*)`, 'g'))].map((m) => m[1]!))];
+      const named = members.filter((m) => m !== 'default');
+      throw new ClosureError(
+        `${where}: the function uses ${members.map((m) => `"${m}"`).join(', ') || 'an import'} from an import that a test runner or bundler ` +
+          `rewrote to "${name}", which is not in its env. Pass ${named.length > 0 ? `{ ${named.join(', ')} }` : 'what it uses'} in env under ` +
+          `the names they are imported as, or copy them to local consts first (default and namespace imports cannot be matched)`,
+        named[0] ?? name,
+        method,
+      );
+    }
+    const hint =
+      envPath === null
         ? `pass it as the last argument, e.g. .${method}(fn, { ${name} })`
         : `add it to the same env, e.g. .${method}(fn, { ${envPath.replace(/[.[].*$/, '')}, ${name} })`;
     throw new ClosureError(
