@@ -17,7 +17,7 @@ const failures = [];
 const env = { ...process.env, TURBO_TELEMETRY_DISABLED: '1', NEXT_TELEMETRY_DISABLED: '1', CHECKPOINT_DISABLE: '1', DO_NOT_TRACK: '1', FORCE_COLOR: process.env.FORCE_COLOR ?? '0' };
 
 console.log('== type checks (turbo run build)');
-const build = spawnSync('pnpm', ['exec', 'turbo', 'run', 'build', '--output-logs=errors-only'], { cwd: root, stdio: 'inherit', env });
+const build = spawnSync('pnpm', ['exec', 'turbo', 'run', 'build', '--continue', '--output-logs=errors-only'], { cwd: root, stdio: 'inherit', env });
 if (build.status !== 0) {
   failed++;
   failures.push('type check (turbo run build)');

@@ -244,7 +244,7 @@ export class TaskRunner implements ClosureRuntime {
           metrics,
         };
       }
-      const e = err instanceof Error ? err : new Error(String(err));
+      const e = err instanceof Error ? err : new Error(describeThrown(err));
       const spec = functionInStack(e.stack) ?? (fnSpecs.length === 1 ? fnSpecs[0]! : null);
       return {
         status: 'failed',
@@ -281,4 +281,16 @@ function collectBlocks(split: unknown, out: BlockRef[], depth = 0): void {
     return;
   }
   for (const [k, v] of Object.entries(s)) if (k !== 'data') collectBlocks(v, out, depth + 1);
+}
+
+/** A readable message for a thrown value that is not an Error (`throw { code: 7 }`, `throw 'x'`). */
+function describeThrown(v: unknown): string {
+  if (typeof v === 'string') return v;
+  try {
+    const json = JSON.stringify(v);
+    if (json !== undefined) return `non-Error value thrown: ${json.length > 2000 ? `${json.slice(0, 2000)}…` : json}`;
+  } catch {
+    /* not JSON-able */
+  }
+  return `non-Error value thrown: ${String(v)}`;
 }
