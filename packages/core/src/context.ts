@@ -212,7 +212,7 @@ export class FlintContext {
   textFile(pathOrGlob: string, minPartitions?: number): RDD<string> {
     this.checkRunning();
     const files = listInputFiles(pathOrGlob);
-    const splits = computeTextSplits(files, minPartitions ?? Math.min(this.defaultParallelism, 2));
+    const splits = computeTextSplits(files, minPartitions ?? Math.min(this.defaultParallelism, 2), 32 << 20, this.defaultParallelism);
     return new TextFileRDD(this, splits);
   }
 

@@ -73,11 +73,16 @@ export interface TextSplit {
 }
 
 /** Hadoop-style splits: goal size total/minPartitions, capped by a block size (32 MiB by default). */
-export function computeTextSplits(files: string[], minPartitions: number, blockSize = 32 << 20): TextSplit[] {
+export function computeTextSplits(files: string[], minPartitions: number, blockSize = 32 << 20, parallelism = 1): TextSplit[] {
   const sizes = files.map((f) => fs.statSync(f).size);
   const total = sizes.reduce((a, b) => a + b, 0);
   const goal = Math.max(1, Math.floor(total / Math.max(1, minPartitions)));
-  const splitSize = Math.max(1, Math.min(goal, blockSize));
+  let splitSize = Math.max(1, Math.min(goal, blockSize));
+  if (parallelism > 1 && total > splitSize) {
+    // Round the split count up to a multiple of the slots, so the last wave of tasks keeps every slot busy.
+    const n = Math.ceil(total / splitSize);
+    splitSize = Math.max(1, Math.ceil(total / (Math.ceil(n / parallelism) * parallelism)));
+  }
   const splits: TextSplit[] = [];
   files.forEach((f, i) => {
     const size = sizes[i]!;
