@@ -45,6 +45,7 @@ export class ExecutorProcess {
   private readonly pendingResults = new Map<number, Uint8Array>();
   private stopping = false;
   private fetchSeq = 0;
+  private memoryBudget = 256 * 1024 ** 2;
   private exitResolve!: (code: number) => void;
   /** Resolves with the exit code when the executor should exit. */
   readonly exited = new Promise<number>((res) => (this.exitResolve = res));
@@ -64,11 +65,12 @@ export class ExecutorProcess {
     const budget = o.conf['flint.shuffle.memoryBudget'];
     const storage = o.conf['flint.storage.memory'];
     const { parseSize } = await import('../conf.ts');
+    this.memoryBudget = budget === undefined ? 256 * 1024 ** 2 : parseSize(budget, 'flint.shuffle.memoryBudget');
     this.pool = await ExecutorThreadPool.create({
       executorId: o.executorId,
       threads: o.cores,
       localDir: o.workDir,
-      memoryBudget: budget === undefined ? 256 * 1024 ** 2 : parseSize(budget, 'flint.shuffle.memoryBudget'),
+      memoryBudget: this.memoryBudget,
       storageMemory: storage === undefined ? Math.floor((o.memoryMb * 1024 * 1024) / 2 / o.cores) : parseSize(storage, 'flint.storage.memory'),
       fetchBroadcast: async (id) => this.driver.request('fetchBroadcast', { id }),
       fetchRemoteBlocks: (blocks) => this.fetchBlocks(blocks),
@@ -139,42 +141,77 @@ export class ExecutorProcess {
     });
   }
 
-  /** Pulls remote shuffle segments into local files (bounded memory: chunks are written as they arrive). */
-  private async fetchBlocks(blocks: BlockRef[]): Promise<string[]> {
-    const out: string[] = [];
-    try {
-      for (const b of blocks) {
-        const file = path.join(this.opts.workDir, `fetch-${process.pid}-${this.fetchSeq++}.tmp`);
-        out.push(file);
+  /**
+   * Pulls remote shuffle segments, a few at a time. A task's segments stay in memory while they
+   * fit in a quarter of the shuffle memory budget; beyond that they go to local files as chunks
+   * arrive, so memory stays bounded whatever the block sizes.
+   */
+  private async fetchBlocks(blocks: BlockRef[]): Promise<(string | Uint8Array)[]> {
+    const out: (string | Uint8Array)[] = new Array(blocks.length);
+    const files: string[] = [];
+    const inMemoryLimit = Math.max(4 << 20, Math.floor(this.memoryBudget / 4));
+    let inMemory = 0;
+    const decide = blocks.map((b) => {
+      const keep = inMemory + b.length <= inMemoryLimit;
+      if (keep) inMemory += b.length;
+      return keep;
+    });
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < blocks.length) {
+        const i = next++;
+        const b = blocks[i]!;
+        const fail = (e: unknown, what: string) =>
+          Object.assign(new Error(`${what} map ${b.mapId} of shuffle ${b.shuffleId} from executor ${b.executorId} at ${b.address}: ${(e as Error).message}`), {
+            mapId: b.mapId,
+            executorId: b.executorId,
+          });
         let conn: TransportConnection;
         try {
           conn = await this.transport.connect(b.address);
         } catch (e) {
-          throw Object.assign(new Error(`cannot reach executor ${b.executorId} at ${b.address} for map ${b.mapId} of shuffle ${b.shuffleId}: ${(e as Error).message}`), {
-            mapId: b.mapId,
-            executorId: b.executorId,
-          });
+          throw fail(e, 'cannot reach the executor holding');
         }
+        const stream = new MessageClient<ExecutorProtocol>(conn).stream('fetchBlock', { path: b.path, offset: b.offset, length: b.length });
+        if (decide[i]) {
+          const buf = Buffer.allocUnsafeSlow(b.length);
+          let got = 0;
+          try {
+            for await (const chunk of stream) {
+              if (got + chunk.length > b.length) throw new Error(`more bytes than the ${b.length} announced`);
+              buf.set(chunk, got);
+              got += chunk.length;
+            }
+            if (got !== b.length) throw new Error(`short read: ${got} of ${b.length} bytes`);
+          } catch (e) {
+            throw fail(e, 'fetching');
+          }
+          out[i] = buf;
+          continue;
+        }
+        const file = path.join(this.opts.workDir, `fetch-${process.pid}-${this.fetchSeq++}.tmp`);
+        files.push(file);
         const fd = fs.openSync(file, 'w');
         try {
           let got = 0;
-          for await (const chunk of new MessageClient<ExecutorProtocol>(conn).stream('fetchBlock', { path: b.path, offset: b.offset, length: b.length })) {
+          for await (const chunk of stream) {
             fs.writeSync(fd, chunk);
             got += chunk.length;
           }
           if (got !== b.length) throw new Error(`short read: ${got} of ${b.length} bytes`);
         } catch (e) {
-          throw Object.assign(new Error(`fetching map ${b.mapId} of shuffle ${b.shuffleId} from executor ${b.executorId} failed: ${(e as Error).message}`), {
-            mapId: b.mapId,
-            executorId: b.executorId,
-          });
+          throw fail(e, 'fetching');
         } finally {
           fs.closeSync(fd);
         }
+        out[i] = file;
       }
+    };
+    try {
+      await Promise.all(Array.from({ length: Math.min(4, blocks.length) }, worker));
       return out;
     } catch (e) {
-      for (const f of out) fs.rmSync(f, { force: true });
+      for (const f of files) fs.rmSync(f, { force: true });
       throw e;
     }
   }

@@ -16,7 +16,7 @@ import { deserialize, serialize } from '../serializer.ts';
 import { makeAggregator } from '../shuffle/aggregator.ts';
 import { ShuffleWriter } from '../shuffle/shuffle-writer.ts';
 import { BlockStore } from '../storage/block-store.ts';
-import { readFrameRange } from '../util/frame-file.ts';
+import { readFrameBuffer, readFrameRange } from '../util/frame-file.ts';
 import { computeNode, runResultFn } from './compute.ts';
 import type { TaskContext } from './task-context.ts';
 import type { TaskDescription, TaskOutcome } from './task-description.ts';
@@ -29,7 +29,7 @@ export interface TaskRunnerEnv {
   storageMemory: number;
   fetchBroadcast(id: number): Promise<Uint8Array>;
   /** Fetches blocks held by other executors to local files; absent in local mode. */
-  fetchRemoteBlocks: ((blocks: BlockRef[]) => Promise<string[]>) | null;
+  fetchRemoteBlocks: ((blocks: BlockRef[]) => Promise<(string | Uint8Array)[]>) | null;
 }
 
 let gcTotal = 0;
@@ -130,14 +130,14 @@ export class TaskRunner implements ClosureRuntime {
       await prepareFns([...entry.fns, ...splitFns], this);
 
       // Remote shuffle blocks are fetched to local files first; reading stays synchronous.
-      const remote = new Map<string, string>();
+      const remote = new Map<string, string | Uint8Array>();
       if (this.env.fetchRemoteBlocks) {
         const blocks: BlockRef[] = [];
         collectBlocks(task.split, blocks);
         const wanted = blocks.filter((b) => b.executorId !== this.env.executorId && b.address !== '' && b.length > 0);
         if (wanted.length > 0) {
           const tf = performance.now();
-          let paths: string[];
+          let paths: (string | Uint8Array)[];
           try {
             paths = await this.env.fetchRemoteBlocks(wanted);
           } catch (e) {
@@ -153,8 +153,9 @@ export class TaskRunner implements ClosureRuntime {
           }
           metrics.shuffleFetchWaitTime += performance.now() - tf;
           wanted.forEach((b, i) => {
-            remote.set(blockKey(b), paths[i]!);
-            fetched.push(paths[i]!);
+            const got = paths[i]!;
+            remote.set(blockKey(b), got);
+            if (typeof got === 'string') fetched.push(got);
             metrics.shuffleReadRemoteBytes += b.length;
             metrics.shuffleReadRemoteBlocks++;
           });
@@ -178,7 +179,8 @@ export class TaskRunner implements ClosureRuntime {
         compile: <F>(f: FnSpec) => compileFn<F>(f, this),
         readBlock: (b: BlockRef) => {
           const local = remote.get(blockKey(b));
-          if (local) return readFrameRange(local, 0, b.length);
+          if (typeof local === 'string') return readFrameRange(local, 0, b.length);
+          if (local) return readFrameBuffer(local);
           metrics.shuffleReadLocalBytes += b.length;
           metrics.shuffleReadLocalBlocks++;
           try {

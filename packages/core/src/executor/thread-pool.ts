@@ -20,7 +20,7 @@ export interface ExecutorThreadPoolOptions {
   /** Bytes of cached blocks each thread may keep in memory. */
   storageMemory: number;
   fetchBroadcast(id: number): Promise<Uint8Array>;
-  fetchRemoteBlocks: ((blocks: BlockRef[]) => Promise<string[]>) | null;
+  fetchRemoteBlocks: ((blocks: BlockRef[]) => Promise<(string | Uint8Array)[]>) | null;
   onTaskEnd(taskId: number, outcome: TaskOutcome): void;
   /** Extra V8 flags for the threads (e.g. heap limits). */
   resourceLimits?: { maxOldGenerationSizeMb?: number };
@@ -143,7 +143,11 @@ export class ExecutorThreadPool {
           return;
         }
         this.opts.fetchRemoteBlocks(m.blocks).then(
-          (value) => this.reply(s, { type: 'reply', reqId: m.reqId, ok: true, value }),
+          (value) => {
+            // Blocks held in memory own their buffers: move them to the thread instead of copying.
+            const transfer = value.filter((v): v is Uint8Array => typeof v !== 'string' && v.byteOffset === 0 && v.byteLength === v.buffer.byteLength).map((v) => v.buffer as ArrayBuffer);
+            this.reply(s, { type: 'reply', reqId: m.reqId, ok: true, value }, transfer);
+          },
           (e: Error & { mapId?: number; executorId?: string }) =>
             this.reply(s, { type: 'reply', reqId: m.reqId, ok: false, error: e.message, value: { mapId: e.mapId, executorId: e.executorId } }),
         );
@@ -152,9 +156,9 @@ export class ExecutorThreadPool {
     void slot;
   }
 
-  private reply(s: Slot, msg: ToThread): void {
+  private reply(s: Slot, msg: ToThread, transfer: ArrayBuffer[] = []): void {
     try {
-      s.worker.postMessage(msg);
+      s.worker.postMessage(msg, transfer);
     } catch {
       /* thread gone; its task is failed by the exit handler */
     }

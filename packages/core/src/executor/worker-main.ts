@@ -25,7 +25,7 @@ const runner = new TaskRunner({
   memoryBudget: init.memoryBudget,
   storageMemory: init.storageMemory,
   fetchBroadcast: async (id) => (await request({ type: 'fetchBroadcast', reqId: ++reqSeq, id })) as Uint8Array,
-  fetchRemoteBlocks: init.remoteFetch ? async (blocks) => (await request({ type: 'fetchBlocks', reqId: ++reqSeq, blocks })) as string[] : null,
+  fetchRemoteBlocks: init.remoteFetch ? async (blocks) => (await request({ type: 'fetchBlocks', reqId: ++reqSeq, blocks })) as (string | Uint8Array)[] : null,
 });
 
 let queue: Promise<void> = Promise.resolve();

@@ -151,3 +151,27 @@ export class FrameFileWriter {
     }
   }
 }
+
+/** The records of consecutive frames held in memory (pull or push). */
+export function readFrameBuffer(buf: Uint8Array): Iterable<unknown> & { pushTo(sink: (x: unknown) => void): void } {
+  const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  function* batches(): Generator<unknown[]> {
+    let pos = 0;
+    while (pos + FRAME_HEADER <= b.length) {
+      const len = b.readUInt32LE(pos);
+      pos += FRAME_HEADER;
+      if (pos + len > b.length) throw new Error(`truncated frame: needs ${len} bytes at ${pos}, has ${b.length - pos}`);
+      yield deserialize<unknown[]>(b.subarray(pos, pos + len));
+      pos += len;
+    }
+    if (pos !== b.length) throw new Error(`truncated frame header at ${pos}`);
+  }
+  return {
+    *[Symbol.iterator]() {
+      for (const batch of batches()) yield* batch;
+    },
+    pushTo(sink: (x: unknown) => void) {
+      for (const batch of batches()) for (let i = 0; i < batch.length; i++) sink(batch[i]);
+    },
+  };
+}
