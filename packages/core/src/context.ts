@@ -58,7 +58,7 @@ async function resolveBackend(master: string, conf: Record<string, unknown>): Pr
     const b = await f(master, conf);
     if (b) return b;
   }
-  throw new FlintError(FlintErrorCode.CONFIG, `unknown master URL "${master}": use local, local[N], local[*] or flint://HOST:PORT`);
+  throw new FlintError(FlintErrorCode.CONFIG, `unknown master URL "${master}": use local, local[N], local[*], local-cluster[W,C] or flint://HOST:PORT`);
 }
 
 type State = 'running' | 'stopping' | 'stopped';

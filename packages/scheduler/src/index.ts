@@ -5,15 +5,19 @@
 import { registerSchedulerBackend, type SchedulerBackend } from '@flint/core';
 import { LocalBackend, parseLocalMaster } from './local-backend.ts';
 import { StandaloneBackend, parseStandaloneMaster } from './standalone-backend.ts';
+import { LocalClusterBackend, parseLocalClusterMaster } from './local-cluster-backend.ts';
 
 export { LocalBackend, parseLocalMaster, LOCAL_EXECUTOR_ID } from './local-backend.ts';
 export { StandaloneBackend, parseStandaloneMaster } from './standalone-backend.ts';
+export { LocalClusterBackend, parseLocalClusterMaster } from './local-cluster-backend.ts';
 
 /** Creates the backend for a master URL, or null when it is not one of ours. */
 export function createSchedulerBackend(master: string, _conf: Record<string, unknown>): SchedulerBackend | null {
   const n = parseLocalMaster(master);
   if (n !== null) return new LocalBackend(n);
   if (parseStandaloneMaster(master)) return new StandaloneBackend(master, _conf);
+  const lc = parseLocalClusterMaster(master);
+  if (lc) return new LocalClusterBackend(lc, _conf);
   return null;
 }
 
