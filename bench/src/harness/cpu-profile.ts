@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
 }
 
 interface CpuProfile {
@@ -37,7 +37,7 @@ export function hottestFunctions(path: string, top: number, rootDir: string): { 
     if (f.functionName === '(idle)') continue;
     total += us;
     const file = f.url.startsWith('file://') ? relative(rootDir, new URL(f.url).pathname) : f.url;
-    const where = file ? `${file}:${f.lineNumber + 1}` : '';
+    const where = file ? `${file}:${f.lineNumber + 1}:${f.columnNumber + 1}` : '';
     const key = `${f.functionName}@${where}`;
     const entry = self.get(key) ?? { name: f.functionName || '(anonymous)', where, us: 0 };
     entry.us += us;
