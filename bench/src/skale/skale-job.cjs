@@ -25,7 +25,7 @@ function shuffleFiller(length) {
 
 const notes = {
   pagerank: '; links re-read and re-grouped each iteration (no cache: a dataset used on both sides of a join crashes skale 1.2.2)',
-  sort: '; per-partition summaries via its ordered aggregate (it has no mapPartitions)',
+  sort: '; sortByKey into as many partitions as input files (more crashes its workers); per-partition summaries via its ordered aggregate (it has no mapPartitions)',
   tinytasks: '; sc.range(0, N, 1, N).count()',
   shuffle: '; records made in the workers by sc.source, partitionBy(HashPartitioner(P))',
 };
@@ -76,9 +76,11 @@ const jobs = {
   sort: async () => {
     // skale has no mapPartitions; its aggregate folds each partition in order and
     // combines partition results by partition index, so an ordered summary works.
+    // More output partitions than input files crashes its workers ("Cannot read
+    // properties of undefined (reading 'path')" in task.js), so it sorts into as many.
     const s = await sc.textFile(spec.inputs.records.glob)
       .map((line) => [Number(line.slice(0, line.indexOf(','))), line])
-      .sortByKey(true, P)
+      .sortByKey(true, spec.inputs.records.files.length)
       .aggregate(
         (acc, kv, a) => {
           const k = kv[0];
