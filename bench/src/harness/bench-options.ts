@@ -49,7 +49,8 @@ const DEFAULT_BUDGET_S: Record<SizeName, number> = { small: 120, medium: 600, la
 
 function list<T extends string>(allowed: readonly T[], what: string) {
   return (value: string): T[] => {
-    const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+    // Commas inside brackets belong to a target id: local-cluster[2,1]/tcp.
+    const items = value.split(/,(?![^[]*\])/).map((s) => s.trim()).filter(Boolean);
     for (const item of items) {
       if (!allowed.includes(item as T)) throw new InvalidArgumentError(`unknown ${what} "${item}" (one of ${allowed.join(', ')})`);
     }
