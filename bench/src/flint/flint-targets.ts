@@ -10,8 +10,8 @@ export interface FlintTarget {
   /** What the configuration is, for the report. */
   readonly setup: string;
   /**
-   * Cluster modes are probed before use; until the engine has them their
-   * rows print "not yet available" (never a number).
+   * A mode the engine may not have yet: if its first row cannot create a
+   * context, all its rows print "not yet available" (never a number).
    */
   readonly needsProbe: boolean;
 }

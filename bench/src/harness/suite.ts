@@ -148,25 +148,12 @@ export async function runSuite(options: BenchOptions, progress: BenchProgress): 
     progress.log(skale.ok ? `skale ready: ${skale.moduleDir}` : `skale unavailable: ${skale.reason}`);
   }
 
-  // Feature check of the Flint modes that may not exist yet: one probe each.
+  // Feature check of the Flint modes that may not exist yet: the first row of such a
+  // target that cannot create its context marks the target not yet available, and
+  // its remaining rows are skipped (no separate probe: that would cost a cluster start).
   const unavailable = new Map<string, string>();
-  for (const t of targets.filter((t) => t.needsProbe)) {
-    progress.status(`probing Flint ${t.id}`);
-    const probe = await runChild({
-      command: process.execPath,
-      args: ['--import', 'tsx', RUN_FLINT, 'probe', t.id],
-      cwd: BENCH_DIR,
-      env: process.env,
-      timeoutMs: 90_000,
-    });
-    const failure = failureOf(probe, 0, 90_000);
-    if (failure || !probe.messages.some((m) => m.type === 'ready')) {
-      unavailable.set(t.id, failure?.reason ?? 'the probe job did not finish');
-      progress.log(`flint ${t.id}: not yet available (${failure?.reason ?? 'no answer'})`);
-    }
-  }
 
-  progress.setTotalSteps(steps.filter((s) => !(s.target && unavailable.has(s.target.id))).length);
+  progress.setTotalSteps(steps.length);
   const results: WorkloadResult[] = [];
   for (const w of workloads) {
     const rows: EngineRow[] = [];
@@ -177,6 +164,8 @@ export async function runSuite(options: BenchOptions, progress: BenchProgress): 
     for (const step of steps.filter((s) => s.workload === w.id)) {
       if (step.target && unavailable.has(step.target.id)) {
         rows.push({ engine: step.engine, kind: 'flint', status: 'unavailable', reason: unavailable.get(step.target.id), runsMs: [], setup: step.target.setup });
+        progress.beginStep(`${w.id} · ${step.engine}`, options.runs);
+        progress.endStep('not yet available (skipped)');
         continue;
       }
       if (step.baseline === 'skale' && skale && !skale.ok) {
@@ -210,6 +199,7 @@ export async function runSuite(options: BenchOptions, progress: BenchProgress): 
         otherCpuShare: child.otherCpuShare,
       };
       const failure = failureOf(child, options.runs, options.timeoutMs);
+      if (failure?.unavailable && step.target?.needsProbe) unavailable.set(step.target.id, failure.reason);
       if (failure) {
         const row: EngineRow = { ...common, status: failure.unavailable ? 'unavailable' : 'failed', reason: failure.reason };
         rows.push(row);
