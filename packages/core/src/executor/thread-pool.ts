@@ -23,7 +23,7 @@ export interface ExecutorThreadPoolOptions {
   fetchRemoteBlocks: ((blocks: BlockRef[]) => Promise<(string | Uint8Array)[]>) | null;
   onTaskEnd(taskId: number, outcome: TaskOutcome): void;
   /** Extra V8 flags for the threads (e.g. heap limits). */
-  resourceLimits?: { maxOldGenerationSizeMb?: number };
+  resourceLimits?: { maxOldGenerationSizeMb?: number; maxYoungGenerationSizeMb?: number };
 }
 
 interface Slot {
@@ -33,21 +33,17 @@ interface Slot {
   running: number | null;
 }
 
-/** The parent's V8/Node flags minus loaders and profilers (the thread entry registers its own loader). */
+/**
+ * Flags for executor threads: none of the parent's. Process-wide flags (e.g. --expose-gc) are
+ * refused by worker threads, loaders are registered by the thread entry itself, and profilers
+ * attach through the inspector.
+ */
 function workerExecArgv(): string[] {
-  const out: string[] = [];
-  const argv = process.execArgv;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--import' || a === '--require' || a === '--loader' || a === '-r') {
-      i++;
-      continue;
-    }
-    if (a.startsWith('--import=') || a.startsWith('--require=') || a.startsWith('--loader=') || a.startsWith('--cpu-prof') || a.startsWith('--inspect')) continue;
-    out.push(a);
-  }
-  return out;
+  return [];
 }
+
+/** A larger young generation than V8's default: executor code allocates many short-lived records. */
+const DEFAULT_YOUNG_GENERATION_MB = Number(process.env.FLINT_EXECUTOR_YOUNG_GEN_MB ?? 64);
 
 export class ExecutorThreadPool {
   private readonly slots: Slot[] = [];
@@ -80,7 +76,7 @@ export class ExecutorThreadPool {
     const worker = new Worker(new URL(entry, import.meta.url), {
       workerData: init,
       execArgv: workerExecArgv(),
-      resourceLimits: this.opts.resourceLimits,
+      resourceLimits: { maxYoungGenerationSizeMb: DEFAULT_YOUNG_GENERATION_MB, ...this.opts.resourceLimits },
       stdout: false,
       stderr: false,
     });
