@@ -305,7 +305,14 @@ function readShuffled(node: Extract<PlanNode, { t: 'shuffled' }>, blocks: BlockR
     const asc = node.ordering.ascending;
     const cmp = keyFn
       ? (a: unknown, b: unknown) => compareKeys(keyFn((a as unknown[])[0]), keyFn((b as unknown[])[0]))
-      : (a: unknown, b: unknown) => compareKeys((a as unknown[])[0], (b as unknown[])[0]);
+      : (a: unknown, b: unknown) => {
+          const x = (a as unknown[])[0];
+          const y = (b as unknown[])[0];
+          // Fast paths of the total order for the common key types (NaN goes through compareKeys).
+          if (typeof x === 'number' && typeof y === 'number' && x === x && y === y) return x < y ? -1 : x > y ? 1 : 0;
+          if (typeof x === 'string' && typeof y === 'string') return x < y ? -1 : x > y ? 1 : 0;
+          return compareKeys(x, y);
+        };
     records = sortExternal(records, asc ? cmp : (a, b) => cmp(b, a), spillCtx(ctx));
   }
   return records;
