@@ -15,8 +15,7 @@ import { serializeFn } from '../closure/closure.ts';
 import type { FlintContext } from '../context.ts';
 import { FlintError, FlintErrorCode } from '../errors.ts';
 import { compareKeys } from '../keys/ordering.ts';
-import { canonicalKey } from '../keys/key-hash.ts';
-import { KeyMap } from '../keys/key-map.ts';
+import { KeyMap, keyMapToMap } from '../keys/key-map.ts';
 import { compileFn } from '../closure/compile.ts';
 import { StorageLevel, type StorageLevelName } from '../storage/storage-level.ts';
 import { SeededRandom } from '../util/random.ts';
@@ -661,12 +660,9 @@ export abstract class RDD<T> {
     return mergeKeyedParts(parts, f);
   }
   async collectAsMap<K, V>(this: RDD<[K, V]>): Promise<Map<K, V>> {
-    const all = await this.collect();
-    const out = new Map<K, V>();
-    const km = new KeyMap<[K, V]>();
-    for (const [k, v] of all) km.set(k, [k, v]);
-    for (const [, [k, v]] of km) out.set(k, v);
-    return out;
+    const km = new KeyMap<V>();
+    for (const [k, v] of await this.collect()) km.set(k, v);
+    return keyMapToMap<K, V>(km);
   }
   async lookup<K, V>(this: RDD<[K, V]>, key: K): Promise<V[]> {
     let parts: number[] | undefined;
@@ -696,26 +692,11 @@ function checkPositive(n: number, what: string): void {
   if (!Number.isInteger(n) || n < 1) throw new FlintError(FlintErrorCode.INVALID_ARGUMENT, `${what}: number of partitions must be a positive integer, got ${n}`);
 }
 
+/** Merges per-partition [key, value] lists by key (keys compare by value; first-seen key objects are kept). */
 function mergeKeyedParts<K, V>(parts: [K, V][][], merge: (a: V, b: V) => V): Map<K, V> {
-  // Composite keys compare by value: index them by canonical form, return first-seen key objects.
-  const prim = new Map<unknown, V>();
-  const comp = new Map<string, [K, V]>();
-  for (const p of parts) {
-    for (const [k, v] of p) {
-      if (typeof k !== 'object' || k === null) {
-        prim.set(k, prim.has(k) ? merge(prim.get(k) as V, v) : v);
-      } else {
-        const c = canonicalKey(k);
-        const e = comp.get(c);
-        if (e) e[1] = merge(e[1], v);
-        else comp.set(c, [k, v]);
-      }
-    }
-  }
-  const out = new Map<K, V>();
-  for (const [k, v] of prim) out.set(k as K, v);
-  for (const [k, v] of comp.values()) out.set(k, v);
-  return out;
+  const m = new KeyMap<V>();
+  for (const p of parts) for (const [k, v] of p) m.set(k, m.has(k) ? merge(m.get(k) as V, v) : v);
+  return keyMapToMap<K, V>(m);
 }
 
 function range(a: number, b: number): number[] {
@@ -863,9 +844,12 @@ export class WholeTextFilesRDD extends RDD<[string, string]> {
   }
 }
 
-/** Element-wise operations (map, filter, flatMap, ...); consecutive ones fuse into one pass. */
-export class OpsRDD<U> extends RDD<U> {
-  constructor(readonly parent: RDD<unknown>, readonly ops: ElementOp[], scope: string, preservesPartitioning: boolean) {
+/**
+ * An RDD whose partition i is computed from partition i of one parent: it shares the parent's
+ * partitions, splits, locations and (when it preserves partitioning) partitioner.
+ */
+abstract class OneToOneRDD<U> extends RDD<U> {
+  constructor(readonly parent: RDD<unknown>, scope: string, preservesPartitioning: boolean) {
     super(parent.sc, scope);
     if (preservesPartitioning) this.partitioner = parent.partitioner;
   }
@@ -874,87 +858,54 @@ export class OpsRDD<U> extends RDD<U> {
   }
   dependencies(): Dependency[] {
     return [{ kind: 'narrow', rdd: this.parent }];
+  }
+  split(i: number, b: SplitBuilder): Split {
+    return this.parent.split(i, b);
+  }
+  override preferredLocations(i: number): TaskLocation[] {
+    return this.parent.preferredLocations(i);
+  }
+  override narrowParent(i: number): { rdd: RDD<unknown>; partition: number } | null {
+    return { rdd: this.parent, partition: i };
+  }
+}
+
+/** Element-wise operations (map, filter, flatMap, ...); consecutive ones fuse into one pass. */
+export class OpsRDD<U> extends OneToOneRDD<U> {
+  constructor(parent: RDD<unknown>, readonly ops: ElementOp[], scope: string, preservesPartitioning: boolean) {
+    super(parent, scope, preservesPartitioning);
   }
   protected planNode(): PlanNode {
     const p = this.parent._plan();
     if (p.t === 'ops' && !p.cache) return { t: 'ops', id: this.id, parent: p.parent, ops: [...p.ops, ...this.ops] };
     return { t: 'ops', id: this.id, parent: p, ops: this.ops };
   }
-  split(i: number, b: SplitBuilder): Split {
-    return this.parent.split(i, b);
-  }
-  override preferredLocations(i: number): TaskLocation[] {
-    return this.parent.preferredLocations(i);
-  }
-  override narrowParent(i: number): { rdd: RDD<unknown>; partition: number } | null {
-    return { rdd: this.parent as RDD<unknown>, partition: i };
-  }
 }
 
-export class MapPartitionsRDD<U> extends RDD<U> {
-  constructor(readonly parent: RDD<unknown>, readonly f: FnSpec, readonly withIndex: boolean, scope: string) {
-    super(parent.sc, scope);
-  }
-  getNumPartitions(): number {
-    return this.parent.getNumPartitions();
-  }
-  dependencies(): Dependency[] {
-    return [{ kind: 'narrow', rdd: this.parent }];
+export class MapPartitionsRDD<U> extends OneToOneRDD<U> {
+  constructor(parent: RDD<unknown>, readonly f: FnSpec, readonly withIndex: boolean, scope: string) {
+    super(parent, scope, false);
   }
   protected planNode(): PlanNode {
     return { t: 'mapPartitions', id: this.id, parent: this.parent._plan(), f: this.f, withIndex: this.withIndex };
   }
-  split(i: number, b: SplitBuilder): Split {
-    return this.parent.split(i, b);
-  }
-  override preferredLocations(i: number): TaskLocation[] {
-    return this.parent.preferredLocations(i);
-  }
-  override narrowParent(i: number): { rdd: RDD<unknown>; partition: number } | null {
-    return { rdd: this.parent as RDD<unknown>, partition: i };
-  }
 }
 
 /** A partition transform implemented by the executor (glom, sample, joins' value expansion, ...). */
-export class BuiltinRDD<U> extends RDD<U> {
-  constructor(readonly parent: RDD<unknown>, readonly tr: BuiltinTransform, scope: string, preservesPartitioning = false) {
-    super(parent.sc, scope);
-    if (preservesPartitioning) this.partitioner = parent.partitioner;
-  }
-  getNumPartitions(): number {
-    return this.parent.getNumPartitions();
-  }
-  dependencies(): Dependency[] {
-    return [{ kind: 'narrow', rdd: this.parent }];
+export class BuiltinRDD<U> extends OneToOneRDD<U> {
+  constructor(parent: RDD<unknown>, readonly tr: BuiltinTransform, scope: string, preservesPartitioning = false) {
+    super(parent, scope, preservesPartitioning);
   }
   protected planNode(): PlanNode {
     return { t: 'builtin', id: this.id, parent: this.parent._plan(), tr: this.tr };
   }
-  split(i: number, b: SplitBuilder): Split {
-    return this.parent.split(i, b);
-  }
-  override preferredLocations(i: number): TaskLocation[] {
-    return this.parent.preferredLocations(i);
-  }
-  override narrowParent(i: number): { rdd: RDD<unknown>; partition: number } | null {
-    return { rdd: this.parent as RDD<unknown>, partition: i };
-  }
 }
 
 /** zipWithIndex: needs the sizes of all earlier partitions, counted by a job of its own. */
-export class ZipWithIndexRDD<T> extends RDD<[T, number]> {
+export class ZipWithIndexRDD<T> extends OneToOneRDD<[T, number]> {
   private starts: number[] | null = null;
-  constructor(readonly parent: RDD<T>) {
-    super(parent.sc, 'zipWithIndex');
-  }
-  getNumPartitions(): number {
-    return this.parent.getNumPartitions();
-  }
-  dependencies(): Dependency[] {
-    return [{ kind: 'narrow', rdd: this.parent as RDD<unknown> }];
-  }
-  override narrowParent(i: number): { rdd: RDD<unknown>; partition: number } | null {
-    return { rdd: this.parent as RDD<unknown>, partition: i };
+  constructor(parent: RDD<T>) {
+    super(parent as RDD<unknown>, 'zipWithIndex', false);
   }
   protected override async prepareSelf(): Promise<void> {
     if (this.starts) return;
@@ -967,9 +918,6 @@ export class ZipWithIndexRDD<T> extends RDD<[T, number]> {
   protected planNode(): PlanNode {
     if (!this.starts) throw new Error('zipWithIndex used before its partition offsets were counted');
     return { t: 'builtin', id: this.id, parent: this.parent._plan(), tr: B('zipWithIndex', { starts: this.starts }) };
-  }
-  split(i: number, b: SplitBuilder): Split {
-    return this.parent.split(i, b);
   }
 }
 
