@@ -3,7 +3,6 @@ import { fileURLToPath } from 'node:url';
 
 /** The daemons' Prisma clients are generated source: make sure they exist before clusters start. */
 export default function setup(): void {
-  for (const app of ['master', 'worker']) {
-    execFileSync(process.execPath, [fileURLToPath(new URL(`../apps/${app}/scripts/generate-prisma-client.mjs`, import.meta.url))], { stdio: 'inherit' });
-  }
+  const root = new URL('../', import.meta.url);
+  execFileSync(process.execPath, [fileURLToPath(new URL('tooling/prisma/generate-prisma-client.mjs', root)), fileURLToPath(new URL('apps/master', root)), fileURLToPath(new URL('apps/worker', root))], { stdio: 'inherit' });
 }

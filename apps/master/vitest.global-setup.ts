@@ -6,7 +6,6 @@ import { fileURLToPath } from 'node:url';
  * tests start workers) exist when tests run without a build first.
  */
 export default function setup(): void {
-  for (const script of ['./scripts/generate-prisma-client.mjs', '../worker/scripts/generate-prisma-client.mjs']) {
-    execFileSync(process.execPath, [fileURLToPath(new URL(script, import.meta.url))], { stdio: 'inherit' });
-  }
+  const script = fileURLToPath(new URL('../../tooling/prisma/generate-prisma-client.mjs', import.meta.url));
+  execFileSync(process.execPath, [script, fileURLToPath(new URL('.', import.meta.url)), fileURLToPath(new URL('../worker', import.meta.url))], { stdio: 'inherit' });
 }

@@ -3,5 +3,6 @@ import { fileURLToPath } from 'node:url';
 
 /** The Prisma client is generated source: make sure it exists when tests run without a build first. */
 export default function setup(): void {
-  execFileSync(process.execPath, [fileURLToPath(new URL('./scripts/generate-prisma-client.mjs', import.meta.url))], { stdio: 'inherit' });
+  const script = fileURLToPath(new URL('../../tooling/prisma/generate-prisma-client.mjs', import.meta.url));
+  execFileSync(process.execPath, [script, fileURLToPath(new URL('.', import.meta.url))], { stdio: 'inherit' });
 }

@@ -21,5 +21,5 @@ export {
 } from './store/master-store.ts';
 export { InMemoryMasterStore } from './store/in-memory-master-store.ts';
 export { PrismaMasterStore, DEFAULT_MASTER_DB } from './store/prisma-master-store.ts';
-export { applySqlMigrations } from './store/sqlite-migrations.ts';
+export { applySqlMigrations } from '@flint/worker';
 export { LocalCluster, type LocalClusterOptions, type DaemonInfo } from './local-cluster.ts';

@@ -14,7 +14,7 @@ import {
   StoreError,
   compareExecutors,
 } from './master-store.ts';
-import { applySqlMigrations } from './sqlite-migrations.ts';
+import { applySqlMigrations } from '@flint/worker';
 import type { AppState, ExecutorState } from '@flint/core';
 
 /** Where the master keeps its database unless `--db` says otherwise. */
