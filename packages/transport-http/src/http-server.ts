@@ -5,6 +5,7 @@ import {
   ChallengeAuth,
   TransportError,
   assertListenAllowed,
+  bindServer,
   blockChunks,
   encodeRemoteError,
   type HandlerContext,
@@ -123,15 +124,7 @@ export class HttpServer implements TransportServer {
     server.keepAliveTimeout = options.serverKeepAliveMs;
     server.maxRequestsPerSocket = 0;
     server.requestTimeout = 0;
-    try {
-      server.listen({ host, port: listen.port ?? 0 });
-      await once(server, 'listening');
-    } catch (err) {
-      server.close();
-      throw new TransportError('CONFIG', `http transport cannot listen on ${host}:${listen.port ?? 0}: ${(err as Error).message}`, { cause: err });
-    }
-    const bound = server.address();
-    const port = typeof bound === 'object' && bound ? bound.port : (listen.port ?? 0);
+    const port = await bindServer(server, host, listen.port ?? 0, 'http');
     return new HttpServer(server, { host, port }, handler, options);
   }
 

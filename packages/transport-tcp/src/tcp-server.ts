@@ -4,6 +4,7 @@ import {
   ChallengeAuth,
   TransportError,
   assertListenAllowed,
+  bindServer,
   type CompiledTransportOptions,
   type ListenOptions,
   type PeerInfo,
@@ -54,15 +55,7 @@ export class TcpServer implements TransportServer, SessionHost {
     const host = listen.host ?? '127.0.0.1';
     assertListenAllowed(host, options.secret, 'tcp');
     const server = createServer({ noDelay: true, keepAlive: true, keepAliveInitialDelay: options.keepAliveIntervalMs });
-    try {
-      server.listen({ host, port: listen.port ?? 0 });
-      await once(server, 'listening');
-    } catch (err) {
-      server.close();
-      throw new TransportError('CONFIG', `tcp transport cannot listen on ${host}:${listen.port ?? 0}: ${(err as Error).message}`, { cause: err });
-    }
-    const bound = server.address();
-    const port = typeof bound === 'object' && bound ? bound.port : (listen.port ?? 0);
+    const port = await bindServer(server, host, listen.port ?? 0, 'tcp');
     return new TcpServer(server, { host, port }, handler, options);
   }
 

@@ -39,7 +39,7 @@ export { stderrTransportLogger, silentTransportLogger, type TransportLogger } fr
 export { registerTransport, registeredTransports, loadTransport, loadTransportFactory } from './transport-registry.ts';
 export { parseTransportAddress, formatTransportAddress } from './transport-address.ts';
 export { ChallengeAuth } from './challenge-auth.ts';
-export { assertListenAllowed, isLoopbackHost } from './listen-guard.ts';
+export { assertListenAllowed, bindServer, isLoopbackHost } from './listen-guard.ts';
 export { encodeBody, decodeBody } from './body-codec.ts';
 export { MessageClient, type MessageSchema } from './message-client.ts';
 export { messageHandler, UnknownKindError, type MessageHandlers } from './message-handler.ts';

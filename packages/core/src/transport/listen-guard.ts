@@ -1,4 +1,5 @@
-import { isIP } from 'node:net';
+import { once } from 'node:events';
+import { isIP, type Server } from 'node:net';
 import { TransportError } from './transport-error.ts';
 
 /** True for 127.0.0.0/8, ::1, ::ffff:127.x.y.z and `localhost`. */
@@ -25,4 +26,20 @@ export function assertListenAllowed(host: string, secret: string | undefined, tr
       `set FLINT_SECRET (or the flint.authenticate.secret conf) so connections authenticate, ` +
       `or listen on a loopback address such as 127.0.0.1`,
   );
+}
+
+/**
+ * Binds a Node server (net or http) to host:port and returns the bound port (the real one when
+ * 0 was asked). A failure to bind closes the server and is a CONFIG error naming the transport.
+ */
+export async function bindServer(server: Server, host: string, port: number, transportName: string): Promise<number> {
+  try {
+    server.listen({ host, port });
+    await once(server, 'listening');
+  } catch (err) {
+    server.close();
+    throw new TransportError('CONFIG', `${transportName} transport cannot listen on ${host}:${port}: ${(err as Error).message}`, { cause: err });
+  }
+  const bound = server.address();
+  return typeof bound === 'object' && bound ? bound.port : port;
 }
