@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { compileFn, type ClosureRuntime } from './closure/compile.ts';
+import type { ClosureRuntime } from './closure/compile.ts';
 import { compileSettings, type FlintSettings } from './conf.ts';
 import { FlintError, FlintErrorCode } from './errors.ts';
 import { computeTextSplits, listInputFiles } from './files/text-input.ts';
@@ -284,10 +284,6 @@ export class FlintContext {
       fetchBroadcasts: async () => undefined,
     };
     return this.closureRuntime;
-  }
-  /** @internal */
-  _compileOnDriver<F>(spec: Parameters<typeof compileFn>[0]): F {
-    return compileFn<F>(spec, this._closureRuntime());
   }
 
   /** Persisted RDDs of this context. */

@@ -31,7 +31,7 @@ export {
 export { hashKey, canonicalKey, keyEquals } from './keys/key-hash.ts';
 export { compareKeys, orderingBy } from './keys/ordering.ts';
 export { KeyMap } from './keys/key-map.ts';
-export { serialize, deserialize, encodeFrame, decodeFrames } from './serializer.ts';
+export { serialize, deserialize, encodeFrame } from './serializer.ts';
 export type { FlintEvent, FlintEventType, StageInfo, TaskInfo, RddInfo, TaskEndReason } from './listener/events.ts';
 export { ListenerBus, type FlintListener } from './listener/listener-bus.ts';
 export { ConsoleProgressBar } from './ui/console-progress-bar.ts';
@@ -47,7 +47,7 @@ export type {
   ExecutorDescription,
   TaskLaunch,
 } from './scheduler/scheduler-backend.ts';
-export { readFrameRange } from './util/frame-file.ts';
+export { readFrameBuffer, readFrameRange } from './util/frame-file.ts';
 export * from './transport/index.ts';
 export * from './protocol/cluster-protocol.ts';
 export { ExecutorProcess, runExecutorFromEnv, DIRECT_RESULT_MAX_BYTES, type ExecutorProcessOptions } from './executor/executor-process.ts';

@@ -29,16 +29,3 @@ export function encodeFrame(records: unknown[]): Buffer {
   body.copy(out, FRAME_HEADER);
   return out;
 }
-
-/** Iterates the records of a buffer holding consecutive frames. */
-export function* decodeFrames(buf: Buffer): Generator<unknown> {
-  let pos = 0;
-  while (pos + FRAME_HEADER <= buf.length) {
-    const len = buf.readUInt32LE(pos);
-    pos += FRAME_HEADER;
-    if (pos + len > buf.length) throw new Error(`truncated frame: needs ${len} bytes at ${pos}, has ${buf.length - pos}`);
-    const records = packr.unpack(buf.subarray(pos, pos + len)) as unknown[];
-    pos += len;
-    for (let i = 0; i < records.length; i++) yield records[i];
-  }
-}
