@@ -125,9 +125,8 @@ export class TaskRunner implements ClosureRuntime {
       }
       fnSpecs = entry.fns;
       const { plan } = entry;
-      const splitFns: FnSpec[] = [];
-      collectFnSpecs(task.split, splitFns);
-      await prepareFns([...entry.fns, ...splitFns], this);
+      // Functions live in the plan only; splits carry data (walking them would cost a pass over every record).
+      await prepareFns(entry.fns, this);
 
       // Remote shuffle blocks are fetched to local files first; reading stays synchronous.
       const remote = new Map<string, string | Uint8Array>();
