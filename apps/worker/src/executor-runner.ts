@@ -37,9 +37,13 @@ export interface ExecutorChange {
   message: string | null;
 }
 
-/** The command line of an executor process: node, the tsx loader, the entry. */
+/**
+ * The command line of an executor process: node, the tsx loader, the entry. Extra node flags for
+ * executor processes (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) come from FLINT_EXECUTOR_NODE_ARGS.
+ */
 export function executorCommand(entry: string): { command: string; args: string[] } {
-  return { command: process.execPath, args: ['--import', TSX_LOADER_URL, entry] };
+  const extra = (process.env.FLINT_EXECUTOR_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  return { command: process.execPath, args: [...extra, '--import', TSX_LOADER_URL, entry] };
 }
 
 /** The environment of an executor process. */

@@ -223,8 +223,10 @@ function* wholeFiles(paths: string[], ctx: TaskContext): Generator<[string, stri
   }
 }
 
+/** An iterator over `it` that is also iterable: the source's own when it is (array and generator iterators are), else a wrapper. */
 function iter<T>(it: Iterable<T>): IterableIterator<T> {
-  const i = it[Symbol.iterator]();
+  const i = it[Symbol.iterator]() as Partial<IterableIterator<T>> & Iterator<T>;
+  if (typeof i[Symbol.iterator] === 'function') return i as IterableIterator<T>;
   return { next: () => i.next(), [Symbol.iterator]() { return this; } } as IterableIterator<T>;
 }
 
@@ -313,7 +315,7 @@ function readShuffled(node: Extract<PlanNode, { t: 'shuffled' }>, blocks: BlockR
           if (typeof x === 'string' && typeof y === 'string') return x < y ? -1 : x > y ? 1 : 0;
           return compareKeys(x, y);
         };
-    records = sortExternal(records, asc ? cmp : (a, b) => cmp(b, a), spillCtx(ctx));
+    records = sortExternal(records, asc ? cmp : (a, b) => cmp(b, a), spillCtx(ctx), keyFn ? {} : { pairKey: asc ? 'ascending' : 'descending' });
   }
   return records;
 }

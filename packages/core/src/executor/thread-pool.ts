@@ -35,11 +35,13 @@ interface Slot {
 
 /**
  * Flags for executor threads: none of the parent's. Process-wide flags (e.g. --expose-gc) are
- * refused by worker threads, loaders are registered by the thread entry itself, and profilers
- * attach through the inspector.
+ * refused by worker threads and loaders are registered by the thread entry itself. Per-thread
+ * flags can be given in FLINT_EXECUTOR_THREAD_ARGS (space-separated), e.g. to profile executor
+ * threads of a cluster: `--cpu-prof --cpu-prof-dir=/tmp/prof`.
  */
 function workerExecArgv(): string[] {
-  return [];
+  const extra = process.env.FLINT_EXECUTOR_THREAD_ARGS;
+  return extra ? extra.split(' ').filter(Boolean) : [];
 }
 
 /** A larger young generation than V8's default: executor code allocates many short-lived records. */

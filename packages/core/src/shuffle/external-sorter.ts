@@ -20,21 +20,40 @@ const MAX_FAN_IN = 32;
 const MERGE_READ_CHUNK = 64 << 10;
 let runSeq = 0;
 
-export function* sortExternal<T>(records: Iterable<T>, compare: (a: T, b: T) => number, ctx: SpillContext): Generator<T> {
+/**
+ * How records compare, when the sorter can do better than calling `compare`: `pairKey` says the
+ * records are [key, value] pairs ordered by key in the engine's total order, so when every key of
+ * a buffer is a number (not NaN) the buffer is radix-sorted on the keys' bits instead (as Spark
+ * radix-sorts key prefixes) — linear time, no comparator calls.
+ */
+export interface SortHints {
+  pairKey?: 'ascending' | 'descending';
+}
+
+/**
+ * The records in sorted order. Nothing is read until iteration starts; without a spill the
+ * sorted buffer is iterated directly (an array iterator, not a generator).
+ */
+export function sortExternal<T>(records: Iterable<T>, compare: (a: T, b: T) => number, ctx: SpillContext, hints: SortHints = {}): Iterable<T> {
+  return { [Symbol.iterator]: () => sortIterator(records, compare, ctx, hints) };
+}
+
+function sortIterator<T>(records: Iterable<T>, compare: (a: T, b: T) => number, ctx: SpillContext, hints: SortHints): Iterator<T> {
   const est = new SizeEstimator();
   let buf: T[] = [];
   const runs: { path: string; length: number }[] = [];
   let checkAt = 4096;
+  const sortBuffer = (): T[] => (hints.pairKey && radixSortByNumberKey(buf, hints.pairKey === 'descending')) || buf.sort(compare);
   const writeRun = (): void => {
-    buf.sort(compare);
+    const sorted = sortBuffer();
     const file = path.join(ctx.localDir, `spill-sort-${ctx.taskId}-${process.pid}-${runSeq++}.tmp`);
     const w = new FrameFileWriter(file);
     try {
-      for (let i = 0; i < buf.length; i += BATCH) w.write(encodeFrame(buf.slice(i, i + BATCH)));
+      for (let i = 0; i < sorted.length; i += BATCH) w.write(encodeFrame(sorted.slice(i, i + BATCH)));
     } finally {
       w.close();
     }
-    ctx.onSpill(w.position, Math.round(buf.length * est.bytesPerRecord));
+    ctx.onSpill(w.position, Math.round(sorted.length * est.bytesPerRecord));
     runs.push({ path: file, length: w.position });
     buf = [];
   };
@@ -53,17 +72,22 @@ export function* sortExternal<T>(records: Iterable<T>, compare: (a: T, b: T) => 
         }
       }
     });
-    if (runs.length === 0) {
-      buf.sort(compare);
-      yield* buf;
-      return;
-    }
+    if (runs.length === 0) return sortBuffer()[Symbol.iterator]();
     if (buf.length > 0) writeRun();
+  } catch (e) {
+    for (const r of runs) fs.rmSync(r.path, { force: true });
+    throw e;
+  }
+  return mergeAllRuns(runs, compare);
+}
+
+function* mergeAllRuns<T>(runs: { path: string; length: number }[], compare: (a: T, b: T) => number): Generator<T> {
+  try {
     // Merge at most MAX_FAN_IN runs at a time so that memory does not grow with the number of
     // runs: the earliest runs merge first and the result takes their place (ties keep input order).
     while (runs.length > MAX_FAN_IN) {
       const group = runs.slice(0, MAX_FAN_IN);
-      const merged = { path: path.join(ctx.localDir, `spill-sort-${ctx.taskId}-${process.pid}-${runSeq++}.tmp`), length: 0 };
+      const merged = { path: path.join(path.dirname(group[0]!.path), `spill-sort-merged-${process.pid}-${runSeq++}.tmp`), length: 0 };
       runs.splice(0, MAX_FAN_IN, merged);
       const w = new FrameFileWriter(merged.path);
       try {
@@ -86,6 +110,71 @@ export function* sortExternal<T>(records: Iterable<T>, compare: (a: T, b: T) => 
   } finally {
     for (const r of runs) fs.rmSync(r.path, { force: true });
   }
+}
+
+const F64 = new Float64Array(1);
+const U32 = new Uint32Array(F64.buffer);
+/** Index of the high 32 bits of a double in U32 (the machine's byte order). */
+const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
+const LO = 1 - HI;
+
+/**
+ * Sorts [number, value] pairs by key with an LSD radix sort over the keys' order-preserving
+ * 64-bit images (16 bits per pass, passes where every key has the same digit skipped). Returns
+ * null, leaving `buf` as it was, when some key is not a number or is NaN. Stable in both
+ * directions (descending sorts the complemented images); -0 sorts as 0.
+ */
+export function radixSortByNumberKey<T>(buf: T[], descending: boolean): T[] | null {
+  const n = buf.length;
+  if (n < 64) return null;
+  const flip = descending ? 0xffffffff : 0;
+  const hi = new Uint32Array(n);
+  const lo = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const k = (buf[i] as unknown as unknown[])[0];
+    if (typeof k !== 'number' || k !== k) return null;
+    F64[0] = k + 0; // -0 becomes 0
+    const h = U32[HI]!;
+    const l = U32[LO]!;
+    if (h & 0x80000000) {
+      hi[i] = (~h ^ flip) >>> 0;
+      lo[i] = (~l ^ flip) >>> 0;
+    } else {
+      hi[i] = ((h | 0x80000000) ^ flip) >>> 0;
+      lo[i] = (l ^ flip) >>> 0;
+    }
+  }
+  let order = new Uint32Array(n);
+  let next = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  const counts = new Uint32Array(65536);
+  const passes: [Uint32Array, number][] = [
+    [lo, 0],
+    [lo, 16],
+    [hi, 0],
+    [hi, 16],
+  ];
+  for (const [words, shift] of passes) {
+    counts.fill(0);
+    for (let i = 0; i < n; i++) counts[(words[i]! >>> shift) & 0xffff]++;
+    if (counts[(words[0]! >>> shift) & 0xffff] === n) continue; // one digit for all: nothing to do
+    let sum = 0;
+    for (let d = 0; d < 65536; d++) {
+      const c = counts[d]!;
+      counts[d] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const idx = order[i]!;
+      next[counts[(words[idx]! >>> shift) & 0xffff]++] = idx;
+    }
+    const t = order;
+    order = next;
+    next = t;
+  }
+  const out = new Array<T>(n);
+  for (let i = 0; i < n; i++) out[i] = buf[order[i]!]!;
+  return out;
 }
 
 /** A k-way merge of sorted runs with a binary heap; equal records come out in run order. */

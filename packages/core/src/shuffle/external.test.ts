@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { makeAggregator } from './aggregator.ts';
 import { aggregateExternal, type SpillContext } from './external-aggregator.ts';
-import { sortExternal } from './external-sorter.ts';
+import { radixSortByNumberKey, sortExternal } from './external-sorter.ts';
 import { bag, groupPairs, normalizeGroups } from '../testing/plain.ts';
 
 let dir: string;
@@ -95,5 +95,23 @@ describe('aggregateExternal', () => {
     let k = 0;
     for (const _ of it) if (++k === 3) break;
     expect(fs.readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe('radixSortByNumberKey', () => {
+  test('matches a comparator sort for mixed-sign, fractional, huge and equal keys, both directions, stably', () => {
+    const keys = [0, -0, 1, -1, 0.5, -0.5, 1e300, -1e300, Infinity, -Infinity, 2 ** 53, -(2 ** 53), 5e-324, -5e-324, 42, 42, 7];
+    const recs: [number, number][] = Array.from({ length: 5000 }, (_, i) => [keys[(i * 31) % keys.length]! * ((i % 3) + 1), i]);
+    for (const descending of [false, true]) {
+      const out = radixSortByNumberKey([...recs], descending)!;
+      // Independent order: numeric with -0 equal to 0, ties by input position.
+      const expected = [...recs].sort((a, b) => (a[0] === b[0] ? a[1] - b[1] : (descending ? b[0] - a[0] : a[0] - b[0]) || 0));
+      expect(out.map((r) => r[1])).toEqual(expected.map((r) => r[1]));
+    }
+  });
+  test('declines when a key is not a number or is NaN', () => {
+    const recs: [unknown, number][] = Array.from({ length: 100 }, (_, i) => [i, i]);
+    expect(radixSortByNumberKey([...recs, ['x', 1]], false)).toBeNull();
+    expect(radixSortByNumberKey([...recs, [NaN, 1]], false)).toBeNull();
   });
 });
