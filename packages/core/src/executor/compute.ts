@@ -165,8 +165,13 @@ function computeUncached(node: PlanNode, split: Split, ctx: TaskContext): Iterab
       }
       return r;
     }
-    case 'builtin':
+    case 'builtin': {
+      if (node.tr.name === 'joinValues' && node.parent.t === 'cogroup') {
+        const joined = hashJoin(node.parent, s.inputs as ({ split: Split } | { blocks: BlockRef[] })[], node.tr.args.how as JoinHow, ctx);
+        if (joined) return joined;
+      }
       return builtinTransform(node.tr, computeNode(node.parent, split, ctx), s.i, ctx);
+    }
     case 'union':
       return computeNode(node.parents[s.which as number]!, s.parent as Split, ctx);
     case 'coalesce':
@@ -366,6 +371,79 @@ function cogroup(node: Extract<PlanNode, { t: 'cogroup' }>, inputs: ({ split: Sp
     },
   };
   return aggregateExternal(all, agg, false, spillCtx(ctx));
+}
+
+type JoinHow = 'inner' | 'left' | 'right' | 'full';
+
+/** Heap bytes a build-side record takes per serialized byte, for deciding whether a hash join fits. */
+const JOIN_BUILD_HEAP_FACTOR = 6;
+
+/**
+ * A join whose both inputs are shuffled, done as a hash join on the reduce side: the side with
+ * fewer shuffle bytes (the one the join type allows) is loaded into a table of values per key,
+ * and the other side streams past it, emitting matches as they come — no per-key groups for the
+ * big side and no second pass. Returns null (the caller cogroups, which spills) when the build
+ * side would not fit in half the task's memory budget, or an input is not a shuffle read.
+ * Output records are the same as cogroup + joinValues; their order within a partition differs.
+ */
+function hashJoin(node: Extract<PlanNode, { t: 'cogroup' }>, inputs: ({ split: Split } | { blocks: BlockRef[] })[], how: JoinHow, ctx: TaskContext): PushIterable<unknown> | null {
+  if (node.inputs.length !== 2 || !inputs.every((i) => 'blocks' in i)) return null;
+  const blocks = inputs.map((i) => (i as { blocks: BlockRef[] }).blocks);
+  const bytes = blocks.map((bs) => bs.reduce((a, b) => a + b.length, 0));
+  // left/right outer joins must stream the side whose unmatched records they keep.
+  const build = how === 'left' ? 1 : how === 'right' ? 0 : bytes[0]! <= bytes[1]! ? 0 : 1;
+  if (bytes[build]! * JOIN_BUILD_HEAP_FACTOR > ctx.memoryBudget / 2) return null;
+  const probe = 1 - build;
+  const keepUnmatchedBuild = how === 'full' || (how === 'left' && build === 0) || (how === 'right' && build === 1);
+  const keepUnmatchedProbe = how === 'full' || (how === 'left' && probe === 0) || (how === 'right' && probe === 1);
+  const pair = build === 0 ? (k: unknown, b: unknown, p: unknown) => [k, [b, p]] : (k: unknown, b: unknown, p: unknown) => [k, [p, b]];
+  const unmatchedProbe = probe === 0 ? (k: unknown, v: unknown) => [k, [v, null]] : (k: unknown, v: unknown) => [k, [null, v]];
+  const loadTable = (): KeyMap<{ vs: unknown[]; hit: boolean }> => {
+    const table = new KeyMap<{ vs: unknown[]; hit: boolean }>();
+    pushAll(readBlocks(blocks[build]!, ctx), (r) => {
+      const kv = r as [unknown, unknown];
+      const e = table.get(kv[0]);
+      if (e) e.vs.push(kv[1]);
+      else table.set(kv[0], { vs: [kv[1]], hit: false });
+    });
+    ctx.metrics.peakExecutionMemory = Math.max(ctx.metrics.peakExecutionMemory, bytes[build]! * JOIN_BUILD_HEAP_FACTOR);
+    return table;
+  };
+  const unmatchedBuild = function* (table: KeyMap<{ vs: unknown[]; hit: boolean }>): Generator<unknown> {
+    for (const [k, e] of table) if (!e.hit) for (const v of e.vs) yield build === 0 ? [k, [v, null]] : [k, [null, v]];
+  };
+  const run = (sink: (x: unknown) => void): void => {
+    const table = loadTable();
+    pushAll(readBlocks(blocks[probe]!, ctx), (r) => {
+      const kv = r as [unknown, unknown];
+      const e = table.get(kv[0]);
+      if (e === undefined) {
+        if (keepUnmatchedProbe) sink(unmatchedProbe(kv[0], kv[1]));
+        return;
+      }
+      e.hit = true;
+      const vs = e.vs;
+      for (let i = 0; i < vs.length; i++) sink(pair(kv[0], vs[i], kv[1]));
+    });
+    if (keepUnmatchedBuild) for (const x of unmatchedBuild(table)) sink(x);
+  };
+  return {
+    *[Symbol.iterator]() {
+      const table = loadTable();
+      for (const r of readBlocks(blocks[probe]!, ctx)) {
+        const kv = r as [unknown, unknown];
+        const e = table.get(kv[0]);
+        if (e === undefined) {
+          if (keepUnmatchedProbe) yield unmatchedProbe(kv[0], kv[1]);
+          continue;
+        }
+        e.hit = true;
+        for (const b of e.vs) yield pair(kv[0], b, kv[1]);
+      }
+      if (keepUnmatchedBuild) yield* unmatchedBuild(table);
+    },
+    pushTo: run,
+  };
 }
 
 // ---- builtin partition transforms ---------------------------------------------------------------
