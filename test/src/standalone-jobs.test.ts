@@ -3,6 +3,10 @@
  * executor processes on 127.0.0.1, a driver in this process, for both
  * transports. Every answer is compared with a plain-JS computation.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FlintContext, type FlintEvent } from '@flint/core';
 import { LocalCluster } from '@flint/master';
@@ -65,6 +69,41 @@ describe.each(['tcp', 'http'] as const)('standalone cluster over %s', (transport
     expect(written).toBeGreaterThan(0);
     expect(read).toBe(written);
     expect(ends.some((e) => (e.metrics?.shuffleReadRemoteBytes ?? 0) > 0)).toBe(true);
+  });
+
+  it('deletes the shuffle files of a dropped RDD on the executors that wrote them', async () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const shuffleFiles = (): string[] => {
+      const out: string[] = [];
+      const walk = (d: string): void => {
+        for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+          if (e.isDirectory()) walk(path.join(d, e.name));
+          else if (/^shuffle_.*\.data$/.test(e.name)) out.push(path.join(d, e.name));
+        }
+      };
+      walk(cluster.baseDir);
+      return out;
+    };
+    const before = new Set(shuffleFiles());
+    await (async () => {
+      const counts = await sc
+        .parallelize(lines, 4)
+        .flatMap((l) => l.split(/\s+/))
+        .filter((w) => w.length > 0)
+        .map((w) => [w, 1] as [string, number])
+        .reduceByKey((a, b) => a + b, 3)
+        .collect();
+      expect(new Map(counts)).toEqual(plainWordCount(lines));
+    })();
+    const written = shuffleFiles().filter((f) => !before.has(f));
+    expect(written.length).toBe(4);
+    expect(new Set(written.map((f) => path.relative(cluster.baseDir, f).split(path.sep)[0])).size).toBe(2); // both workers' dirs
+    for (let i = 0; i < 200 && written.some((f) => fs.existsSync(f)); i++) {
+      gc();
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(written.filter((f) => fs.existsSync(f))).toEqual([]);
   });
 
   it('joins two pair RDDs', async () => {

@@ -85,6 +85,9 @@ export class FlintContext {
   private progress: ConsoleProgressBar | null = null;
   private readonly localDirPath: string;
   private closureRuntime: ClosureRuntime | null = null;
+  private readonly shuffleCleaner = new FinalizationRegistry<number>((shuffleId) => {
+    if (this.state === 'running') this.dag.removeShuffle(shuffleId);
+  });
 
   private constructor(opts: FlintContextOptions) {
     this.master = opts.master ?? process.env.FLINT_MASTER ?? 'local[*]';
@@ -140,6 +143,7 @@ export class FlintContext {
       },
       broadcastBytes: (id) => this.broadcastBytes(id),
       executorAddress: (id) => this.taskScheduler.executor(id)?.address ?? '',
+      removeShuffleFiles: (shuffleId, outputs) => this.backend.removeShuffle(shuffleId, outputs),
     });
     this.taskScheduler.setBackend(this.backend);
     this.bus.post({
@@ -262,6 +266,13 @@ export class FlintContext {
   /** @internal */
   _newShuffleId(): number {
     return this.shuffleSeq++;
+  }
+  /**
+   * @internal Watches a shuffle dependency: once the program can no longer reach it (it was
+   * garbage-collected), the shuffle's map output files are deleted, as Spark's ContextCleaner does.
+   */
+  _trackShuffle(dep: object, shuffleId: number): void {
+    this.shuffleCleaner.register(dep, shuffleId);
   }
   /** @internal */
   _persistRDD(rdd: RDD<unknown>): void {

@@ -47,6 +47,7 @@ export type {
   ExecutorDescription,
   TaskLaunch,
 } from './scheduler/scheduler-backend.ts';
+export type { MapStatus } from './scheduler/map-output-tracker.ts';
 export { readFrameBuffer, readFrameRange } from './util/frame-file.ts';
 export * from './transport/index.ts';
 export * from './protocol/cluster-protocol.ts';

@@ -5,9 +5,11 @@
  * Owns the thread pool; offers free slots to the TaskScheduler whenever a task
  * ends or new tasks arrive. Runs on the driver's event loop.
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import {
   ExecutorThreadPool,
+  type MapStatus,
   type SchedulerBackend,
   type SchedulerBackendContext,
   type TaskSchedulerPort,
@@ -74,6 +76,11 @@ export class LocalBackend implements SchedulerBackend {
 
   removeBroadcast(id: number): void {
     this.pool?.removeBroadcast(id);
+  }
+
+  removeShuffle(_shuffleId: number, outputs: MapStatus[]): void {
+    // Executor threads write into the driver's local dir: the files are this process's to delete.
+    for (const o of outputs) void fs.promises.rm(o.path, { force: true }).catch(() => undefined);
   }
 
   async stop(): Promise<void> {

@@ -5,7 +5,7 @@
  * cluster it started and stops it with the application. The cluster daemons
  * come from @flint/master, found by name at run time.
  */
-import type { SchedulerBackend, SchedulerBackendContext, TaskSchedulerPort } from '@flint/core';
+import type { MapStatus, SchedulerBackend, SchedulerBackendContext, TaskSchedulerPort } from '@flint/core';
 import { FlintError, FlintErrorCode } from '@flint/core';
 import { StandaloneBackend } from './standalone-backend.ts';
 
@@ -82,6 +82,9 @@ export class LocalClusterBackend implements SchedulerBackend {
   }
   removeBroadcast(id: number): void {
     this.inner?.removeBroadcast(id);
+  }
+  removeShuffle(shuffleId: number, outputs: MapStatus[]): void {
+    this.inner?.removeShuffle(shuffleId, outputs);
   }
   async stop(): Promise<void> {
     try {

@@ -11,6 +11,7 @@ import os from 'node:os';
 import {
   type DriverProtocol,
   type ExecutorProtocol,
+  type MapStatus,
   type MasterProtocol,
   MessageClient,
   messageHandler,
@@ -298,6 +299,19 @@ export class StandaloneBackend implements SchedulerBackend {
 
   removeBroadcast(id: number): void {
     for (const e of this.executors.values()) void this.client(e).then((c) => c.send('removeBroadcast', { id })).catch(() => undefined);
+  }
+
+  removeShuffle(shuffleId: number, outputs: MapStatus[]): void {
+    const byExecutor = new Map<string, string[]>();
+    for (const o of outputs) {
+      const paths = byExecutor.get(o.executorId) ?? [];
+      paths.push(o.path);
+      byExecutor.set(o.executorId, paths);
+    }
+    for (const [id, paths] of byExecutor) {
+      const e = this.executors.get(id);
+      if (e) void this.client(e).then((c) => c.send('removeShuffle', { shuffleId, paths })).catch(() => undefined);
+    }
   }
 
   async stop(): Promise<void> {

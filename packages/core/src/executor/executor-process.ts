@@ -73,7 +73,7 @@ export class ExecutorProcess {
       memoryBudget: this.memoryBudget,
       storageMemory: storage === undefined ? Math.floor((o.memoryMb * 1024 * 1024) / 2 / o.cores) : parseSize(storage, 'flint.storage.memory'),
       fetchBroadcast: async (id) => this.driver.request('fetchBroadcast', { id }),
-      fetchRemoteBlocks: (blocks) => this.fetchBlocks(blocks),
+      fetchRemoteBlocks: (blocks, onBlock, cancelled) => this.fetchBlocks(blocks, onBlock, cancelled),
       onTaskEnd: (taskId, outcome) => this.reportTaskEnd(taskId, outcome),
     });
     this.server = await this.transport.listen(
@@ -91,6 +91,17 @@ export class ExecutorProcess {
           killTask: (m) => this.pool.kill(m.taskId, m.reason),
           removeRdd: (m) => this.pool.removeRdd(m.rddId),
           removeBroadcast: (m) => this.pool.removeBroadcast(m.id),
+          removeShuffle: (m) => {
+            const root = path.resolve(o.workDir) + path.sep;
+            for (const p of m.paths) {
+              const resolved = path.resolve(p);
+              if (!resolved.startsWith(root)) {
+                o.log(`refusing to delete ${p} for shuffle ${m.shuffleId}: outside this executor's work directory`);
+                continue;
+              }
+              void fs.promises.rm(resolved, { force: true }).catch(() => undefined);
+            }
+          },
           stopExecutor: (m) => {
             o.log(`stopping: ${m.reason}`);
             void this.stop(0);
@@ -142,14 +153,13 @@ export class ExecutorProcess {
   }
 
   /**
-   * Pulls remote shuffle segments, a few at a time. A task's segments stay in memory while they
-   * fit in a quarter of the shuffle memory budget; beyond that they go to local files as chunks
-   * arrive, so memory stays bounded whatever the block sizes.
+   * Pulls remote shuffle segments in order, four at a time, handing each to the task as soon as it
+   * is complete. A task's segments stay in memory while they fit in half of the shuffle memory
+   * budget; beyond that they go to local files as chunks arrive (the thread pool removes them when
+   * the task ends), so memory stays bounded whatever the block sizes.
    */
-  private async fetchBlocks(blocks: BlockRef[]): Promise<(string | Uint8Array)[]> {
-    const out: (string | Uint8Array)[] = new Array(blocks.length);
-    const files: string[] = [];
-    const inMemoryLimit = Math.max(4 << 20, Math.floor(this.memoryBudget / 4));
+  private async fetchBlocks(blocks: BlockRef[], onBlock: (index: number, value: string | Uint8Array) => void, cancelled: () => boolean): Promise<void> {
+    const inMemoryLimit = Math.max(4 << 20, Math.floor(this.memoryBudget / 2));
     let inMemory = 0;
     const decide = blocks.map((b) => {
       const keep = inMemory + b.length <= inMemoryLimit;
@@ -157,15 +167,18 @@ export class ExecutorProcess {
       return keep;
     });
     let next = 0;
+    let failed = false;
     const worker = async (): Promise<void> => {
-      while (next < blocks.length) {
+      while (next < blocks.length && !failed && !cancelled()) {
         const i = next++;
         const b = blocks[i]!;
-        const fail = (e: unknown, what: string) =>
-          Object.assign(new Error(`${what} map ${b.mapId} of shuffle ${b.shuffleId} from executor ${b.executorId} at ${b.address}: ${(e as Error).message}`), {
+        const fail = (e: unknown, what: string) => {
+          failed = true;
+          return Object.assign(new Error(`${what} map ${b.mapId} of shuffle ${b.shuffleId} from executor ${b.executorId} at ${b.address}: ${(e as Error).message}`), {
             mapId: b.mapId,
             executorId: b.executorId,
           });
+        };
         let conn: TransportConnection;
         try {
           conn = await this.transport.connect(b.address);
@@ -186,12 +199,12 @@ export class ExecutorProcess {
           } catch (e) {
             throw fail(e, 'fetching');
           }
-          out[i] = buf;
+          onBlock(i, buf);
           continue;
         }
         const file = path.join(this.opts.workDir, `fetch-${process.pid}-${this.fetchSeq++}.tmp`);
-        files.push(file);
         const fd = fs.openSync(file, 'w');
+        let complete = false;
         try {
           let got = 0;
           for await (const chunk of stream) {
@@ -199,21 +212,20 @@ export class ExecutorProcess {
             got += chunk.length;
           }
           if (got !== b.length) throw new Error(`short read: ${got} of ${b.length} bytes`);
+          complete = true;
         } catch (e) {
           throw fail(e, 'fetching');
         } finally {
           fs.closeSync(fd);
+          if (!complete) fs.rmSync(file, { force: true });
         }
-        out[i] = file;
+        onBlock(i, file);
       }
     };
-    try {
-      await Promise.all(Array.from({ length: Math.min(4, blocks.length) }, worker));
-      return out;
-    } catch (e) {
-      for (const f of files) fs.rmSync(f, { force: true });
-      throw e;
-    }
+    // Settles only when every fetch in flight has ended, so the pool can remove all their files.
+    const results = await Promise.allSettled(Array.from({ length: Math.min(4, blocks.length) }, worker));
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) throw failure.reason;
   }
 
   async stop(code: number): Promise<void> {

@@ -29,7 +29,8 @@ export interface TaskRunnerEnv {
   storageMemory: number;
   fetchBroadcast(id: number): Promise<Uint8Array>;
   /** Fetches blocks held by other executors to local files; absent in local mode. */
-  fetchRemoteBlocks: ((blocks: BlockRef[]) => Promise<(string | Uint8Array)[]>) | null;
+  /** Starts fetching remote shuffle blocks for a task (executor processes only). */
+  fetchRemoteBlocks: ((blocks: BlockRef[]) => RemoteBlocks) | null;
 }
 
 let gcTotal = 0;
@@ -110,7 +111,7 @@ export class TaskRunner implements ClosureRuntime {
     const t0 = performance.now();
     const cpu0 = threadCpuMs();
     const gc0 = gcTotal;
-    const fetched: string[] = [];
+    let remoteBlocks: RemoteBlocks | null = null;
     let fnSpecs: FnSpec[] = [];
     try {
       let entry = this.plans.get(task.planId);
@@ -128,38 +129,37 @@ export class TaskRunner implements ClosureRuntime {
       // Functions live in the plan only; splits carry data (walking them would cost a pass over every record).
       await prepareFns(entry.fns, this);
 
-      // Remote shuffle blocks are fetched to local files first; reading stays synchronous.
-      const remote = new Map<string, string | Uint8Array>();
+      // Remote shuffle blocks are fetched while the task runs; reading one waits until it is there.
+      const remote = new Map<string, { index: number; block: BlockRef }>();
       if (this.env.fetchRemoteBlocks) {
         const blocks: BlockRef[] = [];
         collectBlocks(task.split, blocks);
         const wanted = blocks.filter((b) => b.executorId !== this.env.executorId && b.address !== '' && b.length > 0);
         if (wanted.length > 0) {
-          const tf = performance.now();
-          let paths: (string | Uint8Array)[];
-          try {
-            paths = await this.env.fetchRemoteBlocks(wanted);
-          } catch (e) {
-            if (e instanceof FetchFailedError) throw e;
-            const b = wanted[0]!;
-            throw new FetchFailedError(`fetching shuffle blocks failed: ${(e as Error).message}`, {
-              shuffleId: b.shuffleId,
-              mapId: (e as { mapId?: number }).mapId ?? b.mapId,
-              executorId: (e as { executorId?: string }).executorId ?? b.executorId,
-              reduceId: task.partition,
-              cause: e,
-            });
-          }
-          metrics.shuffleFetchWaitTime += performance.now() - tf;
-          wanted.forEach((b, i) => {
-            const got = paths[i]!;
-            remote.set(blockKey(b), got);
-            if (typeof got === 'string') fetched.push(got);
-            metrics.shuffleReadRemoteBytes += b.length;
-            metrics.shuffleReadRemoteBlocks++;
-          });
+          remoteBlocks = this.env.fetchRemoteBlocks(wanted);
+          wanted.forEach((b, index) => remote.set(blockKey(b), { index, block: b }));
         }
       }
+      const takeRemote = (r: { index: number; block: BlockRef }): string | Uint8Array => {
+        const tf = performance.now();
+        try {
+          const got = remoteBlocks!.get(r.index);
+          metrics.shuffleReadRemoteBytes += r.block.length;
+          metrics.shuffleReadRemoteBlocks++;
+          return got;
+        } catch (e) {
+          const b = r.block;
+          throw new FetchFailedError(`fetching shuffle blocks failed: ${(e as Error).message}`, {
+            shuffleId: b.shuffleId,
+            mapId: (e as { mapId?: number }).mapId ?? b.mapId,
+            executorId: (e as { executorId?: string }).executorId ?? b.executorId,
+            reduceId: task.partition,
+            cause: e,
+          });
+        } finally {
+          metrics.shuffleFetchWaitTime += performance.now() - tf;
+        }
+      };
 
       this.accums = new Map();
       const ctx: TaskContext = {
@@ -177,9 +177,11 @@ export class TaskRunner implements ClosureRuntime {
         blockUpdates: [],
         compile: <F>(f: FnSpec) => compileFn<F>(f, this),
         readBlock: (b: BlockRef) => {
-          const local = remote.get(blockKey(b));
-          if (typeof local === 'string') return readFrameRange(local, 0, b.length);
-          if (local) return readFrameBuffer(local);
+          const r = remote.get(blockKey(b));
+          if (r) {
+            const got = takeRemote(r);
+            return typeof got === 'string' ? readFrameRange(got, 0, b.length) : readFrameBuffer(got);
+          }
           metrics.shuffleReadLocalBytes += b.length;
           metrics.shuffleReadLocalBlocks++;
           try {
@@ -261,9 +263,16 @@ export class TaskRunner implements ClosureRuntime {
       };
     } finally {
       this.accums = null;
-      for (const p of fetched) fs.rmSync(p, { force: true });
+      remoteBlocks?.close();
     }
   }
+}
+
+/** Remote blocks of one task, arriving while it runs (fetched files are removed by the pool). */
+export interface RemoteBlocks {
+  /** Block `index` of the list given: its bytes or a local file path; waits for it; throws when its fetch failed. */
+  get(index: number): string | Uint8Array;
+  close(): void;
 }
 
 function blockKey(b: BlockRef): string {

@@ -2,6 +2,7 @@
  * The messages between an ExecutorThreadPool and its worker threads (one
  * catalogue for both directions). Payload bytes travel as transferable buffers.
  */
+import type { MessagePort } from 'node:worker_threads';
 import type { BlockRef } from '../rdd/plan.ts';
 import type { TaskDescription, TaskOutcome } from './task-description.ts';
 
@@ -12,7 +13,19 @@ export interface ThreadInit {
   memoryBudget: number;
   storageMemory: number;
   remoteFetch: boolean;
+  /**
+   * Where fetched remote blocks arrive while the thread runs its task: the thread takes them with
+   * receiveMessageOnPort, sleeping on `blockSignal` (bumped after every post) until the block it
+   * needs is there — reading a shuffle input starts before all its remote blocks have arrived.
+   */
+  blockPort: MessagePort | null;
+  blockSignal: Int32Array | null;
 }
+
+/** One fetched block (a local file path or the bytes), or the failure of a fetch, on the block port. */
+export type BlockMessage =
+  | { reqId: number; index: number; value: string | Uint8Array }
+  | { reqId: number; error: string; mapId?: number; executorId?: string };
 
 export type ToThread =
   | { type: 'task'; task: TaskDescription; plan: Uint8Array | null }

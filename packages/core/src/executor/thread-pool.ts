@@ -6,10 +6,11 @@
  * killing a task terminates its thread. Used by the local backend (threads in
  * the driver) and by executor processes. Callbacks run on the owner's event loop.
  */
-import { Worker } from 'node:worker_threads';
+import fs from 'node:fs';
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import type { BlockRef } from '../rdd/plan.ts';
 import type { TaskDescription, TaskOutcome } from './task-description.ts';
-import type { FromThread, ThreadInit, ToThread } from './thread-messages.ts';
+import type { BlockMessage, FromThread, ThreadInit, ToThread } from './thread-messages.ts';
 
 export interface ExecutorThreadPoolOptions {
   executorId: string;
@@ -20,7 +21,12 @@ export interface ExecutorThreadPoolOptions {
   /** Bytes of cached blocks each thread may keep in memory. */
   storageMemory: number;
   fetchBroadcast(id: number): Promise<Uint8Array>;
-  fetchRemoteBlocks: ((blocks: BlockRef[]) => Promise<(string | Uint8Array)[]>) | null;
+  /**
+   * Fetches remote shuffle blocks in order, handing each one over as it arrives (bytes, or the path
+   * of a local file holding them); stops starting new fetches once `cancelled()` says so. Rejects
+   * (with `mapId` and `executorId` on the error) when a block cannot be fetched.
+   */
+  fetchRemoteBlocks: ((blocks: BlockRef[], onBlock: (index: number, value: string | Uint8Array) => void, cancelled: () => boolean) => Promise<void>) | null;
   onTaskEnd(taskId: number, outcome: TaskOutcome): void;
   /** Extra V8 flags for the threads (e.g. heap limits). */
   resourceLimits?: { maxOldGenerationSizeMb?: number; maxYoungGenerationSizeMb?: number };
@@ -31,6 +37,11 @@ interface Slot {
   ready: Promise<void>;
   plans: Set<string>;
   running: number | null;
+  /** The main thread's end of the slot's block port, and the signal the thread sleeps on. */
+  blockPort: MessagePort | null;
+  blockSignal: Int32Array | null;
+  /** Fetches started for the slot's running task: cancelled, and their files removed, when it ends. */
+  fetches: { cancelled: boolean; files: string[]; settled: Promise<void> }[];
 }
 
 /**
@@ -66,6 +77,8 @@ export class ExecutorThreadPool {
   }
 
   private spawn(slot: number): Slot {
+    const channel = this.opts.fetchRemoteBlocks ? new MessageChannel() : null;
+    const blockSignal = channel ? new Int32Array(new SharedArrayBuffer(4)) : null;
     const init: ThreadInit = {
       executorId: this.opts.executorId,
       slot,
@@ -73,10 +86,13 @@ export class ExecutorThreadPool {
       memoryBudget: this.opts.memoryBudget,
       storageMemory: this.opts.storageMemory,
       remoteFetch: this.opts.fetchRemoteBlocks !== null,
+      blockPort: channel ? channel.port2 : null,
+      blockSignal,
     };
     const entry = import.meta.url.endsWith('.ts') ? './worker-entry.mjs' : './worker-main.js';
     const worker = new Worker(new URL(entry, import.meta.url), {
       workerData: init,
+      transferList: channel ? [channel.port2] : [],
       execArgv: workerExecArgv(),
       resourceLimits: { maxYoungGenerationSizeMb: DEFAULT_YOUNG_GENERATION_MB, ...this.opts.resourceLimits },
       stdout: false,
@@ -91,7 +107,7 @@ export class ExecutorThreadPool {
     // Replacement threads are not awaited: a thread that dies before it is ready must not
     // surface as an unhandled rejection (its task, if any, is failed by the exit handler).
     ready.catch(() => undefined);
-    const s: Slot = { worker, ready, plans: new Set(), running: null };
+    const s: Slot = { worker, ready, plans: new Set(), running: null, blockPort: channel ? channel.port1 : null, blockSignal, fetches: [] };
     worker.on('message', (m: FromThread) => this.onMessage(slot, s, m, readyResolve));
     worker.on('error', (e) => {
       readyReject(e);
@@ -106,6 +122,8 @@ export class ExecutorThreadPool {
 
   private onThreadDeath(slot: number, s: Slot, message: string): void {
     if (this.slots[slot] !== s) return;
+    this.endFetches(s);
+    s.blockPort?.close();
     const running = s.running;
     s.running = null;
     if (!this.stopped) this.slots[slot] = this.spawn(slot);
@@ -125,6 +143,7 @@ export class ExecutorThreadPool {
         ready();
         return;
       case 'taskEnd':
+        this.endFetches(s);
         if (s.running === m.taskId) s.running = null;
         this.taskSlot.delete(m.taskId);
         this.opts.onTaskEnd(m.taskId, m.outcome);
@@ -135,23 +154,51 @@ export class ExecutorThreadPool {
           (e: Error) => this.reply(s, { type: 'reply', reqId: m.reqId, ok: false, error: `broadcast ${m.id}: ${e.message}` }),
         );
         return;
-      case 'fetchBlocks':
-        if (!this.opts.fetchRemoteBlocks) {
-          this.reply(s, { type: 'reply', reqId: m.reqId, ok: false, error: 'remote block fetch is not available here' });
-          return;
-        }
-        this.opts.fetchRemoteBlocks(m.blocks).then(
-          (value) => {
+      case 'fetchBlocks': {
+        const fetchBlocks = this.opts.fetchRemoteBlocks;
+        const port = s.blockPort;
+        const signal = s.blockSignal!;
+        if (!fetchBlocks || !port) return;
+        const post = (msg: BlockMessage, transfer: ArrayBuffer[] = []): void => {
+          try {
+            port.postMessage(msg, transfer);
+          } catch {
+            return; // the thread is gone
+          }
+          Atomics.add(signal, 0, 1);
+          Atomics.notify(signal, 0);
+        };
+        const f = { cancelled: false, files: [] as string[], settled: Promise.resolve() };
+        f.settled = fetchBlocks(
+          m.blocks,
+          (index, value) => {
+            if (typeof value === 'string') f.files.push(value);
+            if (f.cancelled) return;
             // Blocks held in memory own their buffers: move them to the thread instead of copying.
-            const transfer = value.filter((v): v is Uint8Array => typeof v !== 'string' && v.byteOffset === 0 && v.byteLength === v.buffer.byteLength).map((v) => v.buffer as ArrayBuffer);
-            this.reply(s, { type: 'reply', reqId: m.reqId, ok: true, value }, transfer);
+            const own = typeof value !== 'string' && value.byteOffset === 0 && value.byteLength === value.buffer.byteLength;
+            post({ reqId: m.reqId, index, value }, own ? [(value as Uint8Array).buffer as ArrayBuffer] : []);
           },
-          (e: Error & { mapId?: number; executorId?: string }) =>
-            this.reply(s, { type: 'reply', reqId: m.reqId, ok: false, error: e.message, value: { mapId: e.mapId, executorId: e.executorId } }),
-        );
+          () => f.cancelled,
+        ).catch((e: Error & { mapId?: number; executorId?: string }) => {
+          if (!f.cancelled) post({ reqId: m.reqId, error: e.message, mapId: e.mapId, executorId: e.executorId });
+        });
+        s.fetches.push(f);
         return;
+      }
     }
     void slot;
+  }
+
+  /** Stops the fetches of the slot's finished task and removes their files once they settle. */
+  private endFetches(s: Slot): void {
+    const fetches = s.fetches;
+    s.fetches = [];
+    for (const f of fetches) {
+      f.cancelled = true;
+      void f.settled.then(() => {
+        for (const file of f.files) fs.rmSync(file, { force: true });
+      });
+    }
   }
 
   private reply(s: Slot, msg: ToThread, transfer: ArrayBuffer[] = []): void {

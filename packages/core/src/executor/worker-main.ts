@@ -3,9 +3,10 @@
  * ExecutorThreadPool, runs them with a TaskRunner, asks the pool for broadcasts
  * and remote blocks, and reports task ends.
  */
-import { parentPort, workerData } from 'node:worker_threads';
-import { TaskRunner } from './task-runner.ts';
-import type { FromThread, ThreadInit, ToThread } from './thread-messages.ts';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import type { BlockRef } from '../rdd/plan.ts';
+import { type RemoteBlocks, TaskRunner } from './task-runner.ts';
+import type { BlockMessage, FromThread, ThreadInit, ToThread } from './thread-messages.ts';
 
 const init = workerData as ThreadInit;
 const port = parentPort!;
@@ -19,13 +20,57 @@ function request(msg: FromThread & { reqId: number }): Promise<unknown> {
   });
 }
 
+/** Remote blocks of the fetches in progress, by request id, as they arrive on the block port. */
+const arrivals = new Map<number, { values: Map<number, string | Uint8Array>; error: Error | null }>();
+
+function drainBlockPort(): void {
+  const blockPort = init.blockPort!;
+  for (;;) {
+    const got = receiveMessageOnPort(blockPort);
+    if (!got) return;
+    const m = got.message as BlockMessage;
+    const a = arrivals.get(m.reqId);
+    if (!a) continue; // a fetch of a task that has ended
+    if ('error' in m) a.error = Object.assign(new Error(m.error), { mapId: m.mapId, executorId: m.executorId });
+    else a.values.set(m.index, m.value);
+  }
+}
+
+/** Starts fetching `blocks`; `get(i)` returns block i, sleeping until it has arrived. */
+function fetchRemoteBlocks(blocks: BlockRef[]): RemoteBlocks {
+  const reqId = ++reqSeq;
+  const a = { values: new Map<number, string | Uint8Array>(), error: null as Error | null };
+  arrivals.set(reqId, a);
+  port.postMessage({ type: 'fetchBlocks', reqId, blocks } satisfies FromThread);
+  const signal = init.blockSignal!;
+  return {
+    get(index: number): string | Uint8Array {
+      for (;;) {
+        const seen = Atomics.load(signal, 0);
+        drainBlockPort();
+        const v = a.values.get(index);
+        if (v !== undefined) {
+          a.values.delete(index);
+          return v;
+        }
+        if (a.error) throw a.error;
+        // Woken by the pool's notify after each post; the timeout only guards against a lost wake-up.
+        Atomics.wait(signal, 0, seen, 1000);
+      }
+    },
+    close(): void {
+      arrivals.delete(reqId);
+    },
+  };
+}
+
 const runner = new TaskRunner({
   executorId: init.executorId,
   localDir: init.localDir,
   memoryBudget: init.memoryBudget,
   storageMemory: init.storageMemory,
   fetchBroadcast: async (id) => (await request({ type: 'fetchBroadcast', reqId: ++reqSeq, id })) as Uint8Array,
-  fetchRemoteBlocks: init.remoteFetch ? async (blocks) => (await request({ type: 'fetchBlocks', reqId: ++reqSeq, blocks })) as (string | Uint8Array)[] : null,
+  fetchRemoteBlocks: init.remoteFetch && init.blockPort ? fetchRemoteBlocks : null,
 });
 
 let queue: Promise<void> = Promise.resolve();

@@ -145,6 +145,8 @@ export type ExecutorProtocol = {
   killTask: { request: { taskId: number; reason: string }; response: void };
   removeRdd: { request: { rddId: number }; response: void };
   removeBroadcast: { request: { id: number }; response: void };
+  /** Deletes map output files of a shuffle no job can use any more (only files inside the executor's work dir). */
+  removeShuffle: { request: { shuffleId: number; paths: string[] }; response: void };
   stopExecutor: { request: { reason: string }; response: void };
   /** Streams [offset, offset + length) of a shuffle file this executor wrote. */
   fetchBlock: { request: { path: string; offset: number; length: number }; response: void };

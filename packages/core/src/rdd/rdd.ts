@@ -1039,6 +1039,7 @@ export class ShuffledRDD<K, C> extends RDD<[K, C]> {
       partitioner,
       mapAgg: agg && mapSideCombine ? agg : null,
     };
+    parent.sc._trackShuffle(this.dep, this.dep.shuffleId);
   }
   getNumPartitions(): number {
     return this.dep.partitioner.numPartitions;
@@ -1087,6 +1088,7 @@ export class CoGroupedRDD extends RDD<[unknown, unknown[][]]> {
         ? { kind: 'narrow', rdd: r as RDD<unknown> }
         : { kind: 'shuffle', rdd: r, shuffleId: sc._newShuffleId(), partitioner, mapAgg: null },
     );
+    for (const d of this.deps) if (d.kind === 'shuffle') sc._trackShuffle(d, d.shuffleId);
   }
   getNumPartitions(): number {
     return this.partitioner!.numPartitions;

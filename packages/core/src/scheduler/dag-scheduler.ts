@@ -19,7 +19,7 @@ import type { Dependency, RDD, ShuffleDependency, TaskLocation } from '../rdd/rd
 import { deserialize, serialize } from '../serializer.ts';
 import { BlockManagerMaster } from './block-manager-master.ts';
 import { EventLoop } from './event-loop.ts';
-import { MapOutputTracker } from './map-output-tracker.ts';
+import { type MapStatus, MapOutputTracker } from './map-output-tracker.ts';
 import type { ExecutorDescription } from './scheduler-backend.ts';
 import { type ActiveJob, Stage } from './stage.ts';
 import type { TaskScheduler, TaskSchedulerListener } from './task-scheduler.ts';
@@ -34,7 +34,8 @@ type DagEvent =
   | { t: 'executorAdded'; e: ExecutorDescription }
   | { t: 'executorLost'; executorId: string; reason: string; resubmitted: { stageId: number; partitions: number[] }[] }
   | { t: 'resubmitFailedStages' }
-  | { t: 'cancelAll'; reason: string };
+  | { t: 'cancelAll'; reason: string }
+  | { t: 'removeShuffle'; shuffleId: number };
 
 export interface DAGSchedulerHooks {
   bus: ListenerBus;
@@ -44,6 +45,8 @@ export interface DAGSchedulerHooks {
   applyAccumulatorUpdates(updates: [number, unknown][]): void;
   broadcastBytes(id: number): Uint8Array;
   executorAddress(executorId: string): string;
+  /** A shuffle no job can use any more: delete its map output files (grouped by their executor). */
+  removeShuffleFiles(shuffleId: number, outputs: MapStatus[]): void;
 }
 
 class MissingOutput extends Error {
@@ -195,6 +198,9 @@ export class DAGScheduler implements TaskSchedulerListener {
       }
       case 'cancelAll':
         for (const job of [...this.jobs.values()]) this.failJob(job, new FlintError(FlintErrorCode.JOB_CANCELLED, `job ${job.jobId} cancelled: ${e.reason}`), null);
+        return;
+      case 'removeShuffle':
+        this.handleRemoveShuffle(e.shuffleId);
         return;
     }
   }
@@ -572,6 +578,12 @@ export class DAGScheduler implements TaskSchedulerListener {
     job.reject(err);
   }
 
+  /**
+   * Forgets the stages no running job needs, shuffle map stages included (as Spark does): their
+   * map outputs stay in the tracker, so a later job over the same shuffle builds a new stage that
+   * is already available and skipped. The scheduler then holds no reference to a finished job's
+   * RDDs, and a shuffle whose RDDs the program dropped can be cleaned (`removeShuffle`).
+   */
   private cleanupJob(job: ActiveJob): void {
     this.jobs.delete(job.jobId);
     const visit = (s: Stage): void => {
@@ -579,15 +591,28 @@ export class DAGScheduler implements TaskSchedulerListener {
       if (s.jobIds.size === 0) {
         this.waiting.delete(s);
         this.failed.delete(s);
-        if (!s.isShuffleMap) this.stages.delete(s.id);
+        if (!this.running.has(s)) {
+          this.stages.delete(s.id);
+          if (s.shuffleDep && this.shuffleStages.get(s.shuffleDep.shuffleId) === s) this.shuffleStages.delete(s.shuffleDep.shuffleId);
+        }
       }
       s.parents.forEach(visit);
     };
     visit(job.finalStage);
   }
 
-  /** Shuffle ids registered so far (for cleanup at stop). */
-  shuffleIds(): number[] {
-    return [...this.shuffleStages.keys()];
+  /**
+   * Called when the program can no longer reach a shuffle (its dependency was garbage-collected):
+   * drops its map outputs and deletes their files on the executors holding them.
+   */
+  removeShuffle(shuffleId: number): void {
+    this.loop.post({ t: 'removeShuffle', shuffleId });
+  }
+
+  private handleRemoveShuffle(shuffleId: number): void {
+    if (this.shuffleStages.has(shuffleId)) return; // still used by a running job
+    const outputs = this.tracker.files(shuffleId);
+    this.tracker.removeShuffle(shuffleId);
+    if (outputs.length > 0) this.hooks.removeShuffleFiles(shuffleId, outputs);
   }
 }

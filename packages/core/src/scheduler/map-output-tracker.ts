@@ -20,6 +20,9 @@ export class MapOutputTracker {
   registerShuffle(shuffleId: number, numMaps: number): void {
     if (!this.outputs.has(shuffleId)) this.outputs.set(shuffleId, new Array<MapStatus | null>(numMaps).fill(null));
   }
+  removeShuffle(shuffleId: number): void {
+    this.outputs.delete(shuffleId);
+  }
   has(shuffleId: number): boolean {
     return this.outputs.has(shuffleId);
   }

@@ -6,6 +6,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { FlintContext } from '../context.ts';
 import type { FlintEvent } from '../listener/events.ts';
@@ -82,6 +84,37 @@ describe('jobs', () => {
     const start = later.find((x): x is Extract<FlintEvent, { type: 'jobStart' }> => x.type === 'jobStart')!;
     expect(start.stageIds.length).toBe(2);
     expect(later.filter((x) => x.type === 'stageSubmitted').length).toBe(1);
+  });
+});
+
+describe('shuffle cleanup', () => {
+  test('the shuffle files of RDDs the program dropped are deleted after GC; those it keeps stay and are reused', async () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const shuffleFiles = (): string[] => files(sc.localDir, (n) => n.startsWith('shuffle_') && n.endsWith('.data'));
+    const s0 = new Set(shuffleFiles());
+    const kept = sc.parallelize(pairs, 4).reduceByKey(add, 3);
+    expect(bag(await kept.collect())).toEqual(bag(reducePairs(pairs, add)));
+    const keptFiles = shuffleFiles().filter((f) => !s0.has(f));
+    expect(keptFiles.length).toBe(4);
+    const s1 = new Set(shuffleFiles());
+    await (async () => {
+      const dropped = sc.parallelize(pairs, 4).map(([k, v]): [number, number] => [k + 100, v]).reduceByKey(add, 3);
+      const expected = reducePairs(pairs.map(([k, v]): [number, number] => [k + 100, v]), add);
+      expect(bag(await dropped.collect())).toEqual(bag(expected));
+    })();
+    const droppedFiles = shuffleFiles().filter((f) => !s1.has(f));
+    expect(droppedFiles.length).toBe(4);
+    for (let i = 0; i < 200 && droppedFiles.some((f) => fs.existsSync(f)); i++) {
+      gc();
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(droppedFiles.filter((f) => fs.existsSync(f))).toEqual([]);
+    expect(keptFiles.filter((f) => !fs.existsSync(f))).toEqual([]);
+    // The kept RDD's map outputs are still registered: the next job skips its map stage (no new files).
+    const s2 = new Set(shuffleFiles());
+    expect(bag(await kept.collect())).toEqual(bag(reducePairs(pairs, add)));
+    expect(shuffleFiles().filter((f) => !s2.has(f))).toEqual([]);
   });
 });
 

@@ -7,6 +7,7 @@
  * driver's event loop.
  */
 import type { TaskDescription, TaskOutcome } from '../executor/task-description.ts';
+import type { MapStatus } from './map-output-tracker.ts';
 
 /** One free task slot (a thread) of an executor. */
 export interface WorkerOffer {
@@ -66,7 +67,8 @@ export interface SchedulerBackend {
   defaultParallelism(): number;
   removeRdd(rddId: number): void;
   removeBroadcast(id: number): void;
-  removeShuffle?(shuffleId: number, files: string[]): void;
+  /** Deletes the map output files of a shuffle no job can use any more (each on the executor holding it). */
+  removeShuffle(shuffleId: number, outputs: MapStatus[]): void;
 }
 
 /** Creates a backend for a master URL, or returns null when the URL is not its kind. */
