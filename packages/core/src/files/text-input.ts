@@ -78,10 +78,24 @@ export function computeTextSplits(files: string[], minPartitions: number, blockS
   const total = sizes.reduce((a, b) => a + b, 0);
   const goal = Math.max(1, Math.floor(total / Math.max(1, minPartitions)));
   let splitSize = Math.max(1, Math.min(goal, blockSize));
+  // How many splits a split size gives: a file is cut while more than 1.1 splits remain.
+  const count = (size: number): number =>
+    sizes.reduce((n, fileSize, i) => {
+      if (files[i]!.endsWith('.gz') || fileSize === 0) return n + 1;
+      let k = 1;
+      for (let start = 0; fileSize - start > size * 1.1; start += size) k++;
+      return n + k;
+    }, 0);
   if (parallelism > 1 && total > splitSize) {
-    // Round the split count up to a multiple of the slots, so the last wave of tasks keeps every slot busy.
-    const n = Math.ceil(total / splitSize);
-    splitSize = Math.max(1, Math.ceil(total / (Math.ceil(n / parallelism) * parallelism)));
+    // Round the split count up to a multiple of the slots, so the last wave of tasks keeps every
+    // slot busy — only when a smaller split size really gives such a count (files cut unevenly
+    // would add small tail splits instead).
+    const n = count(splitSize);
+    if (n % parallelism !== 0) {
+      const target = Math.ceil(n / parallelism) * parallelism;
+      const smaller = Math.max(1, Math.ceil(total / target));
+      if (count(smaller) === target) splitSize = smaller;
+    }
   }
   const splits: TextSplit[] = [];
   files.forEach((f, i) => {
