@@ -6,7 +6,7 @@ import { CHECKSUM_MOD, combineSortSummaries, compareAnswers, type SortPartitionS
 import { BENCH_SIZES, type BenchSize } from './data/bench-size.ts';
 import { ensureDataset } from './data/dataset-cache.ts';
 import { DATASET_NAMES } from './data/generators.ts';
-import { plainGroupBy, plainJoin, plainPageRank, plainShuffle, plainSort, plainWordCount } from './baselines/plain-js-workloads.ts';
+import { plainGroupBy, plainJoin, plainPageRank, plainShuffle, plainSort, plainWordCount, plainWordCountSplit } from './baselines/plain-js-workloads.ts';
 import type { JobSpec } from './workloads.ts';
 
 const M = CHECKSUM_MOD;
@@ -90,6 +90,7 @@ describe('plain JS reference on tiny data', () => {
     const naive = new Map<string, number>();
     for (const w of lines('corpus').flatMap((l) => l.split(' '))) naive.set(w, (naive.get(w) ?? 0) + 1);
     expect(compareAnswers('wordcount', [...naive], plainWordCount(spec))).toMatchObject({ ok: true });
+    expect(compareAnswers('wordcount', [...naive], plainWordCountSplit(spec))).toMatchObject({ ok: true });
   });
 
   it('group-by and join', () => {

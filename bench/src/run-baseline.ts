@@ -1,12 +1,12 @@
 /**
  * Child process entry for the in-Node baselines:
- *   node --import tsx bench/src/run-baseline.ts <plain-js|duckdb|raw-socket> <job-spec-json>
+ *   node --import tsx bench/src/run-baseline.ts <plain-js|plain-js-split|duckdb|raw-socket> <job-spec-json>
  * Runs the workload `runs` times and reports each answer and time on stdout
  * (see child-protocol.ts).
  */
 import { emit, errorText, runMeasured, selfMaxRssBytes } from './child-protocol.ts';
 import type { JobSpec } from './workloads.ts';
-import { closePlainJs, PLAIN_JS_SETUP, preparePlainJs, runPlainJs } from './baselines/plain-js-workloads.ts';
+import { closePlainJs, PLAIN_JS_SETUP, PLAIN_JS_SPLIT_SETUP, plainWordCountSplit, preparePlainJs, runPlainJs } from './baselines/plain-js-workloads.ts';
 import { RAW_SOCKET_SETUP, rawSocketShuffle } from './baselines/raw-socket-shuffle.ts';
 
 const startedAt = performance.now();
@@ -20,6 +20,11 @@ async function main(): Promise<void> {
       await emit({ type: 'ready', setup: PLAIN_JS_SETUP[spec.workload], startupMs: performance.now() - startedAt });
       await runMeasured(spec.runs, () => runPlainJs(spec), spec.budgetMs);
       await closePlainJs();
+      break;
+    case 'plain-js-split':
+      if (spec.workload !== 'wordcount') throw new Error('the split baseline only runs wordcount');
+      await emit({ type: 'ready', setup: PLAIN_JS_SPLIT_SETUP, startupMs: performance.now() - startedAt });
+      await runMeasured(spec.runs, async () => plainWordCountSplit(spec), spec.budgetMs);
       break;
     case 'raw-socket':
       if (spec.workload !== 'shuffle') throw new Error('the raw socket baseline only runs shuffle');

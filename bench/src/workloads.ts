@@ -4,7 +4,7 @@ import type { DatasetFiles } from './data/dataset-cache.ts';
 import type { DatasetName } from './data/generators.ts';
 
 /** Baselines a workload is compared with (every workload also runs on each Flint target). */
-export const BASELINE_IDS = ['plain-js', 'skale', 'duckdb', 'raw-socket'] as const;
+export const BASELINE_IDS = ['plain-js', 'plain-js-split', 'skale', 'duckdb', 'raw-socket'] as const;
 export type BaselineId = (typeof BASELINE_IDS)[number];
 
 /** What one workload is, what it reads, which baselines run it and how its answer is checked. */
@@ -29,7 +29,7 @@ export const WORKLOADS: Readonly<Record<WorkloadId, WorkloadInfo>> = {
     title: 'word count',
     timed: 'read the corpus files, split lines on spaces, count each word, collect all counts to the driver',
     inputs: ['corpus'],
-    baselines: ['plain-js', 'skale', 'duckdb'],
+    baselines: ['plain-js', 'plain-js-split', 'skale', 'duckdb'],
     checkedBy: 'every (word, count) pair equal to plain JS (so top-100 and total equal too)',
     throughput: (_s, i) => ({ amount: (i.corpus?.bytes ?? 0) / MB, unit: 'MB/s' }),
   },

@@ -6,7 +6,7 @@ import { formatMs } from './progress.ts';
 import type { EngineRow, SuiteResult, WorkloadResult } from './suite.ts';
 
 const MB = 1e6;
-const BASELINE_ORDER = ['plain-js', 'skale', 'duckdb', 'raw-socket'];
+const BASELINE_ORDER = ['plain-js', 'plain-js-split', 'skale', 'duckdb', 'raw-socket'];
 
 function formatBytes(bytes: number | undefined): string {
   if (!bytes) return '–';
