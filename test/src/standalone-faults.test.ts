@@ -4,6 +4,7 @@
  * exits without stop(). Answers are checked against plain JS; every process is
  * cleaned up by the cluster's stop().
  */
+import fs from 'node:fs';
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -130,8 +131,11 @@ describe.each(['tcp', 'http'] as const)('faults in a standalone cluster over %s'
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const code = await new Promise<number | null>((res) => child.on('exit', res));
     expect(code).toBe(0);
-    const line = JSON.parse(out.trim().split('\n').pop()!) as { appId: string; count: number; pids: number[] };
+    const line = JSON.parse(out.trim().split('\n').pop()!) as { appId: string; count: number; pids: number[]; localDir: string };
     expect(line.count).toBe(4);
+    // Its local dir went with it (removed at process exit).
+    expect(line.localDir.length).toBeGreaterThan(0);
+    expect(fs.existsSync(line.localDir)).toBe(false);
     expect(line.pids.length).toBeGreaterThan(0);
     await waitFor('its executors to exit', () => line.pids.every((p) => !alive(p)), WORKER_TIMEOUT_MS * 4);
     await waitFor(

@@ -40,6 +40,15 @@ export interface FlintContextOptions {
 
 const backendFactories: SchedulerBackendFactory[] = [];
 
+/**
+ * Local dirs of the contexts of this process that have not stopped: a program that exits without
+ * stop() (or calls process.exit) still leaves no shuffle or spill files behind.
+ */
+const liveLocalDirs = new Set<string>();
+process.on('exit', () => {
+  for (const dir of liveLocalDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 /** Registers a way to create backends; `@flint/scheduler` registers its own when imported. */
 export function registerSchedulerBackend(f: SchedulerBackendFactory): void {
   backendFactories.push(f);
@@ -100,6 +109,7 @@ export class FlintContext {
     const ts = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
     this.appId = `${this.master.startsWith('local') ? 'local' : 'app'}-${ts}-${String(process.pid).padStart(5, '0')}${Math.floor(Math.random() * 1000)}`;
     this.localDirPath = fs.mkdtempSync(path.join(this.conf.localDir, `flint-${this.appId}-`));
+    liveLocalDirs.add(this.localDirPath);
   }
 
   /** Starts an application: picks the backend for `master`, starts executors, returns when they can run tasks. */
@@ -109,6 +119,7 @@ export class FlintContext {
       await sc.start(opts);
     } catch (e) {
       fs.rmSync(sc.localDirPath, { recursive: true, force: true });
+      liveLocalDirs.delete(sc.localDirPath);
       throw e;
     }
     return sc;
@@ -321,6 +332,7 @@ export class FlintContext {
       await this.bus.flush();
       this.progress?.stop();
       fs.rmSync(this.localDirPath, { recursive: true, force: true });
+      liveLocalDirs.delete(this.localDirPath);
       this.state = 'stopped';
     }
   }
