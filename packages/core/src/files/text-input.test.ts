@@ -139,6 +139,19 @@ describe('computeTextSplits', () => {
     expect(computeTextSplits([a], 1, 300).map((s) => s.end - s.start)).toEqual([300, 300, 300, 100]);
     expect(computeTextSplits([a], 1, 480).map((s) => s.end - s.start)).toEqual([480, 520]);
   });
+
+  test('the split count rounds up to a multiple of the slots only when that keeps splits even', () => {
+    // 8 files of slightly different sizes, 8 partitions wanted, 2 slots: one split per file (not 8 big + 8 small).
+    const files = Array.from({ length: 8 }, (_, i) => write('z'.repeat(1000 + i * 7)));
+    const eight = computeTextSplits(files, 8, 32 << 20, 2);
+    expect(eight.length).toBe(8);
+    expect(eight.every((s) => s.start === 0)).toBe(true);
+    // One 3000-byte file, 3 partitions wanted, 2 slots: 4 even splits keep both slots busy to the end.
+    const one = write('q'.repeat(3000));
+    expect(computeTextSplits([one], 3, 32 << 20, 2).map((s) => s.end - s.start)).toEqual([750, 750, 750, 750]);
+    // Without slots to fill, the count is what was asked.
+    expect(computeTextSplits([one], 3).map((s) => s.end - s.start)).toEqual([1000, 1000, 1000]);
+  });
 });
 
 describe('listInputFiles and splitPathList', () => {
