@@ -255,7 +255,8 @@ function* zipIters(its: Iterable<unknown>[]): Generator<unknown[]> {
   }
 }
 
-function readBlocks(blocks: BlockRef[], ctx: TaskContext): PushIterable<unknown> {
+function readBlocks(input: BlockRef[], ctx: TaskContext): PushIterable<unknown> {
+  const blocks = ctx.readOrder ? ctx.readOrder(input) : input;
   return {
     *[Symbol.iterator]() {
       let n = 0;

@@ -25,4 +25,10 @@ export interface TaskContext {
   compile<F = (...a: never[]) => unknown>(f: FnSpec): F;
   /** Records of one shuffle block (local file or a block prefetched from a remote executor). */
   readBlock(block: BlockRef): Iterable<unknown>;
+  /**
+   * The order to read a shuffle input's blocks in: blocks on this executor first, then remote
+   * ones in the order they are fetched, so local reading overlaps the fetches (as Spark's fetcher
+   * does). Absent when every block is local.
+   */
+  readOrder?(blocks: BlockRef[]): BlockRef[];
 }

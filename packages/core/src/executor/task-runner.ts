@@ -176,6 +176,10 @@ export class TaskRunner implements ClosureRuntime {
         blocks: this.blocks,
         blockUpdates: [],
         compile: <F>(f: FnSpec) => compileFn<F>(f, this),
+        readOrder: remote.size === 0 ? undefined : (blocks: BlockRef[]) => {
+          const local = blocks.filter((b) => !remote.has(blockKey(b)));
+          return local.length === 0 || local.length === blocks.length ? blocks : [...local, ...blocks.filter((b) => remote.has(blockKey(b)))];
+        },
         readBlock: (b: BlockRef) => {
           const r = remote.get(blockKey(b));
           if (r) {
