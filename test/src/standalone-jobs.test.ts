@@ -106,6 +106,20 @@ describe.each(['tcp', 'http'] as const)('standalone cluster over %s', (transport
     expect(written.filter((f) => fs.existsSync(f))).toEqual([]);
   });
 
+  it('zips two RDDs over one shuffle (each task reads the same remote blocks twice)', async () => {
+    const pairs = Array.from({ length: 400 }, (_, i) => [i % 37, i] as [number, number]);
+    const sums = sc.parallelize(pairs, 4).reduceByKey((a, b) => a + b, 3);
+    const got = await sums.zip(sums.mapValues((v) => v * 2)).collect();
+    const expected = new Map<number, number>();
+    for (const [k, v] of pairs) expected.set(k, (expected.get(k) ?? 0) + v);
+    expect(got.length).toBe(expected.size);
+    for (const [[k, v], [k2, v2]] of got) {
+      expect(k2).toBe(k);
+      expect(v).toBe(expected.get(k));
+      expect(v2).toBe(2 * expected.get(k)!);
+    }
+  });
+
   it('joins two pair RDDs', async () => {
     const left = Array.from({ length: 500 }, (_, i) => [i % 40, `l${i}`] as [number, string]);
     const right = Array.from({ length: 300 }, (_, i) => [i % 60, `r${i}`] as [number, string]);

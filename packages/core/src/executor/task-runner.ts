@@ -134,7 +134,13 @@ export class TaskRunner implements ClosureRuntime {
       if (this.env.fetchRemoteBlocks) {
         const blocks: BlockRef[] = [];
         collectBlocks(task.split, blocks);
-        const wanted = blocks.filter((b) => b.executorId !== this.env.executorId && b.address !== '' && b.length > 0);
+        const seen = new Set<string>();
+        // Each remote block once, even when the task reads it twice (zip or cartesian over one shuffle).
+        const wanted = blocks.filter((b) => {
+          if (b.executorId === this.env.executorId || b.address === '' || b.length === 0 || seen.has(blockKey(b))) return false;
+          seen.add(blockKey(b));
+          return true;
+        });
         if (wanted.length > 0) {
           remoteBlocks = this.env.fetchRemoteBlocks(wanted);
           wanted.forEach((b, index) => remote.set(blockKey(b), { index, block: b }));

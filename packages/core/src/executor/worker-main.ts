@@ -48,11 +48,9 @@ function fetchRemoteBlocks(blocks: BlockRef[]): RemoteBlocks {
       for (;;) {
         const seen = Atomics.load(signal, 0);
         drainBlockPort();
+        // Kept until the task ends: one task may read a block twice (zip or cartesian of RDDs over one shuffle).
         const v = a.values.get(index);
-        if (v !== undefined) {
-          a.values.delete(index);
-          return v;
-        }
+        if (v !== undefined) return v;
         if (a.error) throw a.error;
         // Woken by the pool's notify after each post; the timeout only guards against a lost wake-up.
         Atomics.wait(signal, 0, seen, 1000);
