@@ -92,6 +92,24 @@ describe('readLines', () => {
     );
   });
 
+  test('many lines across many read steps (multi-byte characters and CRLF at the seams), random cuts', () => {
+    const words = ['a', 'bb', 'é☃', '𝄞x', 'line', '', 'ccccccccccccccccccccccccc'];
+    let seed = 7;
+    const next = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const lines = Array.from({ length: 60_000 }, () => Array.from({ length: next(9) }, () => words[next(words.length)]).join(' ') + (next(5) === 0 ? '\r' : ''));
+    const text = lines.join('\n') + '\n';
+    const f = write(text);
+    const size = Buffer.byteLength(text);
+    const expected = textLines(text);
+    for (let round = 0; round < 5; round++) {
+      const cuts = Array.from({ length: round * 3 }, () => next(size + 1));
+      expect(readAll(cutAt(f, cuts))).toEqual(expected);
+    }
+  });
+
   test('a line longer than the read buffer, cut anywhere', () => {
     const long = 'L'.repeat(5 << 20);
     const text = `first\n${long}\nmiddle\n${long}x\nlast`;

@@ -12,7 +12,12 @@ import { globSync } from 'tinyglobby';
 import { FlintError, FlintErrorCode } from '../errors.ts';
 
 const NL = 10;
-const CHUNK = 4 << 20;
+/**
+ * Bytes read per step; a step's lines are one batch. Small enough that a batch's line strings die
+ * young (4 MiB batches kept ~400k lines alive across scavenges: groupby over 10M lines took
+ * 3.2–3.5 s on one thread against 2.5–2.7 s with 256 KiB).
+ */
+const CHUNK = 256 << 10;
 
 function isHidden(p: string): boolean {
   const b = path.basename(p);
