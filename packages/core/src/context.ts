@@ -14,8 +14,9 @@ import { FlintError, FlintErrorCode } from './errors.ts';
 import { computeTextSplits, listInputFiles } from './files/text-input.ts';
 import type { FlintListener } from './listener/listener-bus.ts';
 import { ListenerBus } from './listener/listener-bus.ts';
-import type { ResultFnSpec } from './rdd/plan.ts';
-import { EmptyRDD, ParallelCollectionRDD, RangeRDD, type RDD, TextFileRDD, UnionRDD, WholeTextFilesRDD } from './rdd/rdd.ts';
+import type { Partitioner } from './rdd/partitioner.ts';
+import type { AggregatorSpec, ResultFnSpec } from './rdd/plan.ts';
+import { EmptyRDD, ParallelCollectionRDD, RangeRDD, type RDD, type ShuffleDependency, TextFileRDD, UnionRDD, WholeTextFilesRDD } from './rdd/rdd.ts';
 import { DAGScheduler } from './scheduler/dag-scheduler.ts';
 import type { SchedulerBackend, SchedulerBackendFactory } from './scheduler/scheduler-backend.ts';
 import { TaskScheduler } from './scheduler/task-scheduler.ts';
@@ -274,16 +275,14 @@ export class FlintContext {
   _newRddId(): number {
     return this.rddSeq++;
   }
-  /** @internal */
-  _newShuffleId(): number {
-    return this.shuffleSeq++;
-  }
   /**
-   * @internal Watches a shuffle dependency: once the program can no longer reach it (it was
+   * @internal A new shuffle dependency, watched: once the program can no longer reach it (it was
    * garbage-collected), the shuffle's map output files are deleted, as Spark's ContextCleaner does.
    */
-  _trackShuffle(dep: object, shuffleId: number): void {
-    this.shuffleCleaner.register(dep, shuffleId);
+  _newShuffleDependency(rdd: RDD<[unknown, unknown]>, partitioner: Partitioner, mapAgg: AggregatorSpec | null): ShuffleDependency {
+    const dep: ShuffleDependency = { kind: 'shuffle', rdd, shuffleId: this.shuffleSeq++, partitioner, mapAgg };
+    this.shuffleCleaner.register(dep, dep.shuffleId);
+    return dep;
   }
   /** @internal */
   _persistRDD(rdd: RDD<unknown>): void {

@@ -95,14 +95,10 @@ export class ExecutorProcess {
           removeRdd: (m) => this.pool.removeRdd(m.rddId),
           removeBroadcast: (m) => this.pool.removeBroadcast(m.id),
           removeShuffle: (m) => {
-            const root = path.resolve(o.workDir) + path.sep;
             for (const p of m.paths) {
-              const resolved = path.resolve(p);
-              if (!resolved.startsWith(root)) {
-                o.log(`refusing to delete ${p} for shuffle ${m.shuffleId}: outside this executor's work directory`);
-                continue;
-              }
-              void fs.promises.rm(resolved, { force: true }).catch(() => undefined);
+              const resolved = insideDir(p, o.workDir);
+              if (resolved === null) o.log(`refusing to delete ${p} for shuffle ${m.shuffleId}: outside this executor's work directory`);
+              else void fs.promises.rm(resolved, { force: true }).catch(() => undefined);
             }
           },
           stopExecutor: (m) => {
@@ -244,9 +240,15 @@ export class ExecutorProcess {
   }
 }
 
-async function* readRange(file: string, offset: number, length: number, root: string): AsyncGenerator<Uint8Array> {
+/** `file` resolved, when it lies inside `dir`; else null (a peer may only name this executor's own files). */
+function insideDir(file: string, dir: string): string | null {
   const resolved = path.resolve(file);
-  if (!resolved.startsWith(path.resolve(root) + path.sep)) throw new Error(`refusing to serve ${file}: outside this executor's work directory`);
+  return resolved.startsWith(path.resolve(dir) + path.sep) ? resolved : null;
+}
+
+async function* readRange(file: string, offset: number, length: number, root: string): AsyncGenerator<Uint8Array> {
+  const resolved = insideDir(file, root);
+  if (resolved === null) throw new Error(`refusing to serve ${file}: outside this executor's work directory`);
   const fh = await fs.promises.open(resolved, 'r');
   try {
     let pos = offset;

@@ -28,8 +28,7 @@ export interface TaskRunnerEnv {
   memoryBudget: number;
   storageMemory: number;
   fetchBroadcast(id: number): Promise<Uint8Array>;
-  /** Fetches blocks held by other executors to local files; absent in local mode. */
-  /** Starts fetching remote shuffle blocks for a task (executor processes only). */
+  /** Starts fetching remote shuffle blocks for a task (executor processes only; null in local mode). */
   fetchRemoteBlocks: ((blocks: BlockRef[]) => RemoteBlocks) | null;
 }
 
@@ -134,17 +133,16 @@ export class TaskRunner implements ClosureRuntime {
       if (this.env.fetchRemoteBlocks) {
         const blocks: BlockRef[] = [];
         collectBlocks(task.split, blocks);
-        const seen = new Set<string>();
         // Each remote block once, even when the task reads it twice (zip or cartesian over one shuffle).
-        const wanted = blocks.filter((b) => {
-          if (b.executorId === this.env.executorId || b.address === '' || b.length === 0 || seen.has(blockKey(b))) return false;
-          seen.add(blockKey(b));
-          return true;
-        });
-        if (wanted.length > 0) {
-          remoteBlocks = this.env.fetchRemoteBlocks(wanted);
-          wanted.forEach((b, index) => remote.set(blockKey(b), { index, block: b }));
+        const wanted: BlockRef[] = [];
+        for (const b of blocks) {
+          if (b.executorId === this.env.executorId || b.address === '' || b.length === 0) continue;
+          const key = blockKey(b);
+          if (remote.has(key)) continue;
+          remote.set(key, { index: wanted.length, block: b });
+          wanted.push(b);
         }
+        if (wanted.length > 0) remoteBlocks = this.env.fetchRemoteBlocks(wanted);
       }
       const takeRemote = (r: { index: number; block: BlockRef }): string | Uint8Array => {
         const tf = performance.now();
@@ -183,8 +181,10 @@ export class TaskRunner implements ClosureRuntime {
         blockUpdates: [],
         compile: <F>(f: FnSpec) => compileFn<F>(f, this),
         readOrder: remote.size === 0 ? undefined : (blocks: BlockRef[]) => {
-          const local = blocks.filter((b) => !remote.has(blockKey(b)));
-          return local.length === 0 || local.length === blocks.length ? blocks : [...local, ...blocks.filter((b) => remote.has(blockKey(b)))];
+          const local: BlockRef[] = [];
+          const fetched: BlockRef[] = [];
+          for (const b of blocks) (remote.has(blockKey(b)) ? fetched : local).push(b);
+          return local.concat(fetched);
         },
         readBlock: (b: BlockRef) => {
           const r = remote.get(blockKey(b));

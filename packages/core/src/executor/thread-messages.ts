@@ -12,9 +12,9 @@ export interface ThreadInit {
   localDir: string;
   memoryBudget: number;
   storageMemory: number;
-  remoteFetch: boolean;
   /**
-   * Where fetched remote blocks arrive while the thread runs its task: the thread takes them with
+   * Where fetched remote blocks arrive while the thread runs its task (null where blocks are all
+   * local, as in local mode): the thread takes them with
    * receiveMessageOnPort, sleeping on `blockSignal` (bumped after every post) until the block it
    * needs is there — reading a shuffle input starts before all its remote blocks have arrived.
    */

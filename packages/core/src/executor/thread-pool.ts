@@ -85,7 +85,6 @@ export class ExecutorThreadPool {
       localDir: this.opts.localDir,
       memoryBudget: this.opts.memoryBudget,
       storageMemory: this.opts.storageMemory,
-      remoteFetch: this.opts.fetchRemoteBlocks !== null,
       blockPort: channel ? channel.port2 : null,
       blockSignal,
     };

@@ -68,7 +68,7 @@ const runner = new TaskRunner({
   memoryBudget: init.memoryBudget,
   storageMemory: init.storageMemory,
   fetchBroadcast: async (id) => (await request({ type: 'fetchBroadcast', reqId: ++reqSeq, id })) as Uint8Array,
-  fetchRemoteBlocks: init.remoteFetch && init.blockPort ? fetchRemoteBlocks : null,
+  fetchRemoteBlocks: init.blockPort ? fetchRemoteBlocks : null,
 });
 
 let queue: Promise<void> = Promise.resolve();

@@ -1032,14 +1032,7 @@ export class ShuffledRDD<K, C> extends RDD<[K, C]> {
   ) {
     super(parent.sc, scope);
     this.partitioner = partitioner;
-    this.dep = {
-      kind: 'shuffle',
-      rdd: parent as RDD<[unknown, unknown]>,
-      shuffleId: parent.sc._newShuffleId(),
-      partitioner,
-      mapAgg: agg && mapSideCombine ? agg : null,
-    };
-    parent.sc._trackShuffle(this.dep, this.dep.shuffleId);
+    this.dep = parent.sc._newShuffleDependency(parent as RDD<[unknown, unknown]>, partitioner, agg && mapSideCombine ? agg : null);
   }
   getNumPartitions(): number {
     return this.dep.partitioner.numPartitions;
@@ -1088,9 +1081,8 @@ export class CoGroupedRDD extends RDD<[unknown, unknown[][]]> {
     this.deps = rdds.map((r) =>
       r.partitioner && r.partitioner.equals(partitioner)
         ? { kind: 'narrow', rdd: r as RDD<unknown> }
-        : { kind: 'shuffle', rdd: r, shuffleId: sc._newShuffleId(), partitioner, mapAgg: null },
+        : sc._newShuffleDependency(r, partitioner, null),
     );
-    for (const d of this.deps) if (d.kind === 'shuffle') sc._trackShuffle(d, d.shuffleId);
   }
   getNumPartitions(): number {
     return this.partitioner!.numPartitions;
