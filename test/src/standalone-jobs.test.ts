@@ -46,16 +46,19 @@ describe.each(['tcp', 'http'] as const)('standalone cluster over %s', (transport
     expect(new Set(mine.map((e) => e.workerId)).size).toBe(2);
   });
 
-  it('runs word count with tasks on executors of both workers', async () => {
-    const start = events.length;
-    const counts = await sc
-      .parallelize(lines, 6)
+  /** Word count over `lines` on the cluster: `slices` map tasks, `partitions` reduce tasks. */
+  const wordCount = (slices: number, partitions: number): Promise<[string, number][]> =>
+    sc
+      .parallelize(lines, slices)
       .flatMap((l) => l.split(/\s+/))
       .filter((w) => w.length > 0)
       .map((w) => [w, 1] as [string, number])
-      .reduceByKey((a, b) => a + b, 4)
+      .reduceByKey((a, b) => a + b, partitions)
       .collect();
-    expect(new Map(counts)).toEqual(plainWordCount(lines));
+
+  it('runs word count with tasks on executors of both workers', async () => {
+    const start = events.length;
+    expect(new Map(await wordCount(6, 4))).toEqual(plainWordCount(lines));
     await sc.flushEvents();
     const ends = events.slice(start).filter((e): e is Extract<FlintEvent, { type: 'taskEnd' }> => e.type === 'taskEnd');
     const executors = new Set(ends.map((e) => e.taskInfo.executorId));
@@ -74,28 +77,11 @@ describe.each(['tcp', 'http'] as const)('standalone cluster over %s', (transport
   it('deletes the shuffle files of a dropped RDD on the executors that wrote them', async () => {
     v8.setFlagsFromString('--expose-gc');
     const gc = vm.runInNewContext('gc') as () => void;
-    const shuffleFiles = (): string[] => {
-      const out: string[] = [];
-      const walk = (d: string): void => {
-        for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-          if (e.isDirectory()) walk(path.join(d, e.name));
-          else if (/^shuffle_.*\.data$/.test(e.name)) out.push(path.join(d, e.name));
-        }
-      };
-      walk(cluster.baseDir);
-      return out;
-    };
+    const shuffleFiles = (): string[] =>
+      (fs.readdirSync(cluster.baseDir, { recursive: true }) as string[]).filter((f) => /^shuffle_.*\.data$/.test(path.basename(f))).map((f) => path.join(cluster.baseDir, f));
     const before = new Set(shuffleFiles());
-    await (async () => {
-      const counts = await sc
-        .parallelize(lines, 4)
-        .flatMap((l) => l.split(/\s+/))
-        .filter((w) => w.length > 0)
-        .map((w) => [w, 1] as [string, number])
-        .reduceByKey((a, b) => a + b, 3)
-        .collect();
-      expect(new Map(counts)).toEqual(plainWordCount(lines));
-    })();
+    // The job's RDDs live only inside wordCount: nothing here keeps its shuffle reachable.
+    expect(new Map(await wordCount(4, 3))).toEqual(plainWordCount(lines));
     const written = shuffleFiles().filter((f) => !before.has(f));
     expect(written.length).toBe(4);
     expect(new Set(written.map((f) => path.relative(cluster.baseDir, f).split(path.sep)[0])).size).toBe(2); // both workers' dirs
