@@ -82,44 +82,38 @@ export function computeTextSplits(files: string[], minPartitions: number, blockS
   const sizes = files.map((f) => fs.statSync(f).size);
   const total = sizes.reduce((a, b) => a + b, 0);
   const goal = Math.max(1, Math.floor(total / Math.max(1, minPartitions)));
-  let splitSize = Math.max(1, Math.min(goal, blockSize));
-  // How many splits a split size gives: a file is cut while more than 1.1 splits remain.
-  const count = (size: number): number =>
-    sizes.reduce((n, fileSize, i) => {
-      if (files[i]!.endsWith('.gz') || fileSize === 0) return n + 1;
-      let k = 1;
-      for (let start = 0; fileSize - start > size * 1.1; start += size) k++;
-      return n + k;
-    }, 0);
-  if (parallelism > 1 && total > splitSize) {
+  // A file is cut while more than 1.1 splits of it remain (Hadoop's slop); gzip and empty files stay whole.
+  const cut = (splitSize: number): TextSplit[] => {
+    const splits: TextSplit[] = [];
+    files.forEach((f, i) => {
+      const size = sizes[i]!;
+      if (f.endsWith('.gz')) {
+        splits.push({ path: f, start: 0, end: size, gzip: true });
+        return;
+      }
+      if (size === 0) {
+        splits.push({ path: f, start: 0, end: 0, gzip: false });
+        return;
+      }
+      let start = 0;
+      while (size - start > splitSize * 1.1) {
+        splits.push({ path: f, start, end: start + splitSize, gzip: false });
+        start += splitSize;
+      }
+      splits.push({ path: f, start, end: size, gzip: false });
+    });
+    return splits;
+  };
+  const splitSize = Math.max(1, Math.min(goal, blockSize));
+  const splits = cut(splitSize);
+  if (parallelism > 1 && total > splitSize && splits.length % parallelism !== 0) {
     // Round the split count up to a multiple of the slots, so the last wave of tasks keeps every
     // slot busy — only when a smaller split size really gives such a count (files cut unevenly
     // would add small tail splits instead).
-    const n = count(splitSize);
-    if (n % parallelism !== 0) {
-      const target = Math.ceil(n / parallelism) * parallelism;
-      const smaller = Math.max(1, Math.ceil(total / target));
-      if (count(smaller) === target) splitSize = smaller;
-    }
+    const target = Math.ceil(splits.length / parallelism) * parallelism;
+    const smaller = cut(Math.max(1, Math.ceil(total / target)));
+    if (smaller.length === target) return smaller;
   }
-  const splits: TextSplit[] = [];
-  files.forEach((f, i) => {
-    const size = sizes[i]!;
-    if (f.endsWith('.gz')) {
-      splits.push({ path: f, start: 0, end: size, gzip: true });
-      return;
-    }
-    if (size === 0) {
-      splits.push({ path: f, start: 0, end: 0, gzip: false });
-      return;
-    }
-    let start = 0;
-    while (size - start > splitSize * 1.1) {
-      splits.push({ path: f, start, end: start + splitSize, gzip: false });
-      start += splitSize;
-    }
-    splits.push({ path: f, start, end: size, gzip: false });
-  });
   return splits;
 }
 
