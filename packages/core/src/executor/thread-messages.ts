@@ -22,6 +22,15 @@ export interface ThreadInit {
   blockSignal: Int32Array | null;
 }
 
+/**
+ * What to transfer (move instead of copy) when posting `bytes` to another thread: its buffer, when
+ * the bytes own all of it (a view into a larger or shared buffer must be copied).
+ */
+export function transferOf(bytes: Uint8Array | string | null | undefined): ArrayBuffer[] {
+  if (!bytes || typeof bytes === 'string' || bytes.byteOffset !== 0 || bytes.byteLength !== bytes.buffer.byteLength) return [];
+  return bytes.buffer instanceof ArrayBuffer ? [bytes.buffer] : [];
+}
+
 /** One fetched block (a local file path or the bytes), or the failure of a fetch, on the block port. */
 export type BlockMessage =
   | { reqId: number; index: number; value: string | Uint8Array }

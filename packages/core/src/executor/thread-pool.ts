@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import type { BlockRef } from '../rdd/plan.ts';
 import type { TaskDescription, TaskOutcome } from './task-description.ts';
-import type { BlockMessage, FromThread, ThreadInit, ToThread } from './thread-messages.ts';
+import { type BlockMessage, type FromThread, type ThreadInit, type ToThread, transferOf } from './thread-messages.ts';
 
 export interface ExecutorThreadPoolOptions {
   executorId: string;
@@ -174,8 +174,7 @@ export class ExecutorThreadPool {
             if (typeof value === 'string') f.files.push(value);
             if (f.cancelled) return;
             // Blocks held in memory own their buffers: move them to the thread instead of copying.
-            const own = typeof value !== 'string' && value.byteOffset === 0 && value.byteLength === value.buffer.byteLength;
-            post({ reqId: m.reqId, index, value }, own ? [(value as Uint8Array).buffer as ArrayBuffer] : []);
+            post({ reqId: m.reqId, index, value }, transferOf(value));
           },
           () => f.cancelled,
         ).catch((e: Error & { mapId?: number; executorId?: string }) => {

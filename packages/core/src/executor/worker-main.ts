@@ -6,7 +6,7 @@
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import type { BlockRef } from '../rdd/plan.ts';
 import { type RemoteBlocks, TaskRunner } from './task-runner.ts';
-import type { BlockMessage, FromThread, ThreadInit, ToThread } from './thread-messages.ts';
+import { type BlockMessage, type FromThread, type ThreadInit, type ToThread, transferOf } from './thread-messages.ts';
 
 const init = workerData as ThreadInit;
 const port = parentPort!;
@@ -90,11 +90,7 @@ port.on('message', (msg: ToThread) => {
     case 'task':
       queue = queue.then(async () => {
         const outcome = await runner.run(msg.task, msg.plan);
-        const transfer: ArrayBuffer[] = [];
-        if (outcome.status === 'success' && outcome.value && outcome.value.byteOffset === 0 && outcome.value.buffer.byteLength === outcome.value.byteLength) {
-          transfer.push(outcome.value.buffer as ArrayBuffer);
-        }
-        port.postMessage({ type: 'taskEnd', taskId: msg.task.taskId, outcome } satisfies FromThread, transfer);
+        port.postMessage({ type: 'taskEnd', taskId: msg.task.taskId, outcome } satisfies FromThread, transferOf(outcome.status === 'success' ? outcome.value : null));
       });
       return;
     case 'removeRdd':
