@@ -9,7 +9,6 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import { compileFn, functionInStack, prepareFns, type ClosureRuntime } from '../closure/compile.ts';
 import type { FnSpec } from '../closure/ship.ts';
 import { FetchFailedError } from '../errors.ts';
-import { canonicalKey } from '../keys/key-hash.ts';
 import { makePartitionFn } from '../rdd/partitioner.ts';
 import type { BlockRef, StagePlan } from '../rdd/plan.ts';
 import { deserialize, serialize } from '../serializer.ts';
@@ -228,7 +227,6 @@ export class TaskRunner implements ClosureRuntime {
               if (b > metrics.peakExecutionMemory) metrics.peakExecutionMemory = Math.round(b);
             },
           },
-          canonicalKey,
         );
         const tw = performance.now();
         mapOutput = writer.write(records, sw.shuffleId, task.partition);

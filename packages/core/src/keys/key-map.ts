@@ -1,52 +1,55 @@
-import { canonicalKey } from './key-hash.ts';
+import { KeyTable } from './key-table.ts';
+
+const DELETED: unique symbol = Symbol('deleted');
 
 /**
- * A map whose keys compare by value: primitives go to a native Map (fast path),
- * composite keys (arrays, objects) are indexed by their canonical string.
- * Single-threaded; iteration yields the first-seen original key.
+ * A map whose keys compare by value (as `keyEquals`): numbers, strings, arrays,
+ * plain objects. Iteration follows first insertion and yields the first-seen
+ * original key. Single-threaded; backed by a KeyTable.
  */
 export class KeyMap<V> {
-  private readonly prim = new Map<unknown, V>();
-  private comp: Map<string, { k: unknown; v: V }> | null = null;
+  private t = new KeyTable<V | typeof DELETED>();
+  private deleted = 0;
 
   get size(): number {
-    return this.prim.size + (this.comp ? this.comp.size : 0);
+    return this.t.size - this.deleted;
   }
   get(k: unknown): V | undefined {
-    if (typeof k !== 'object' || k === null) return this.prim.get(k);
-    return this.comp?.get(canonicalKey(k))?.v;
+    const i = this.t.find(k);
+    if (i < 0) return undefined;
+    const v = this.t.vals[i];
+    return v === DELETED ? undefined : v;
   }
   has(k: unknown): boolean {
-    if (typeof k !== 'object' || k === null) return this.prim.has(k);
-    return this.comp?.has(canonicalKey(k)) ?? false;
+    const i = this.t.find(k);
+    return i >= 0 && this.t.vals[i] !== DELETED;
   }
   set(k: unknown, v: V): this {
-    if (typeof k !== 'object' || k === null) {
-      this.prim.set(k, v);
-    } else {
-      const c = canonicalKey(k);
-      this.comp ??= new Map();
-      const e = this.comp.get(c);
-      if (e) e.v = v;
-      else this.comp.set(c, { k, v });
-    }
+    const i = this.t.intern(k);
+    if (!this.t.added && this.t.vals[i] === DELETED) this.deleted--;
+    this.t.vals[i] = v;
     return this;
   }
   delete(k: unknown): boolean {
-    if (typeof k !== 'object' || k === null) return this.prim.delete(k);
-    return this.comp?.delete(canonicalKey(k)) ?? false;
+    const i = this.t.find(k);
+    if (i < 0 || this.t.vals[i] === DELETED) return false;
+    this.t.vals[i] = DELETED;
+    this.deleted++;
+    return true;
   }
   clear(): void {
-    this.prim.clear();
-    this.comp = null;
+    this.t = new KeyTable();
+    this.deleted = 0;
   }
   *entries(): IterableIterator<[unknown, V]> {
-    yield* this.prim.entries();
-    if (this.comp) for (const e of this.comp.values()) yield [e.k, e.v];
+    const { keys, vals } = this.t;
+    for (let i = 0; i < keys.length; i++) {
+      const v = vals[i]!;
+      if (v !== DELETED) yield [keys[i], v];
+    }
   }
   *keys(): IterableIterator<unknown> {
-    yield* this.prim.keys();
-    if (this.comp) for (const e of this.comp.values()) yield e.k;
+    for (const e of this.entries()) yield e[0];
   }
   [Symbol.iterator](): IterableIterator<[unknown, V]> {
     return this.entries();

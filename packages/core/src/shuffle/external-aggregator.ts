@@ -7,7 +7,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { canonicalKey, hashKey } from '../keys/key-hash.ts';
+import { hashKey } from '../keys/key-hash.ts';
+import { KeyTable } from '../keys/key-table.ts';
 import { encodeFrame } from '../serializer.ts';
 import { FrameFileWriter, readFrameRange } from '../util/frame-file.ts';
 import { pushAll } from '../util/push.ts';
@@ -27,20 +28,10 @@ const BATCH = 512;
 
 let spillSeq = 0;
 
-class CombineMap {
-  prim = new Map<unknown, unknown>();
-  comp = new Map<string, [unknown, unknown]>();
-  get size(): number {
-    return this.prim.size + this.comp.size;
-  }
-  *entries(): Generator<[unknown, unknown]> {
-    yield* this.prim.entries();
-    yield* this.comp.values();
-  }
-  clear(): void {
-    this.prim = new Map();
-    this.comp = new Map();
-  }
+/** The entries of a table as [key, value] records. */
+function* entriesOf(t: KeyTable<unknown>): Generator<[unknown, unknown]> {
+  const { keys, vals } = t;
+  for (let i = 0; i < keys.length; i++) yield [keys[i], vals[i]];
 }
 
 export function* aggregateExternal(
@@ -50,7 +41,7 @@ export function* aggregateExternal(
   ctx: SpillContext,
 ): Generator<[unknown, unknown]> {
   const est = new SizeEstimator();
-  const map = new CombineMap();
+  let map = new KeyTable<unknown>();
   const create = inputsAreCombiners ? (c: unknown) => c : agg.create;
   const merge = inputsAreCombiners ? agg.mergeCombiners : agg.mergeValue;
   let buckets: { writer: FrameFileWriter; pending: unknown[] }[] | null = null;
@@ -68,7 +59,7 @@ export function* aggregateExternal(
       }));
     }
     let bytes = 0;
-    for (const e of map.entries()) {
+    for (const e of entriesOf(map)) {
       const b = buckets[(hashKey(e[0]) >>> 7) % BUCKETS]!;
       b.pending.push(e);
       if (b.pending.length >= BATCH) {
@@ -87,24 +78,14 @@ export function* aggregateExternal(
       }
     }
     ctx.onSpill(bytes, Math.round((agg.growing ? sinceSpill : map.size) * est.bytesPerRecord));
-    map.clear();
+    map = new KeyTable();
   };
 
   try {
     pushAll(records, (rec) => {
       const kv = rec as [unknown, unknown];
-      const k = kv[0];
-      if (typeof k !== 'object' || k === null) {
-        const m = map.prim;
-        const c = m.get(k);
-        if (c === undefined && !m.has(k)) m.set(k, create(kv[1]));
-        else m.set(k, merge(c, kv[1]));
-      } else {
-        const ck = canonicalKey(k);
-        const e = map.comp.get(ck);
-        if (e) e[1] = merge(e[1], kv[1]);
-        else map.comp.set(ck, [k, create(kv[1])]);
-      }
+      const i = map.intern(kv[0]);
+      map.vals[i] = map.added ? create(kv[1]) : merge(map.vals[i], kv[1]);
       inserted++;
       sinceSpill++;
       if ((inserted & 127) === 0) est.observe(kv);
@@ -119,7 +100,7 @@ export function* aggregateExternal(
       }
     });
     if (!buckets) {
-      yield* map.entries();
+      yield* entriesOf(map);
       return;
     }
     spill();
@@ -182,20 +163,11 @@ function* combineBucket(file: string, length: number, agg: Aggregator, budget: n
     }
     return;
   }
-  const map = new CombineMap();
+  const map = new KeyTable<unknown>();
   pushAll(readFrameRange(file, 0, length), (rec) => {
     const kv = rec as [unknown, unknown];
-    const k = kv[0];
-    if (typeof k !== 'object' || k === null) {
-      const c = map.prim.get(k);
-      if (c === undefined && !map.prim.has(k)) map.prim.set(k, kv[1]);
-      else map.prim.set(k, agg.mergeCombiners(c, kv[1]));
-    } else {
-      const ck = canonicalKey(k);
-      const e = map.comp.get(ck);
-      if (e) e[1] = agg.mergeCombiners(e[1], kv[1]);
-      else map.comp.set(ck, [k, kv[1]]);
-    }
+    const i = map.intern(kv[0]);
+    map.vals[i] = map.added ? kv[1] : agg.mergeCombiners(map.vals[i], kv[1]);
   });
-  yield* map.entries();
+  yield* entriesOf(map);
 }

@@ -13,6 +13,7 @@ import { FrameFileWriter } from '../util/frame-file.ts';
 import { pushAll } from '../util/push.ts';
 import type { Aggregator } from './aggregator.ts';
 import { SizeEstimator } from './size-estimator.ts';
+import { KeyTable } from '../keys/key-table.ts';
 
 export interface MapOutput {
   path: string;
@@ -48,8 +49,7 @@ export class ShuffleWriter {
   /** Records waiting in `pending` (not yet encoded): they count against the budget too. */
   private pendingCount = 0;
   private readonly est = new SizeEstimator();
-  private combined: Map<unknown, unknown> | null = null;
-  private combinedComposite: Map<string, [unknown, unknown]> | null = null;
+  private combined: KeyTable<unknown> | null = null;
   private observed = 0;
 
   constructor(
@@ -57,15 +57,11 @@ export class ShuffleWriter {
     private readonly partitionOf: (key: unknown) => number,
     private readonly agg: Aggregator | null,
     private readonly ctx: ShuffleWriteContext,
-    private readonly canonical: (k: unknown) => string,
   ) {
     this.chunks = Array.from({ length: numPartitions }, () => []);
     this.pending = Array.from({ length: numPartitions }, () => []);
     this.records = new Array<number>(numPartitions).fill(0);
-    if (agg) {
-      this.combined = new Map();
-      this.combinedComposite = new Map();
-    }
+    if (agg) this.combined = new KeyTable();
   }
 
   /** Consumes the task's records ([key, value] pairs) and writes the map output file. */
@@ -117,34 +113,25 @@ export class ShuffleWriter {
 
   private writeCombined(input: Iterable<unknown>): void {
     const agg = this.agg!;
-    const prim = this.combined!;
-    const comp = this.combinedComposite!;
     const budget = this.ctx.memoryBudget;
+    let table = this.combined!;
     let inserted = 0;
     let checkAt = 4096;
     pushAll(input, (rec) => {
       const kv = rec as [unknown, unknown];
       if (!Array.isArray(kv)) throw new TypeError(`shuffle: expected [key, value] pairs, got ${JSON.stringify(rec)?.slice(0, 80)}`);
-      const k = kv[0];
-      if (typeof k !== 'object' || k === null) {
-        const c = prim.get(k);
-        if (c === undefined && !prim.has(k)) prim.set(k, agg.create(kv[1]));
-        else prim.set(k, agg.mergeValue(c, kv[1]));
-      } else {
-        const ck = this.canonical(k);
-        const e = comp.get(ck);
-        if (e) e[1] = agg.mergeValue(e[1], kv[1]);
-        else comp.set(ck, [k, agg.create(kv[1])]);
-      }
+      const i = table.intern(kv[0]);
+      table.vals[i] = table.added ? agg.create(kv[1]) : agg.mergeValue(table.vals[i], kv[1]);
       inserted++;
       if ((inserted & 127) === 0) this.est.observe(kv);
       if (inserted >= checkAt) {
         checkAt = inserted + 4096;
-        const entries = agg.growing ? inserted - this.observed : prim.size + comp.size;
+        const entries = agg.growing ? inserted - this.observed : table.size;
         const bytes = entries * this.est.bytesPerRecord;
         this.ctx.onPeakMemory(bytes);
         if (bytes > budget) {
           this.drainCombined();
+          table = this.combined!;
           this.observed = inserted;
           this.spill();
         }
@@ -153,25 +140,19 @@ export class ShuffleWriter {
     this.drainCombined();
   }
 
-  /** Moves combined entries into per-partition frames. */
+  /** Moves combined entries into per-partition frames and starts an empty table. */
   private drainCombined(): void {
     const n = this.numPartitions;
-    for (const [k, c] of this.combined!) {
+    const { keys, vals } = this.combined!;
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i];
       const p = n === 1 ? 0 : this.partitionOf(k);
       const buf = this.pending[p]!;
-      buf.push([k, c]);
+      buf.push([k, vals[i]]);
       this.pendingCount++;
       if (buf.length >= BATCH) this.flushPending(p);
     }
-    for (const e of this.combinedComposite!.values()) {
-      const p = n === 1 ? 0 : this.partitionOf(e[0]);
-      const buf = this.pending[p]!;
-      buf.push(e);
-      this.pendingCount++;
-      if (buf.length >= BATCH) this.flushPending(p);
-    }
-    this.combined!.clear();
-    this.combinedComposite!.clear();
+    this.combined = new KeyTable();
   }
 
   private spill(): void {

@@ -1,0 +1,109 @@
+/**
+ * KeyTable against a plain Map keyed by canonical strings: the same entries, in
+ * first-insertion order, with the first-seen key; and a table hash that spreads
+ * the keys of one hash partition over all its slots.
+ */
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { canonicalKey, hashKey } from './key-hash.ts';
+import { KeyMap } from './key-map.ts';
+import { KeyTable, tableHashOfInt, tableHashOfString } from './key-table.ts';
+
+const key = fc.oneof(
+  fc.string({ maxLength: 6 }),
+  fc.string({ minLength: 60, maxLength: 80 }),
+  fc.integer({ min: -50, max: 50 }),
+  fc.integer(),
+  fc.constantFrom(0, -0, NaN, 0.5, -1.25, 2 ** 31, -(2 ** 31), 2 ** 31 - 1, 1e300, Infinity, true, false, null, 10n),
+  fc.tuple(fc.integer({ min: 0, max: 3 }), fc.string({ maxLength: 2 })),
+  fc.record({ a: fc.integer({ min: 0, max: 3 }) }),
+);
+
+/** Reference: a Map by canonical string, counting values per key and keeping the first-seen key. */
+function reference(keys: unknown[]): [unknown, number][] {
+  const m = new Map<string, [unknown, number]>();
+  for (const k of keys) {
+    const c = canonicalKey(k);
+    const e = m.get(c);
+    if (e) e[1]++;
+    else m.set(c, [k, 1]);
+  }
+  return [...m.values()];
+}
+
+describe('KeyTable', () => {
+  test('interns keys by value, in first-insertion order, keeping the first-seen key', () => {
+    fc.assert(
+      fc.property(fc.array(key, { maxLength: 3000 }), (keys) => {
+        const t = new KeyTable<number>();
+        for (const k of keys) {
+          const i = t.intern(k);
+          t.vals[i] = t.added ? 1 : t.vals[i]! + 1;
+        }
+        const want = reference(keys);
+        expect(t.size).toBe(want.length);
+        expect(t.vals).toEqual(want.map((e) => e[1]));
+        // Same first-seen keys (by identity for objects), with -0 kept as 0 like a Map.
+        want.forEach(([k], i) => expect(Object.is(t.keys[i], Object.is(k, -0) ? 0 : k)).toBe(true));
+        for (const [k] of want) expect(t.vals[t.find(k)]).toBe(want.find((e) => canonicalKey(e[0]) === canonicalKey(k))![1]);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  test('grows past many thousand keys of every kind and finds each one', () => {
+    const t = new KeyTable<string>();
+    const keys: unknown[] = [];
+    for (let i = 0; i < 50_000; i++) keys.push(`w${i}`, i * 7 - 100_000, [i, 'x'], `${'long'.repeat(20)}${i}`, i + 0.5);
+    for (const k of keys) t.vals[t.intern(k)] = canonicalKey(k);
+    expect(t.size).toBe(keys.length);
+    for (const k of keys) expect(t.vals[t.find(k)]).toBe(canonicalKey(k));
+    expect(t.find('w50000')).toBe(-1);
+    expect(t.find(50_000 * 7)).toBe(-1);
+    expect(t.find([0, 'y'])).toBe(-1);
+    expect(t.find('1')).toBe(-1); // a string is not the number 1
+  });
+
+  test('the keys of one hash partition spread evenly over the table slots', () => {
+    // All keys a reducer of 8 partitions sees share hashKey(k) % 8; the table hash must not.
+    const slots = 1024;
+    for (const [make, tableHash] of [
+      [(i: number) => `k${i}`, (k: unknown) => tableHashOfString(k as string)],
+      [(i: number) => i, (k: unknown) => tableHashOfInt(k as number)],
+    ] as const) {
+      const counts = new Array<number>(slots).fill(0);
+      let n = 0;
+      for (let i = 0; n < 100_000; i++) {
+        const k = make(i);
+        if (hashKey(k) % 8 !== 0) continue;
+        counts[tableHash(k) & (slots - 1)]++;
+        n++;
+      }
+      const mean = n / slots;
+      expect(Math.min(...counts)).toBeGreaterThan(mean * 0.5);
+      expect(Math.max(...counts)).toBeLessThan(mean * 1.6);
+    }
+  });
+});
+
+describe('KeyMap', () => {
+  test('delete hides an entry and a later set brings it back', () => {
+    const m = new KeyMap<number>();
+    m.set('a', 1).set(2, 2).set(['c'], 3);
+    expect(m.delete('a')).toBe(true);
+    expect(m.delete('a')).toBe(false);
+    expect(m.has('a')).toBe(false);
+    expect(m.get('a')).toBe(undefined);
+    expect(m.size).toBe(2);
+    expect([...m.entries()]).toEqual([
+      [2, 2],
+      [['c'], 3],
+    ]);
+    m.set('a', 4);
+    expect(m.size).toBe(3);
+    expect(m.get('a')).toBe(4);
+    m.clear();
+    expect(m.size).toBe(0);
+    expect(m.get(2)).toBe(undefined);
+  });
+});
