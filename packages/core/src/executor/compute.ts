@@ -22,7 +22,7 @@ import { sortExternal } from '../shuffle/external-sorter.ts';
 import { BlockStore } from '../storage/block-store.ts';
 import { SeededRandom, partitionSeed } from '../util/random.ts';
 import { StatCounter } from '../util/stat-counter.ts';
-import { pushAll, type PushIterable } from '../util/push.ts';
+import { batched, batchesOf, isBatched, pushAll, type Batched, type PushIterable } from '../util/push.ts';
 import type { TaskContext } from './task-context.ts';
 
 type AnyFn = (...a: unknown[]) => unknown;
@@ -30,14 +30,31 @@ type AnyFn = (...a: unknown[]) => unknown;
 // ---- fused element-wise ops -------------------------------------------------------------------
 
 function applyOps(input: Iterable<unknown>, ops: ElementOp[], ctx: TaskContext): PushIterable<unknown> {
-  return {
-    [Symbol.iterator]: () => applyOpsPull(input, ops, ctx),
-    pushTo(sink: (x: unknown) => void) {
-      let head = sink;
-      for (let i = ops.length - 1; i >= 0; i--) head = stage(ops[i]!, head, ctx);
-      pushAll(input, head);
-    },
+  const pushTo = (sink: (x: unknown) => void): void => {
+    let head = sink;
+    for (let i = ops.length - 1; i >= 0; i--) head = stage(ops[i]!, head, ctx);
+    pushAll(input, head);
   };
+  if (isBatched(input)) {
+    // A batched source stays batched: each input batch goes through the fused chain into an output batch.
+    const out = batched(function* () {
+      let buf: unknown[] = [];
+      let head = (x: unknown): void => {
+        buf.push(x);
+      };
+      for (let i = ops.length - 1; i >= 0; i--) head = stage(ops[i]!, head, ctx);
+      for (const b of batchesOf(input)) {
+        for (let i = 0; i < b.length; i++) head(b[i]);
+        if (buf.length > 0) {
+          yield buf;
+          buf = [];
+        }
+      }
+    });
+    out.pushTo = pushTo;
+    return out;
+  }
+  return { [Symbol.iterator]: () => applyOpsPull(input, ops, ctx), pushTo };
 }
 
 function* applyOpsPull(input: Iterable<unknown>, ops: ElementOp[], ctx: TaskContext): Generator<unknown> {
@@ -188,31 +205,19 @@ function computeUncached(node: PlanNode, split: Split, ctx: TaskContext): Iterab
   }
 }
 
-function countInput<T>(it: Iterable<T>, ctx: TaskContext): PushIterable<T> {
-  return {
-    *[Symbol.iterator]() {
-      let n = 0;
-      try {
-        for (const x of it) {
-          n++;
-          yield x;
-        }
-      } finally {
-        ctx.metrics.inputRecords += n;
+function countInput<T>(it: Batched<T>, ctx: TaskContext): Batched<T> {
+  // Counted by batch: a consumer that stops early has still read the whole batch from the file.
+  return batched(function* () {
+    let n = 0;
+    try {
+      for (const b of batchesOf(it)) {
+        n += b.length;
+        yield b;
       }
-    },
-    pushTo(sink: (x: T) => void) {
-      let n = 0;
-      try {
-        pushAll(it, (x) => {
-          n++;
-          sink(x);
-        });
-      } finally {
-        ctx.metrics.inputRecords += n;
-      }
-    },
-  };
+    } finally {
+      ctx.metrics.inputRecords += n;
+    }
+  });
 }
 
 function* rangeIter(start: number, end: number, step: number): Generator<number> {
@@ -256,36 +261,21 @@ function* zipIters(its: Iterable<unknown>[]): Generator<unknown[]> {
   }
 }
 
-function readBlocks(input: BlockRef[], ctx: TaskContext): PushIterable<unknown> {
+function readBlocks(input: BlockRef[], ctx: TaskContext): Batched<unknown> {
   const blocks = ctx.readOrder ? ctx.readOrder(input) : input;
-  return {
-    *[Symbol.iterator]() {
-      let n = 0;
-      try {
-        for (const b of blocks) {
-          for (const r of ctx.readBlock(b)) {
-            n++;
-            yield r;
-          }
+  return batched(function* () {
+    let n = 0;
+    try {
+      for (const b of blocks) {
+        for (const batch of batchesOf(ctx.readBlock(b))) {
+          n += batch.length;
+          yield batch;
         }
-      } finally {
-        ctx.metrics.shuffleReadRecords += n;
       }
-    },
-    pushTo(sink: (x: unknown) => void) {
-      let n = 0;
-      try {
-        for (const b of blocks) {
-          pushAll(ctx.readBlock(b), (r) => {
-            n++;
-            sink(r);
-          });
-        }
-      } finally {
-        ctx.metrics.shuffleReadRecords += n;
-      }
-    },
-  };
+    } finally {
+      ctx.metrics.shuffleReadRecords += n;
+    }
+  });
 }
 
 function spillCtx(ctx: TaskContext) {
@@ -412,50 +402,37 @@ function hashJoin(node: Extract<PlanNode, { t: 'cogroup' }>, inputs: ({ split: S
     ctx.metrics.peakExecutionMemory = Math.max(ctx.metrics.peakExecutionMemory, bytes[build]! * JOIN_BUILD_HEAP_FACTOR);
     return table;
   };
-  /** The output of one probe-side record. */
-  const probeOne = (table: KeyTable<Entry>, r: unknown, emit: (x: unknown) => void): void => {
+  /** Appends the output of one probe-side record to `out`. */
+  const probeOne = (table: KeyTable<Entry>, r: unknown, out: unknown[]): void => {
     const kv = r as [unknown, unknown];
     const i = table.find(kv[0]);
     if (i < 0) {
-      if (keepUnmatchedProbe) emit(joined(kv[0], null, kv[1]));
+      if (keepUnmatchedProbe) out.push(joined(kv[0], null, kv[1]));
       return;
     }
     const e = table.vals[i]!;
     e.hit = true;
     const vs = e.vs;
-    for (let j = 0; j < vs.length; j++) emit(joined(kv[0], vs[j], kv[1]));
+    for (let j = 0; j < vs.length; j++) out.push(joined(kv[0], vs[j], kv[1]));
   };
-  const unmatchedBuild = function* (table: KeyTable<Entry>): Generator<unknown> {
-    if (!keepUnmatchedBuild) return;
-    const { keys, vals } = table;
-    for (let i = 0; i < keys.length; i++) {
-      const e = vals[i]!;
-      if (!e.hit) for (const v of e.vs) yield joined(keys[i], v, null);
+  /** Output batches: one per probe-side batch, then the unmatched build rows. */
+  return batched(function* () {
+    const table = loadTable();
+    for (const b of batchesOf(readBlocks(blocks[probe]!, ctx))) {
+      const out: unknown[] = [];
+      for (let i = 0; i < b.length; i++) probeOne(table, b[i], out);
+      if (out.length > 0) yield out;
     }
-  };
-  return {
-    // The pull path repeats probeOne's few lines: going through an emit buffer cost ~5% on join.
-    *[Symbol.iterator]() {
-      const table = loadTable();
-      for (const r of readBlocks(blocks[probe]!, ctx)) {
-        const kv = r as [unknown, unknown];
-        const i = table.find(kv[0]);
-        if (i < 0) {
-          if (keepUnmatchedProbe) yield joined(kv[0], null, kv[1]);
-          continue;
-        }
-        const e = table.vals[i]!;
-        e.hit = true;
-        for (const b of e.vs) yield joined(kv[0], b, kv[1]);
+    if (keepUnmatchedBuild) {
+      const out: unknown[] = [];
+      const { keys, vals } = table;
+      for (let i = 0; i < keys.length; i++) {
+        const e = vals[i]!;
+        if (!e.hit) for (const v of e.vs) out.push(joined(keys[i], v, null));
       }
-      yield* unmatchedBuild(table);
-    },
-    pushTo(sink) {
-      const table = loadTable();
-      pushAll(readBlocks(blocks[probe]!, ctx), (r) => probeOne(table, r, sink));
-      for (const x of unmatchedBuild(table)) sink(x);
-    },
-  };
+      if (out.length > 0) yield out;
+    }
+  });
 }
 
 // ---- builtin partition transforms ---------------------------------------------------------------

@@ -10,6 +10,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { globSync } from 'tinyglobby';
 import { FlintError, FlintErrorCode } from '../errors.ts';
+import { batched, type Batched } from '../util/push.ts';
 
 const NL = 10;
 /**
@@ -131,15 +132,8 @@ function* linesOfBuffer(buf: Buffer): Generator<string> {
 }
 
 /** The lines of one split, pull or push; `onBytes` reports bytes consumed. */
-export function readLines(split: TextSplit, onBytes?: (n: number) => void): Iterable<string> & { pushTo(sink: (line: string) => void): void } {
-  return {
-    *[Symbol.iterator]() {
-      for (const batch of readLineBatches(split, onBytes)) yield* batch;
-    },
-    pushTo(sink: (line: string) => void) {
-      for (const batch of readLineBatches(split, onBytes)) for (let i = 0; i < batch.length; i++) sink(batch[i]!);
-    },
-  };
+export function readLines(split: TextSplit, onBytes?: (n: number) => void): Batched<string> {
+  return batched(() => readLineBatches(split, onBytes));
 }
 
 /** The lines of one split in batches (one per chunk read). */

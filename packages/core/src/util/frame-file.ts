@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import { deserialize, FRAME_HEADER } from '../serializer.ts';
+import { batched, type Batched } from './push.ts';
 
 const CHUNK = 1 << 20;
 
@@ -16,15 +17,8 @@ export function readFrameRange(
   length: number,
   onBytes?: (n: number) => void,
   chunkSize = CHUNK,
-): Iterable<unknown> & { pushTo(sink: (x: unknown) => void): void } {
-  return {
-    *[Symbol.iterator]() {
-      for (const batch of readFrameBatches(path, offset, length, onBytes, chunkSize)) yield* batch;
-    },
-    pushTo(sink: (x: unknown) => void) {
-      for (const batch of readFrameBatches(path, offset, length, onBytes, chunkSize)) for (let i = 0; i < batch.length; i++) sink(batch[i]);
-    },
-  };
+): Batched<unknown> {
+  return batched(() => readFrameBatches(path, offset, length, onBytes, chunkSize));
 }
 
 /**
@@ -153,7 +147,7 @@ export class FrameFileWriter {
 }
 
 /** The records of consecutive frames held in memory (pull or push). */
-export function readFrameBuffer(buf: Uint8Array): Iterable<unknown> & { pushTo(sink: (x: unknown) => void): void } {
+export function readFrameBuffer(buf: Uint8Array): Batched<unknown> {
   const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   function* batches(): Generator<unknown[]> {
     let pos = 0;
@@ -166,12 +160,5 @@ export function readFrameBuffer(buf: Uint8Array): Iterable<unknown> & { pushTo(s
     }
     if (pos !== b.length) throw new Error(`truncated frame header at ${pos}`);
   }
-  return {
-    *[Symbol.iterator]() {
-      for (const batch of batches()) yield* batch;
-    },
-    pushTo(sink: (x: unknown) => void) {
-      for (const batch of batches()) for (let i = 0; i < batch.length; i++) sink(batch[i]);
-    },
-  };
+  return batched(batches);
 }
