@@ -31,7 +31,7 @@ export {
 export { hashKey, canonicalKey, keyEquals } from './keys/key-hash.ts';
 export { compareKeys, orderingBy } from './keys/ordering.ts';
 export { KeyMap } from './keys/key-map.ts';
-export { serialize, deserialize, encodeFrame } from './serializer.ts';
+export { serialize, deserialize, encodeFrame, decodeFrame } from './serializer.ts';
 export type { FlintEvent, FlintEventType, StageInfo, TaskInfo, RddInfo, TaskEndReason } from './listener/events.ts';
 export { ListenerBus, type FlintListener } from './listener/listener-bus.ts';
 export { ConsoleProgressBar } from './ui/console-progress-bar.ts';

@@ -5,6 +5,7 @@
  * instance per thread.
  */
 import { Packr } from 'msgpackr';
+import { decodePairFrame, encodePairFrame, isPairFrame } from './pair-columns.ts';
 
 // msgpackr writes JS numbers as float64 or 32-bit ints, so 64-bit ints on the wire are always bigints:
 // decode them as bigints ('number' turned a small bigint into a number).
@@ -21,11 +22,18 @@ export function deserialize<T = unknown>(buf: Uint8Array): T {
 /** Bytes of a length-prefixed frame header. */
 export const FRAME_HEADER = 4;
 
-/** Encodes a batch of records as one frame: u32 little-endian length + msgpack array. */
+/** Encodes a batch of records as one frame: u32 little-endian length + a pair batch (see pair-columns.ts) or a msgpack array. */
 export function encodeFrame(records: unknown[]): Buffer {
+  const pairs = encodePairFrame(records, FRAME_HEADER);
+  if (pairs) return pairs;
   const body = packr.pack(records);
   const out = Buffer.allocUnsafe(FRAME_HEADER + body.length);
   out.writeUInt32LE(body.length, 0);
   body.copy(out, FRAME_HEADER);
   return out;
+}
+
+/** The records of one frame body (what follows the length header). */
+export function decodeFrame(body: Uint8Array): unknown[] {
+  return isPairFrame(body) ? decodePairFrame(body) : (packr.unpack(body) as unknown[]);
 }

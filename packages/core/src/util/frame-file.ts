@@ -5,7 +5,7 @@
  * whatever the file size. Single-threaded.
  */
 import fs from 'node:fs';
-import { deserialize, FRAME_HEADER } from '../serializer.ts';
+import { decodeFrame, FRAME_HEADER } from '../serializer.ts';
 import { batched, type Batched } from './push.ts';
 
 const CHUNK = 1 << 20;
@@ -62,7 +62,7 @@ export function* readFrameBatches(path: string, offset: number, length: number, 
       }
       const len = buf.readUInt32LE(bufStart);
       if (!fill(FRAME_HEADER + len)) throw new Error(`${path}: truncated frame (needs ${len} bytes)`);
-      const records = deserialize<unknown[]>(buf.subarray(bufStart + FRAME_HEADER, bufStart + FRAME_HEADER + len));
+      const records = decodeFrame(buf.subarray(bufStart + FRAME_HEADER, bufStart + FRAME_HEADER + len));
       bufStart += FRAME_HEADER + len;
       onBytes?.(FRAME_HEADER + len);
       yield records;
@@ -155,7 +155,7 @@ export function readFrameBuffer(buf: Uint8Array): Batched<unknown> {
       const len = b.readUInt32LE(pos);
       pos += FRAME_HEADER;
       if (pos + len > b.length) throw new Error(`truncated frame: needs ${len} bytes at ${pos}, has ${b.length - pos}`);
-      yield deserialize<unknown[]>(b.subarray(pos, pos + len));
+      yield decodeFrame(b.subarray(pos, pos + len));
       pos += len;
     }
     if (pos !== b.length) throw new Error(`truncated frame header at ${pos}`);

@@ -1,0 +1,103 @@
+/**
+ * Frames of pairs: every batch decodes to exactly the records encoded (compared
+ * with the input itself, and with msgpack for the cases msgpack keeps), batches
+ * that do not fit the columns fall back to msgpack, and corrupt bodies are
+ * rejected with an error rather than misread.
+ */
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { decodePairFrame, encodePairFrame, isPairFrame } from './pair-columns.ts';
+import { decodeFrame, encodeFrame, FRAME_HEADER } from './serializer.ts';
+
+const body = (frame: Buffer): Buffer => frame.subarray(FRAME_HEADER);
+
+/** Same records, numbers compared with Object.is (so -0 and NaN count). */
+function expectSame(got: unknown[], want: unknown[]): void {
+  expect(got.length).toBe(want.length);
+  want.forEach((r, i) => {
+    const [k, v] = r as [unknown, unknown];
+    const [gk, gv] = got[i] as [unknown, unknown];
+    expect(Object.is(gk, k) && Object.is(gv, v), `record ${i}: ${String(gk)},${String(gv)} vs ${String(k)},${String(v)}`).toBe(true);
+  });
+}
+
+// Strings without lone surrogates (UTF-8, as in msgpack, cannot carry them).
+const text = (max: number) => fc.string({ unit: 'grapheme', maxLength: max });
+const num = fc.oneof(fc.integer(), fc.double(), fc.constantFrom(0, -0, NaN, Infinity, -Infinity, 2 ** 31, -(2 ** 31), 2 ** 53));
+const column = fc.oneof(fc.constant<'s'>('s'), fc.constant<'n'>('n'));
+
+describe('pair frames', () => {
+  test('every batch of string/number pairs round-trips exactly, in columns', () => {
+    fc.assert(
+      fc.property(column, column, fc.integer({ min: 1, max: 600 }), fc.array(fc.tuple(text(20), num), { minLength: 600, maxLength: 600 }), (kc, vc, n, raw) => {
+        const records = raw.slice(0, n).map(([s, x]) => [kc === 's' ? s : x, vc === 's' ? s : x]);
+        const frame = encodeFrame(records);
+        expect(frame.readUInt32LE(0)).toBe(frame.length - FRAME_HEADER);
+        expect(isPairFrame(body(frame))).toBe(true);
+        expectSame(decodeFrame(body(frame)), records);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  test('int32 columns keep to 32-bit integers: -0, 2^31 and fractions widen the column to float64', () => {
+    for (const odd of [-0, 2 ** 31, 0.5, -(2 ** 31) - 1]) {
+      const records = [
+        ['a', 1],
+        ['b', odd],
+        ['c', -7],
+      ];
+      expectSame(decodePairFrame(body(encodePairFrame(records, FRAME_HEADER)!)), records);
+    }
+    const long = 'x'.repeat(1000) + '☃';
+    expectSame(decodeFrame(body(encodeFrame([[long, long]]))), [[long, long]]);
+  });
+
+  test('batches that are not all string/number pairs go to msgpack and still round-trip', () => {
+    const cases: unknown[][] = [
+      [],
+      [[1, 2, 3]],
+      [['a', 1], ['b', '2']], // a value column of numbers and strings
+      [['a', 1], [2, 1]],
+      [['a', null]],
+      [['a', [1, 2]]],
+      [1, 2, 3],
+      [['k', 1], 'not a pair'],
+      [['x'.repeat(70_000), 1]], // longer than a u16 length
+      [[10n, 1]],
+    ];
+    for (const records of cases) {
+      const frame = encodeFrame(records);
+      expect(isPairFrame(body(frame))).toBe(false);
+      expect(decodeFrame(body(frame))).toEqual(records);
+    }
+  });
+
+  test('a corrupt pair frame is an error, never a misread', () => {
+    const good = body(encodeFrame([
+      ['alpha', 1],
+      ['beta', 2.5],
+    ]));
+    const bad: Buffer[] = [
+      good.subarray(0, 5),
+      good.subarray(0, good.length - 1),
+      Buffer.concat([good, Buffer.from([0])]),
+      (() => {
+        const b = Buffer.from(good);
+        b[1] = 11; // no such column kinds
+        return b;
+      })(),
+      (() => {
+        const b = Buffer.from(good);
+        b.writeUInt32LE(1_000_000, 2); // record count past the data
+        return b;
+      })(),
+      (() => {
+        const b = Buffer.from(good);
+        b.writeUInt16LE(9, 10); // first string length does not add up
+        return b;
+      })(),
+    ];
+    for (const b of bad) expect(() => decodeFrame(b)).toThrow(/corrupt pair frame/);
+  });
+});
