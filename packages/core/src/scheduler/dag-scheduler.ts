@@ -342,6 +342,7 @@ export class DAGScheduler implements TaskSchedulerListener {
       if (stage.isShuffleMap) this.submitWaitingChildren(stage);
       return;
     }
+    this.largestInputFirst(stage, partitions);
     stage.latestAttempt++;
     const attempt = stage.latestAttempt;
     stage.pendingPartitions.clear();
@@ -395,6 +396,21 @@ export class DAGScheduler implements TaskSchedulerListener {
       },
     };
     this.taskScheduler.submitTasks(ts);
+  }
+
+  /**
+   * Orders a stage that reads shuffles by decreasing shuffle input (the bytes its parents' map
+   * outputs hold for each partition's reduce id), so the slots start on the biggest tasks and the
+   * small ones fill in at the end: with keys skewed over hash partitions, running partitions in
+   * index order can leave one slot with the last big task while the others sit idle. An estimate
+   * where a partition does not read its own reduce id (coalesce): it only changes the order.
+   */
+  private largestInputFirst(stage: Stage, partitions: number[]): void {
+    const shuffles = stage.parents.filter((p) => p.isShuffleMap).map((p) => p.shuffleDep!.shuffleId);
+    if (shuffles.length === 0 || partitions.length < 2) return;
+    const bytes = new Map<number, number>();
+    for (const p of partitions) bytes.set(p, shuffles.reduce((t, id) => t + this.tracker.reduceBytes(id, p), 0));
+    partitions.sort((a, b) => bytes.get(b)! - bytes.get(a)! || a - b);
   }
 
   private preferredLocs(rdd: RDD<unknown>, p: number, depth: number): TaskLocation[] {
@@ -469,7 +485,8 @@ export class DAGScheduler implements TaskSchedulerListener {
       } else {
         const job = stage.job;
         if (!job || job.done) return;
-        const idx = job.partitions.indexOf(info.index);
+        // Usually partition i is the job's i-th: skip the scan (10,000 tiny tasks made it quadratic).
+        const idx = job.partitions[info.index] === info.index ? info.index : job.partitions.indexOf(info.index);
         if (idx < 0 || job.finished[idx]) return;
         job.resultBytes += outcome.value?.length ?? 0;
         if (job.resultBytes > this.hooks.maxResultSize) {

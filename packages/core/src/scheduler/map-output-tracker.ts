@@ -73,6 +73,12 @@ export class MapOutputTracker {
     }
     return out;
   }
+  /** Bytes the map outputs of a shuffle hold for reduce partition `reduceId` (missing outputs count 0). */
+  reduceBytes(shuffleId: number, reduceId: number): number {
+    let total = 0;
+    for (const s of this.outputs.get(shuffleId) ?? []) if (s) total += s.lengths[reduceId] ?? 0;
+    return total;
+  }
   /** Files of a shuffle, for cleanup. */
   files(shuffleId: number): MapStatus[] {
     return (this.outputs.get(shuffleId) ?? []).filter((s): s is MapStatus => s !== null);
