@@ -87,6 +87,31 @@ describe('jobs', () => {
   });
 });
 
+describe('task order', () => {
+  test('a stage that reads a shuffle launches its partitions by decreasing input', async () => {
+    // Partition p holds `sizes[p]` records of key p.
+    const sizes = [300, 20, 900, 100];
+    const data = sizes.flatMap((n, p) => Array.from({ length: n }, (_, i): [number, string] => [p, `v${i}`]));
+    const start = events.length;
+    const counts = await sc
+      .parallelize(data, 3)
+      .partitionBy(4, (k: number) => k)
+      .mapPartitionsWithIndex((i, it) => {
+        let n = 0;
+        for (const _ of it) n++;
+        return [[i, n] as [number, number]];
+      })
+      .collect();
+    expect(counts).toEqual(sizes.map((n, p) => [p, n]));
+    const resultStage = Math.max(...events.slice(start).filter((e) => e.type === 'stageSubmitted').map((e) => (e as { stageInfo: { stageId: number } }).stageInfo.stageId));
+    const launched = events
+      .slice(start)
+      .filter((e): e is Extract<FlintEvent, { type: 'taskStart' }> => e.type === 'taskStart' && e.stageId === resultStage)
+      .map((e) => e.taskInfo.index);
+    expect(launched).toEqual([2, 0, 3, 1]);
+  });
+});
+
 describe('shuffle cleanup', () => {
   test('the shuffle files of RDDs the program dropped are deleted after GC; those it keeps stay and are reused', async () => {
     v8.setFlagsFromString('--expose-gc');
