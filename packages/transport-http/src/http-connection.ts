@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
-import { connect as netConnect, type Socket } from 'node:net';
+import { connect as netConnect, type NetConnectOpts, type Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import {
   ChallengeAuth,
@@ -519,7 +519,9 @@ export class HttpConnection implements TransportConnection {
   /** Opens and authenticates one socket. */
   private async openSocket(): Promise<Socket> {
     const { host, port } = this.remote;
-    const socket = netConnect({ host, port });
+    // Responses read from the socket inherit its high-water mark: a block stream's window may sit
+    // unread before the socket is paused (16 KiB by default paused it on every chunk).
+    const socket = netConnect({ host, port, readableHighWaterMark: this.options.streamWindowBytes } as NetConnectOpts);
     socket.setNoDelay(true);
     const timer = setTimeout(() => socket.destroy(new TransportError('TIMEOUT', `connecting to ${this.where} timed out`)), this.options.connectTimeoutMs);
     try {
