@@ -17,6 +17,9 @@ const key = fc.oneof(
   fc.constantFrom(0, -0, NaN, 0.5, -1.25, 2 ** 31, -(2 ** 31), 2 ** 31 - 1, 1e300, Infinity, true, false, null, 10n),
   fc.tuple(fc.integer({ min: 0, max: 3 }), fc.string({ maxLength: 2 })),
   fc.record({ a: fc.integer({ min: 0, max: 3 }) }),
+  // Tuples of ints and short strings (their own table) next to arrays that are not (-0, fractions, nesting, long).
+  fc.array(fc.oneof(fc.integer({ min: -2, max: 2 }), fc.constantFrom(-0, 0.5, '1', 'a', 2 ** 31, [1], null)), { maxLength: 3 }),
+  fc.constantFrom([1, 2, 3, 4, 5, 6, 7, 8], [1, 2, 3, 4, 5, 6, 7, 8, 9], ['x'.repeat(70), 1]),
 );
 
 /** Reference: a Map by canonical string, counting values per key and keeping the first-seen key. */

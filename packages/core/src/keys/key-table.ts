@@ -11,7 +11,9 @@
  * tag matches, where V8's Map walks a chain and reads every key on it; with 200k
  * distinct words this takes a combine from ~170 to ~100 ns per record. Other keys
  * (long strings, fractions, NaN, booleans, null, bigints) go through a Map, and
- * composite keys (arrays, objects) through a Map of their canonical strings.
+ * short arrays of such integers and strings (tuples) through a third table compared
+ * element by element, other composite keys through a Map of their canonical strings.
+ * A tuple key is kept as the first-seen array: mutating it afterwards breaks lookups.
  *
  * The table's hash differs from the partitioning hash (`hashKey`): all keys of one
  * reduce partition share `hashKey(k) % n`, and a table indexed by the same bits
@@ -45,6 +47,34 @@ export function tableHashOfInt(k: number): number {
   return scramble(k ^ 0x3c6ef372);
 }
 
+const MAX_TUPLE = 8;
+
+/** The table hash of a short array of 32-bit integers and short strings; undefined for any other array. */
+export function tableHashOfTuple(a: unknown[]): number | undefined {
+  if (a.length > MAX_TUPLE) return undefined;
+  let h = 0x1b873593 ^ a.length;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    let e: number;
+    if (typeof x === 'number') {
+      if ((x | 0) !== x) return undefined;
+      e = tableHashOfInt(x | 0);
+    } else if (typeof x === 'string') {
+      if (x.length > MAX_TABLE_STRING) return undefined;
+      e = tableHashOfString(x) ^ 0x5bd1e995;
+    } else return undefined;
+    h = Math.imul(h ^ e, 0x01000193);
+  }
+  return scramble(h);
+}
+
+/** Element-wise equality of two tuples that both have a tuple hash (so -0 equals 0 and no NaN occurs). */
+function sameTuple(a: unknown[], b: unknown): boolean {
+  if (!Array.isArray(b) || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 export class KeyTable<V> {
   /** Entry keys in insertion order (integers as they compare: -0 is kept as 0). */
   readonly keys: unknown[] = [];
@@ -61,6 +91,10 @@ export class KeyTable<V> {
   private iSlots = new Int32Array(INITIAL_SLOTS);
   private iMask = INITIAL_SLOTS - 1;
   private iCount = 0;
+  private tTags = new Int32Array(INITIAL_SLOTS);
+  private tSlots = new Int32Array(INITIAL_SLOTS);
+  private tMask = INITIAL_SLOTS - 1;
+  private tCount = 0;
   private other: Map<unknown, number> | null = null;
   private comp: Map<string, number> | null = null;
 
@@ -75,6 +109,10 @@ export class KeyTable<V> {
     } else if (typeof k === 'number') {
       if ((k | 0) === k) return this.internInt(k | 0);
     } else if (typeof k === 'object' && k !== null) {
+      if (Array.isArray(k)) {
+        const h = tableHashOfTuple(k);
+        if (h !== undefined) return this.internTuple(k, h);
+      }
       return this.internComposite(k);
     }
     return this.internOther(k);
@@ -87,6 +125,10 @@ export class KeyTable<V> {
     } else if (typeof k === 'number') {
       if ((k | 0) === k) return this.findInt(k | 0);
     } else if (typeof k === 'object' && k !== null) {
+      if (Array.isArray(k)) {
+        const h = tableHashOfTuple(k);
+        if (h !== undefined) return this.findTuple(k, h);
+      }
       return this.comp?.get(canonicalKey(k)) ?? -1;
     }
     return this.other?.get(k) ?? -1;
@@ -153,6 +195,42 @@ export class KeyTable<V> {
     tags[s] = k;
     slots[s] = e + 1;
     if (++this.iCount * 2 > slots.length) this.growInts();
+    return e;
+  }
+
+  private findTuple(k: unknown[], h: number): number {
+    const tags = this.tTags;
+    const slots = this.tSlots;
+    const mask = this.tMask;
+    for (let s = h & mask; ; s = (s + 1) & mask) {
+      const j = slots[s]!;
+      if (j === 0) return -1;
+      if (tags[s] === h && sameTuple(k, this.keys[j - 1])) return j - 1;
+    }
+  }
+
+  private internTuple(k: unknown[], h: number): number {
+    const tags = this.tTags;
+    const slots = this.tSlots;
+    const mask = this.tMask;
+    let s = h & mask;
+    for (; ; s = (s + 1) & mask) {
+      const j = slots[s]!;
+      if (j === 0) break;
+      if (tags[s] === h && sameTuple(k, this.keys[j - 1])) {
+        this.added = false;
+        return j - 1;
+      }
+    }
+    const e = this.push(k);
+    tags[s] = h;
+    slots[s] = e + 1;
+    if (++this.tCount * 2 > slots.length) {
+      const [t, sl] = rehash(this.tTags, this.tSlots, (tag) => tag);
+      this.tTags = t;
+      this.tSlots = sl;
+      this.tMask = sl.length - 1;
+    }
     return e;
   }
 
