@@ -297,7 +297,8 @@ function readShuffled(node: Extract<PlanNode, { t: 'shuffled' }>, blocks: BlockR
   let records: Iterable<unknown> = readBlocks(blocks, ctx);
   if (node.agg) {
     const agg = makeAggregator(node.agg, (f) => ctx.compile(f));
-    records = aggregateExternal(records, agg, node.mapSideCombined, spillCtx(ctx));
+    const expected = blocks.reduce((t, b) => t + b.records, 0);
+    records = aggregateExternal(records, agg, node.mapSideCombined, spillCtx(ctx), expected);
   }
   if (node.ordering) {
     const keyFn = node.ordering.keyFn ? ctx.compile<AnyFn>(node.ordering.keyFn) : null;

@@ -24,6 +24,7 @@ import { canonicalKey } from './key-hash.ts';
 /** Longer strings are hashed natively (Map): hashing them in JS costs more than the probe saves. */
 const MAX_TABLE_STRING = 64;
 const INITIAL_SLOTS = 1 << 10;
+const MAX_FIRST_SLOTS = 1 << 17;
 
 /** A 32-bit finalizer with constants unrelated to the partitioning hash's. */
 function scramble(h: number): number {
@@ -98,6 +99,16 @@ export class KeyTable<V> {
   private other: Map<unknown, number> | null = null;
   private comp: Map<string, number> | null = null;
 
+  /** Slots a kind's table starts with at its first key: enough for `expectedKeys` without growing. */
+  private readonly firstSlots: number;
+
+  /** `expectedKeys` (a bound such as the input's record count) sizes each table at its first key, up to 64k keys. */
+  constructor(expectedKeys = 0) {
+    let n = INITIAL_SLOTS;
+    while (n < expectedKeys * 2 && n < MAX_FIRST_SLOTS) n *= 2;
+    this.firstSlots = n;
+  }
+
   get size(): number {
     return this.keys.length;
   }
@@ -160,6 +171,12 @@ export class KeyTable<V> {
         return j - 1;
       }
     }
+    if (this.sCount === 0 && this.firstSlots > slots.length) {
+      this.sTags = new Int32Array(this.firstSlots);
+      this.sSlots = new Int32Array(this.firstSlots);
+      this.sMask = this.firstSlots - 1;
+      return this.internString(k);
+    }
     const e = this.push(k);
     tags[s] = h;
     slots[s] = e + 1;
@@ -191,6 +208,12 @@ export class KeyTable<V> {
         return j - 1;
       }
     }
+    if (this.iCount === 0 && this.firstSlots > slots.length) {
+      this.iTags = new Int32Array(this.firstSlots);
+      this.iSlots = new Int32Array(this.firstSlots);
+      this.iMask = this.firstSlots - 1;
+      return this.internInt(k);
+    }
     const e = this.push(k);
     tags[s] = k;
     slots[s] = e + 1;
@@ -221,6 +244,12 @@ export class KeyTable<V> {
         this.added = false;
         return j - 1;
       }
+    }
+    if (this.tCount === 0 && this.firstSlots > slots.length) {
+      this.tTags = new Int32Array(this.firstSlots);
+      this.tSlots = new Int32Array(this.firstSlots);
+      this.tMask = this.firstSlots - 1;
+      return this.internTuple(k, h);
     }
     const e = this.push(k);
     tags[s] = h;

@@ -39,9 +39,11 @@ export function* aggregateExternal(
   agg: Aggregator,
   inputsAreCombiners: boolean,
   ctx: SpillContext,
+  /** At most this many distinct keys are expected (the input's record count when known): sizes the table. */
+  expectedKeys = 0,
 ): Generator<[unknown, unknown]> {
   const est = new SizeEstimator();
-  let map = new KeyTable<unknown>();
+  let map = new KeyTable<unknown>(expectedKeys);
   const create = inputsAreCombiners ? (c: unknown) => c : agg.create;
   const merge = inputsAreCombiners ? agg.mergeCombiners : agg.mergeValue;
   let buckets: { writer: FrameFileWriter; pending: unknown[] }[] | null = null;
