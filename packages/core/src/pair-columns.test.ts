@@ -64,6 +64,7 @@ describe('pair frames', () => {
       [1, 2, 3],
       [['k', 1], 'not a pair'],
       [['x'.repeat(70_000), 1]], // longer than a u16 length
+      Array.from({ length: 100 }, (_, i) => [i, `${i}`.padEnd(1000, 'y')]), // long strings: msgpack is faster
       [[10n, 1]],
     ];
     for (const records of cases) {
