@@ -23,7 +23,7 @@ import { canonicalKey } from './key-hash.ts';
 
 /** Longer strings are hashed natively (Map): hashing them in JS costs more than the probe saves. */
 const MAX_TABLE_STRING = 64;
-const INITIAL_SLOTS = 1 << 10;
+const MIN_SLOTS = 1 << 10;
 const MAX_FIRST_SLOTS = 1 << 17;
 
 /** A 32-bit finalizer with constants unrelated to the partitioning hash's. */
@@ -76,6 +76,57 @@ function sameTuple(a: unknown[], b: unknown): boolean {
   return true;
 }
 
+/**
+ * One open-addressing table of a KeyTable: per slot a 32-bit tag and an entry index + 1
+ * (0 = empty); linear probing, at most half full. Probing stays in KeyTable, whose key
+ * kinds compare differently; this holds the slots and grows them.
+ */
+class TaggedSlots {
+  tags: Int32Array<ArrayBuffer>;
+  slots: Int32Array<ArrayBuffer>;
+  mask: number;
+  private count = 0;
+
+  constructor(
+    size: number,
+    /** A slot's hash from its tag (the tag itself when the tag is a hash). */
+    private readonly hashOfTag: (tag: number) => number,
+  ) {
+    this.tags = new Int32Array(size);
+    this.slots = new Int32Array(size);
+    this.mask = size - 1;
+  }
+
+  /** Fills empty slot `s` with entry `e`, doubling the table once it is half full. */
+  fill(s: number, tag: number, e: number): void {
+    this.tags[s] = tag;
+    this.slots[s] = e + 1;
+    if (++this.count * 2 > this.slots.length) this.grow();
+  }
+
+  private grow(): void {
+    const { tags, slots } = this;
+    const cap = slots.length * 2;
+    const mask = cap - 1;
+    const nt = new Int32Array(cap);
+    const ns = new Int32Array(cap);
+    for (let s = 0; s < slots.length; s++) {
+      const j = slots[s]!;
+      if (j === 0) continue;
+      const tag = tags[s]!;
+      let t = this.hashOfTag(tag) & mask;
+      while (ns[t] !== 0) t = (t + 1) & mask;
+      nt[t] = tag;
+      ns[t] = j;
+    }
+    this.tags = nt;
+    this.slots = ns;
+    this.mask = mask;
+  }
+}
+
+const tagIsHash = (tag: number): number => tag;
+
 export class KeyTable<V> {
   /** Entry keys in insertion order (integers as they compare: -0 is kept as 0). */
   readonly keys: unknown[] = [];
@@ -84,33 +135,30 @@ export class KeyTable<V> {
   /** Whether the last `intern` added its key. */
   added = false;
 
-  private sTags = new Int32Array(INITIAL_SLOTS);
-  private sSlots = new Int32Array(INITIAL_SLOTS); // entry index + 1; 0 = empty
-  private sMask = INITIAL_SLOTS - 1;
-  private sCount = 0;
-  private iTags = new Int32Array(INITIAL_SLOTS);
-  private iSlots = new Int32Array(INITIAL_SLOTS);
-  private iMask = INITIAL_SLOTS - 1;
-  private iCount = 0;
-  private tTags = new Int32Array(INITIAL_SLOTS);
-  private tSlots = new Int32Array(INITIAL_SLOTS);
-  private tMask = INITIAL_SLOTS - 1;
-  private tCount = 0;
+  /** Tables by key kind, made at the kind's first key: tags are string hashes, the integers themselves, tuple hashes. */
+  private strings: TaggedSlots | null = null;
+  private ints: TaggedSlots | null = null;
+  private tuples: TaggedSlots | null = null;
   private other: Map<unknown, number> | null = null;
   private comp: Map<string, number> | null = null;
-
-  /** Slots a kind's table starts with at its first key: enough for `expectedKeys` without growing. */
+  /** Slots a kind's table starts with: enough for the expected keys without growing. */
   private readonly firstSlots: number;
 
   /** `expectedKeys` (a bound such as the input's record count) sizes each table at its first key, up to 64k keys. */
   constructor(expectedKeys = 0) {
-    let n = INITIAL_SLOTS;
+    let n = MIN_SLOTS;
     while (n < expectedKeys * 2 && n < MAX_FIRST_SLOTS) n *= 2;
     this.firstSlots = n;
   }
 
   get size(): number {
     return this.keys.length;
+  }
+
+  /** The entries as [key, value] records, in insertion order. */
+  *entries(): Generator<[unknown, V]> {
+    const { keys, vals } = this;
+    for (let i = 0; i < keys.length; i++) yield [keys[i], vals[i]!];
   }
 
   /** The entry index of `k`, adding an entry (value undefined) when there is none; `added` says which. */
@@ -146,10 +194,10 @@ export class KeyTable<V> {
   }
 
   private findString(k: string): number {
+    const t = this.strings;
+    if (!t) return -1;
     const h = tableHashOfString(k);
-    const tags = this.sTags;
-    const slots = this.sSlots;
-    const mask = this.sMask;
+    const { tags, slots, mask } = t;
     for (let s = h & mask; ; s = (s + 1) & mask) {
       const j = slots[s]!;
       if (j === 0) return -1;
@@ -158,10 +206,9 @@ export class KeyTable<V> {
   }
 
   private internString(k: string): number {
+    const t = (this.strings ??= new TaggedSlots(this.firstSlots, tagIsHash));
     const h = tableHashOfString(k);
-    const tags = this.sTags;
-    const slots = this.sSlots;
-    const mask = this.sMask;
+    const { tags, slots, mask } = t;
     let s = h & mask;
     for (; ; s = (s + 1) & mask) {
       const j = slots[s]!;
@@ -171,23 +218,15 @@ export class KeyTable<V> {
         return j - 1;
       }
     }
-    if (this.sCount === 0 && this.firstSlots > slots.length) {
-      this.sTags = new Int32Array(this.firstSlots);
-      this.sSlots = new Int32Array(this.firstSlots);
-      this.sMask = this.firstSlots - 1;
-      return this.internString(k);
-    }
     const e = this.push(k);
-    tags[s] = h;
-    slots[s] = e + 1;
-    if (++this.sCount * 2 > slots.length) this.growStrings();
+    t.fill(s, h, e);
     return e;
   }
 
   private findInt(k: number): number {
-    const tags = this.iTags;
-    const slots = this.iSlots;
-    const mask = this.iMask;
+    const t = this.ints;
+    if (!t) return -1;
+    const { tags, slots, mask } = t;
     for (let s = tableHashOfInt(k) & mask; ; s = (s + 1) & mask) {
       const j = slots[s]!;
       if (j === 0) return -1;
@@ -196,9 +235,8 @@ export class KeyTable<V> {
   }
 
   private internInt(k: number): number {
-    const tags = this.iTags;
-    const slots = this.iSlots;
-    const mask = this.iMask;
+    const t = (this.ints ??= new TaggedSlots(this.firstSlots, tableHashOfInt));
+    const { tags, slots, mask } = t;
     let s = tableHashOfInt(k) & mask;
     for (; ; s = (s + 1) & mask) {
       const j = slots[s]!;
@@ -208,23 +246,15 @@ export class KeyTable<V> {
         return j - 1;
       }
     }
-    if (this.iCount === 0 && this.firstSlots > slots.length) {
-      this.iTags = new Int32Array(this.firstSlots);
-      this.iSlots = new Int32Array(this.firstSlots);
-      this.iMask = this.firstSlots - 1;
-      return this.internInt(k);
-    }
     const e = this.push(k);
-    tags[s] = k;
-    slots[s] = e + 1;
-    if (++this.iCount * 2 > slots.length) this.growInts();
+    t.fill(s, k, e);
     return e;
   }
 
   private findTuple(k: unknown[], h: number): number {
-    const tags = this.tTags;
-    const slots = this.tSlots;
-    const mask = this.tMask;
+    const t = this.tuples;
+    if (!t) return -1;
+    const { tags, slots, mask } = t;
     for (let s = h & mask; ; s = (s + 1) & mask) {
       const j = slots[s]!;
       if (j === 0) return -1;
@@ -233,9 +263,8 @@ export class KeyTable<V> {
   }
 
   private internTuple(k: unknown[], h: number): number {
-    const tags = this.tTags;
-    const slots = this.tSlots;
-    const mask = this.tMask;
+    const t = (this.tuples ??= new TaggedSlots(this.firstSlots, tagIsHash));
+    const { tags, slots, mask } = t;
     let s = h & mask;
     for (; ; s = (s + 1) & mask) {
       const j = slots[s]!;
@@ -245,21 +274,8 @@ export class KeyTable<V> {
         return j - 1;
       }
     }
-    if (this.tCount === 0 && this.firstSlots > slots.length) {
-      this.tTags = new Int32Array(this.firstSlots);
-      this.tSlots = new Int32Array(this.firstSlots);
-      this.tMask = this.firstSlots - 1;
-      return this.internTuple(k, h);
-    }
     const e = this.push(k);
-    tags[s] = h;
-    slots[s] = e + 1;
-    if (++this.tCount * 2 > slots.length) {
-      const [t, sl] = rehash(this.tTags, this.tSlots, (tag) => tag);
-      this.tTags = t;
-      this.tSlots = sl;
-      this.tMask = sl.length - 1;
-    }
+    t.fill(s, h, e);
     return e;
   }
 
@@ -295,36 +311,4 @@ export class KeyTable<V> {
     this.added = true;
     return e;
   }
-
-  private growStrings(): void {
-    const [tags, slots] = rehash(this.sTags, this.sSlots, (tag) => tag);
-    this.sTags = tags;
-    this.sSlots = slots;
-    this.sMask = slots.length - 1;
-  }
-
-  private growInts(): void {
-    const [tags, slots] = rehash(this.iTags, this.iSlots, tableHashOfInt);
-    this.iTags = tags;
-    this.iSlots = slots;
-    this.iMask = slots.length - 1;
-  }
-}
-
-/** Doubles an open-addressing table; `hashOfTag` gives a slot's hash from its tag. */
-function rehash(tags: Int32Array<ArrayBuffer>, slots: Int32Array<ArrayBuffer>, hashOfTag: (tag: number) => number): [Int32Array<ArrayBuffer>, Int32Array<ArrayBuffer>] {
-  const cap = slots.length * 2;
-  const mask = cap - 1;
-  const nt = new Int32Array(cap);
-  const ns = new Int32Array(cap);
-  for (let s = 0; s < slots.length; s++) {
-    const j = slots[s]!;
-    if (j === 0) continue;
-    const tag = tags[s]!;
-    let t = hashOfTag(tag) & mask;
-    while (ns[t] !== 0) t = (t + 1) & mask;
-    nt[t] = tag;
-    ns[t] = j;
-  }
-  return [nt, ns];
 }

@@ -28,12 +28,6 @@ const BATCH = 512;
 
 let spillSeq = 0;
 
-/** The entries of a table as [key, value] records. */
-function* entriesOf(t: KeyTable<unknown>): Generator<[unknown, unknown]> {
-  const { keys, vals } = t;
-  for (let i = 0; i < keys.length; i++) yield [keys[i], vals[i]];
-}
-
 export function* aggregateExternal(
   records: Iterable<unknown>,
   agg: Aggregator,
@@ -61,7 +55,7 @@ export function* aggregateExternal(
       }));
     }
     let bytes = 0;
-    for (const e of entriesOf(map)) {
+    for (const e of map.entries()) {
       const b = buckets[(hashKey(e[0]) >>> 7) % BUCKETS]!;
       b.pending.push(e);
       if (b.pending.length >= BATCH) {
@@ -102,7 +96,7 @@ export function* aggregateExternal(
       }
     });
     if (!buckets) {
-      yield* entriesOf(map);
+      yield* map.entries();
       return;
     }
     spill();
@@ -171,5 +165,5 @@ function* combineBucket(file: string, length: number, agg: Aggregator, budget: n
     const i = map.intern(kv[0]);
     map.vals[i] = map.added ? kv[1] : agg.mergeCombiners(map.vals[i], kv[1]);
   });
-  yield* entriesOf(map);
+  yield* map.entries();
 }
