@@ -30,19 +30,12 @@ type AnyFn = (...a: unknown[]) => unknown;
 // ---- fused element-wise ops -------------------------------------------------------------------
 
 function applyOps(input: Iterable<unknown>, ops: ElementOp[], ctx: TaskContext): PushIterable<unknown> {
-  const pushTo = (sink: (x: unknown) => void): void => {
-    let head = sink;
-    for (let i = ops.length - 1; i >= 0; i--) head = stage(ops[i]!, head, ctx);
-    pushAll(input, head);
-  };
+  const pushTo = (sink: (x: unknown) => void): void => pushAll(input, fuse(ops, sink, ctx));
   if (isBatched(input)) {
     // A batched source stays batched: each input batch goes through the fused chain into an output batch.
     const out = batched(function* () {
       let buf: unknown[] = [];
-      let head = (x: unknown): void => {
-        buf.push(x);
-      };
-      for (let i = ops.length - 1; i >= 0; i--) head = stage(ops[i]!, head, ctx);
+      const head = fuse(ops, (x) => buf.push(x), ctx);
       for (const b of batchesOf(input)) {
         for (let i = 0; i < b.length; i++) head(b[i]);
         if (buf.length > 0) {
@@ -80,11 +73,7 @@ function* applyOpsPull(input: Iterable<unknown>, ops: ElementOp[], ctx: TaskCont
   }
   // General case: compose a push chain, drain its output buffer per input record.
   const out: unknown[] = [];
-  let sink: (x: unknown) => void = (x) => {
-    out.push(x);
-  };
-  for (let i = ops.length - 1; i >= 0; i--) sink = stage(ops[i]!, sink, ctx);
-  const head = sink;
+  const head = fuse(ops, (x) => out.push(x), ctx);
   for (const x of input) {
     head(x);
     if (out.length > 0) {
@@ -92,6 +81,13 @@ function* applyOpsPull(input: Iterable<unknown>, ops: ElementOp[], ctx: TaskCont
       out.length = 0;
     }
   }
+}
+
+/** The fused chain of `ops` in front of `sink`: one function that takes an input record. */
+function fuse(ops: ElementOp[], sink: (x: unknown) => void, ctx: TaskContext): (x: unknown) => void {
+  let head = sink;
+  for (let i = ops.length - 1; i >= 0; i--) head = stage(ops[i]!, head, ctx);
+  return head;
 }
 
 function stage(op: ElementOp, next: (x: unknown) => void, ctx: TaskContext): (x: unknown) => void {
@@ -205,19 +201,24 @@ function computeUncached(node: PlanNode, split: Split, ctx: TaskContext): Iterab
   }
 }
 
-function countInput<T>(it: Batched<T>, ctx: TaskContext): Batched<T> {
-  // Counted by batch: a consumer that stops early has still read the whole batch from the file.
+/** The batches `batches` makes, with their record count added to a task metric as they are handed out. */
+function counted<T>(batches: () => Iterable<T[]>, add: (n: number) => void): Batched<T> {
   return batched(function* () {
     let n = 0;
     try {
-      for (const b of batchesOf(it)) {
+      for (const b of batches()) {
         n += b.length;
         yield b;
       }
     } finally {
-      ctx.metrics.inputRecords += n;
+      add(n);
     }
   });
+}
+
+function countInput<T>(it: Batched<T>, ctx: TaskContext): Batched<T> {
+  // Counted by batch: a consumer that stops early has still read the whole batch from the file.
+  return counted(() => batchesOf(it), (n) => (ctx.metrics.inputRecords += n));
 }
 
 function* rangeIter(start: number, end: number, step: number): Generator<number> {
@@ -263,19 +264,12 @@ function* zipIters(its: Iterable<unknown>[]): Generator<unknown[]> {
 
 function readBlocks(input: BlockRef[], ctx: TaskContext): Batched<unknown> {
   const blocks = ctx.readOrder ? ctx.readOrder(input) : input;
-  return batched(function* () {
-    let n = 0;
-    try {
-      for (const b of blocks) {
-        for (const batch of batchesOf(ctx.readBlock(b))) {
-          n += batch.length;
-          yield batch;
-        }
-      }
-    } finally {
-      ctx.metrics.shuffleReadRecords += n;
-    }
-  });
+  return counted(
+    function* () {
+      for (const b of blocks) yield* batchesOf(ctx.readBlock(b));
+    },
+    (n) => (ctx.metrics.shuffleReadRecords += n),
+  );
 }
 
 function spillCtx(ctx: TaskContext) {
