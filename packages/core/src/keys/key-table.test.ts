@@ -67,6 +67,44 @@ describe('KeyTable', () => {
     expect(t.find('1')).toBe(-1); // a string is not the number 1
   });
 
+  test.each([
+    ['short Latin-1 strings (compared by their packed characters)', 7, 0xff],
+    ['long strings (compared by loading the stored key)', 12, 0x7f],
+    ['short wide strings', 3, 0xffff],
+  ])('tells apart distinct %s whose table hashes are equal', (_kind, length, maxChar) => {
+    // Among 300k random strings about ten pairs share a 32-bit hash: a probe that trusted the tag alone would merge them.
+    let seed = 12345;
+    const nextChar = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return String.fromCharCode(1 + ((seed >>> 8) % maxChar));
+    };
+    const seen = new Map<number, string>();
+    const pairs: [string, string][] = [];
+    for (let i = 0; i < 400_000 && pairs.length < 3; i++) {
+      let k = '';
+      for (let c = 0; c < length; c++) k += nextChar();
+      if (seen.get(tableHashOfString(k)) === k) continue;
+      const h = tableHashOfString(k);
+      const other = seen.get(h);
+      if (other !== undefined) pairs.push([other, k]);
+      else seen.set(h, k);
+    }
+    expect(pairs.length).toBeGreaterThan(0);
+    for (const [a, b] of pairs) {
+      const t = new KeyTable<string>();
+      t.vals[t.intern(a)] = a;
+      expect(t.find(b)).toBe(-1);
+      const j = t.intern(b);
+      expect(t.added).toBe(true);
+      t.vals[j] = b;
+      expect(t.size).toBe(2);
+      expect(t.vals[t.find(a)]).toBe(a);
+      expect(t.vals[t.find(b)]).toBe(b);
+      expect(t.intern(a.slice(0))).toBe(t.find(a));
+      expect(t.added).toBe(false);
+    }
+  });
+
   test('the keys of one hash partition spread evenly over the table slots', () => {
     // All keys a reducer of 8 partitions sees share hashKey(k) % 8; the table hash must not.
     const slots = 1024;

@@ -40,6 +40,18 @@ interface Spill {
   lengths: number[];
 }
 
+/**
+ * Distinct keys the last map task of each shuffle combined in this thread: the next task of
+ * the stage sizes its table from it instead of doubling its way up (a few recent shuffles kept).
+ */
+const combinedKeysSeen = new Map<number, number>();
+const HINTED_MAX_SLOTS = 1 << 20;
+function rememberCombinedKeys(shuffleId: number, keys: number): void {
+  combinedKeysSeen.delete(shuffleId);
+  combinedKeysSeen.set(shuffleId, keys);
+  if (combinedKeysSeen.size > 16) combinedKeysSeen.delete(combinedKeysSeen.keys().next().value!);
+}
+
 export class ShuffleWriter {
   private spills: Spill[] = [];
   private readonly chunks: Buffer[][];
@@ -61,13 +73,15 @@ export class ShuffleWriter {
     this.chunks = Array.from({ length: numPartitions }, () => []);
     this.pending = Array.from({ length: numPartitions }, () => []);
     this.records = new Array<number>(numPartitions).fill(0);
-    if (agg) this.combined = new KeyTable();
   }
 
   /** Consumes the task's records ([key, value] pairs) and writes the map output file. */
   write(input: Iterable<unknown>, shuffleId: number, mapId: number): MapOutput {
     try {
-      if (this.agg) this.writeCombined(input);
+      if (this.agg) {
+        this.combined = new KeyTable(combinedKeysSeen.get(shuffleId) ?? 0, HINTED_MAX_SLOTS);
+        this.writeCombined(input, shuffleId);
+      }
       else this.writePlain(input);
       return this.commit(shuffleId, mapId);
     } finally {
@@ -111,7 +125,7 @@ export class ShuffleWriter {
     this.pending[p] = [];
   }
 
-  private writeCombined(input: Iterable<unknown>): void {
+  private writeCombined(input: Iterable<unknown>, shuffleId: number): void {
     const agg = this.agg!;
     const budget = this.ctx.memoryBudget;
     let table = this.combined!;
@@ -137,6 +151,7 @@ export class ShuffleWriter {
         }
       }
     });
+    rememberCombinedKeys(shuffleId, table.size);
     this.drainCombined();
   }
 
