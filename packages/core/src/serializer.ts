@@ -4,7 +4,7 @@
  * payloads and results. Stateless apart from msgpackr's reusable buffers, so one
  * instance per thread.
  */
-import { Packr } from 'msgpackr';
+import { Packr, RESERVE_START_SPACE } from 'msgpackr';
 import { decodePairFrame, encodePairFrame, isPairFrame } from './pair-columns.ts';
 
 // msgpackr writes JS numbers as float64 or 32-bit ints, so 64-bit ints on the wire are always bigints:
@@ -26,10 +26,10 @@ export const FRAME_HEADER = 4;
 export function encodeFrame(records: unknown[]): Buffer {
   const pairs = encodePairFrame(records, FRAME_HEADER);
   if (pairs) return pairs;
-  const body = packr.pack(records);
-  const out = Buffer.allocUnsafe(FRAME_HEADER + body.length);
-  out.writeUInt32LE(body.length, 0);
-  body.copy(out, FRAME_HEADER);
+  // msgpackr leaves the header's bytes free in front of the body, so the frame needs no copy
+  // (it writes each value after the last in its buffer, never over one it returned).
+  const out = packr.pack(records, RESERVE_START_SPACE | FRAME_HEADER) as Buffer;
+  out.writeUInt32LE(out.length - FRAME_HEADER, 0);
   return out;
 }
 

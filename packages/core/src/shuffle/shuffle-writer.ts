@@ -31,6 +31,13 @@ export interface ShuffleWriteContext {
 }
 
 const BATCH = 512;
+/**
+ * Estimated heap bytes a partition's pending batch may hold before it is encoded: large records
+ * go out in smaller batches, since pending records stay alive and every young-generation GC
+ * copies them (1 KiB strings: ~80 per batch, local shuffle of 1 GiB 1.2 → 1.0 s).
+ */
+const PENDING_BYTES = 256 << 10;
+const MIN_BATCH = 16;
 /** Write buffer of spill and output files, which take many small segments when there are many reduce partitions. */
 const WRITE_BUFFER = 64 << 10;
 
@@ -96,6 +103,7 @@ export class ShuffleWriter {
     const pending = this.pending;
     const est = this.est;
     let count = 0;
+    let batch = BATCH;
     pushAll(input, (rec) => {
       const kv = rec as [unknown, unknown];
       if (!Array.isArray(kv)) throw new TypeError(`shuffle: expected [key, value] pairs, got ${JSON.stringify(rec)?.slice(0, 80)}`);
@@ -103,8 +111,11 @@ export class ShuffleWriter {
       const buf = pending[p]!;
       buf.push(kv);
       this.pendingCount++;
-      if ((++count & 63) === 0) est.observe(kv);
-      if (buf.length >= BATCH) {
+      if ((++count & 63) === 0 || count === 8) {
+        est.observe(kv);
+        batch = Math.max(MIN_BATCH, Math.min(BATCH, Math.floor(PENDING_BYTES / est.bytesPerRecord)));
+      }
+      if (buf.length >= batch) {
         this.flushPending(p);
         if (this.chunkBytes > budget) this.spill();
       } else if ((count & 1023) === 0 && this.chunkBytes + this.pendingCount * est.bytesPerRecord > budget) {
