@@ -408,7 +408,16 @@ function hashJoin(node: Extract<PlanNode, { t: 'cogroup' }>, inputs: ({ split: S
     const e = table.vals[i]!;
     e.hit = true;
     const vs = e.vs;
-    for (let j = 0; j < vs.length; j++) out.push(joined(kv[0], vs[j], kv[1]));
+    const k = kv[0];
+    const p = kv[1];
+    // The probe record was decoded for this task alone: it becomes the first match's value pair.
+    if (build === 0) kv[0] = vs[0];
+    else {
+      kv[0] = p;
+      kv[1] = vs[0];
+    }
+    out.push([k, kv]);
+    for (let j = 1; j < vs.length; j++) out.push(joined(k, vs[j], p));
   };
   /** Output batches: one per probe-side batch, then the unmatched build rows. */
   return batched(function* () {
