@@ -82,7 +82,7 @@ describe('plain JS reference on tiny data', () => {
     dir = mkdtempSync(join(tmpdir(), 'flint-bench-ref-'));
     const inputs: JobSpec['inputs'] = {};
     for (const name of DATASET_NAMES) inputs[name] = await ensureDataset(dir, size, 42, name, { begin() {}, advance() {}, end() {} });
-    spec = { workload: 'wordcount', runs: 1, budgetMs: 60_000, size, inputs };
+    spec = { workload: 'wordcount', runs: 1, warmup: 0, budgetMs: 60_000, size, inputs };
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -30,7 +30,7 @@ async function profile(options: BenchOptions): Promise<number> {
   }
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const dir = join(BENCH_DIR, 'profiles', `${workload.id}-${options.size}-${stamp}`);
-  const spec: JobSpec = { workload: workload.id, runs: 1, budgetMs: options.budgetMs, size, inputs };
+  const spec: JobSpec = { workload: workload.id, runs: 1, warmup: 0, budgetMs: options.budgetMs, size, inputs };
   progress.beginStep(`profiling ${workload.id} on flint ${target.id}`, 1);
   const child = await runChild({
     command: process.execPath,

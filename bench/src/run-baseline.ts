@@ -18,24 +18,24 @@ async function main(): Promise<void> {
     case 'plain-js':
       await preparePlainJs(spec);
       await emit({ type: 'ready', setup: PLAIN_JS_SETUP[spec.workload], startupMs: performance.now() - startedAt });
-      await runMeasured(spec.runs, () => runPlainJs(spec), spec.budgetMs);
+      await runMeasured(spec.runs, () => runPlainJs(spec), spec.budgetMs, spec.warmup);
       await closePlainJs();
       break;
     case 'plain-js-split':
       if (spec.workload !== 'wordcount') throw new Error('the split baseline only runs wordcount');
       await emit({ type: 'ready', setup: PLAIN_JS_SPLIT_SETUP, startupMs: performance.now() - startedAt });
-      await runMeasured(spec.runs, async () => plainWordCountSplit(spec), spec.budgetMs);
+      await runMeasured(spec.runs, async () => plainWordCountSplit(spec), spec.budgetMs, spec.warmup);
       break;
     case 'raw-socket':
       if (spec.workload !== 'shuffle') throw new Error('the raw socket baseline only runs shuffle');
       await emit({ type: 'ready', setup: RAW_SOCKET_SETUP, startupMs: performance.now() - startedAt });
-      await runMeasured(spec.runs, () => rawSocketShuffle(spec), spec.budgetMs);
+      await runMeasured(spec.runs, () => rawSocketShuffle(spec), spec.budgetMs, spec.warmup);
       break;
     case 'duckdb': {
       const { DuckDbBaseline } = await import('./baselines/duckdb-workloads.ts');
       const duck = await DuckDbBaseline.create();
       await emit({ type: 'ready', setup: duck.setup, startupMs: performance.now() - startedAt });
-      await runMeasured(spec.runs, () => duck.run(spec), spec.budgetMs);
+      await runMeasured(spec.runs, () => duck.run(spec), spec.budgetMs, spec.warmup);
       break;
     }
     default:

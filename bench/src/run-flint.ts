@@ -54,7 +54,7 @@ async function main(): Promise<void> {
       await runMeasured(1, () => job(sc, spec));
       await profiler.stop(profileDir);
     } else {
-      await runMeasured(spec.runs, () => job(sc, spec), spec.budgetMs);
+      await runMeasured(spec.runs, () => job(sc, spec), spec.budgetMs, spec.warmup);
     }
   } finally {
     await sc.stop();

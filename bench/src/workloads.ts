@@ -93,6 +93,8 @@ export const WORKLOADS: Readonly<Record<WorkloadId, WorkloadInfo>> = {
 export interface JobSpec {
   readonly workload: WorkloadId;
   readonly runs: number;
+  /** Untimed-for-the-median runs made first (JIT, thread pools and page cache warm), each still checked. */
+  readonly warmup: number;
   /** Start no further run once the runs so far plus one more would pass this (ms); at least one run happens. */
   readonly budgetMs: number;
   readonly size: BenchSize;

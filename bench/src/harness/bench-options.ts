@@ -16,6 +16,8 @@ export interface BenchOptions {
   readonly size: SizeName;
   /** Runs per engine and workload; the report quotes medians. @default 3 */
   readonly runs: number;
+  /** Warm-up runs before them, left out of the median (answers still checked). @default 1 */
+  readonly warmup: number;
   /** @default every workload */
   readonly only: readonly WorkloadId[];
   /** Engines to run: baseline ids, `flint` (every target) or one Flint target id. @default all */
@@ -58,6 +60,12 @@ function list<T extends string>(allowed: readonly T[], what: string) {
   };
 }
 
+function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number, 0 or more');
+  return n;
+}
+
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
@@ -70,6 +78,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     .description('Flint side by side with single-threaded Node.js, skale, DuckDB and raw sockets, on the same generated data')
     .option('--size <size>', `data size: ${SIZE_NAMES.join(' | ')}`, 'medium')
     .option('--runs <n>', 'runs per engine and workload (medians are reported)', positiveInt, 3)
+    .option('--warmup <n>', 'warm-up runs before them, left out of the median (a warm-up longer than half the time budget counts as a run)', nonNegativeInt, 1)
     .option('--only <workloads>', `comma-separated subset of: ${WORKLOAD_IDS.join(', ')}`, list(WORKLOAD_IDS, 'workload'))
     .option('--engines <engines>', `comma-separated subset of: ${engineNames.join(', ')}`, list(engineNames, 'engine'))
     .option('--seed <n>', 'seed of the data generators', positiveInt, 42)
@@ -86,6 +95,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   const o = program.opts<{
     size: string;
     runs: number;
+    warmup: number;
     only?: WorkloadId[];
     engines?: string[];
     seed: number;
@@ -102,6 +112,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   return {
     size,
     runs: o.runs,
+    warmup: o.warmup,
     only: o.only && o.only.length > 0 ? o.only : [...WORKLOAD_IDS],
     engines: o.engines && o.engines.length > 0 ? o.engines : engineNames,
     seed: o.seed,

@@ -97,9 +97,10 @@ export class BenchProgress {
     }
   }
 
-  runDone(run: number, ms: number): void {
-    if (this.current) this.current.update(run + 1, { task: `${this.stepLabel}: run ${run + 1} ${formatMs(ms)}` });
-    else console.log(`  run ${run + 1}: ${formatMs(ms)}`);
+  runDone(run: number, ms: number, warmup = false): void {
+    const what = `${warmup ? 'warm-up' : 'run'} ${run + 1}`;
+    if (this.current) this.current.update(warmup ? 0 : run + 1, { task: `${this.stepLabel}: ${what} ${formatMs(ms)}` });
+    else console.log(`  ${what}: ${formatMs(ms)}`);
   }
 
   endStep(outcome: string): void {

@@ -106,7 +106,7 @@ export function renderReport(result: SuiteResult, machine: MachineInfo): string 
     for (const r of w.rows) if (r.status === 'unavailable') unavailable.set(r.engine, r.reason ?? '');
   }
   return [
-    `Flint benchmark · size ${result.size.name} · median of ${result.runs} run(s) · seed ${result.seed}`,
+    `Flint benchmark · size ${result.size.name} · median of ${result.runs} run(s)${result.warmup > 0 ? ` after ${result.warmup} warm-up run(s)` : ''} · seed ${result.seed}`,
     `machine: ${machine.cpus} × ${machine.cpuModel}, ${(machine.memoryBytes / 2 ** 30).toFixed(0)} GiB, ${machine.os}, Node ${machine.node}${machine.gitCommit ? `, commit ${machine.gitCommit}` : ''}`,
     '',
     ...result.workloads.map((w) => `${renderWorkload(w, result)}\n`),
@@ -116,7 +116,9 @@ export function renderReport(result: SuiteResult, machine: MachineInfo): string 
     '÷X = this row\'s median divided by X\'s (below 1 = faster than X, above 1 = slower);',
     'peak RSS = peak resident memory of the engine\'s whole process tree (sampled from /proc, and the process\'s own getrusage peak);',
     'others = share of the machine\'s CPU used by processes outside the benchmark meanwhile (above ~10% the numbers are noisy);',
-    'each engine ran in its own child process; "equal" = every run\'s answer matched the reference as stated under "checked".',
+    'each engine ran in its own child process, its warm-up runs first (left out of the median, as is a warm-up longer than',
+    'half the time budget, which counts as a run instead); "equal" = every run\'s answer, warm-ups included, matched the',
+    'reference as stated under "checked".',
   ].join('\n');
 }
 
@@ -137,6 +139,7 @@ export function writeResultsJson(
     options: {
       size: options.size,
       runs: options.runs,
+      warmup: options.warmup,
       only: options.only,
       engines: options.engines,
       seed: options.seed,

@@ -20,6 +20,8 @@ export interface EngineRow {
   readonly reason?: string;
   readonly setup?: string;
   readonly runsMs: number[];
+  /** Warm-up runs made before them, left out of the median. */
+  readonly warmupMs?: number[];
   /** Set when fewer runs than asked were made because the time budget ran out. */
   readonly note?: string;
   /** Share of the machine's CPU used by processes outside the benchmark while this row ran (noise). */
@@ -46,6 +48,7 @@ export interface WorkloadResult {
 export interface SuiteResult {
   readonly size: BenchSize;
   readonly runs: number;
+  readonly warmup: number;
   readonly seed: number;
   readonly datasets: Partial<Record<DatasetName, { files: number; bytes: number; dir: string }>>;
   readonly workloads: WorkloadResult[];
@@ -105,7 +108,7 @@ function failureOf(result: ChildRunResult, runsWanted: number, timeoutMs: number
   const error = result.messages.find((m): m is Extract<ChildMessage, { type: 'error' }> => m.type === 'error');
   if (error) return { reason: firstLine(error.message), unavailable: error.unavailable === true };
   if (result.timedOut) return { reason: `timed out after ${(timeoutMs / 1000).toFixed(0)} s`, unavailable: false };
-  const runs = result.messages.filter((m) => m.type === 'run').length;
+  const runs = result.messages.filter((m) => m.type === 'run' && !m.warmup).length;
   const finished = result.messages.some((m) => m.type === 'done');
   // Fewer runs than asked is fine when the child finished cleanly: its time budget ran out.
   if ((runs < runsWanted && !(finished && runs >= 1)) || result.exitCode !== 0) {
@@ -158,7 +161,7 @@ export async function runSuite(options: BenchOptions, progress: BenchProgress): 
   for (const w of workloads) {
     const rows: EngineRow[] = [];
     let reference: { engine: string; answer: unknown } | undefined;
-    const spec: JobSpec = { workload: w.id, runs: options.runs, budgetMs: options.budgetMs, size, inputs };
+    const spec: JobSpec = { workload: w.id, runs: options.runs, warmup: options.warmup, budgetMs: options.budgetMs, size, inputs };
     const specJson = JSON.stringify(spec);
     const work = w.throughput(size, inputs);
     for (const step of steps.filter((s) => s.workload === w.id)) {
@@ -181,18 +184,21 @@ export async function runSuite(options: BenchOptions, progress: BenchProgress): 
         env,
         timeoutMs: options.timeoutMs,
         onMessage: (m) => {
-          if (m.type === 'run') progress.runDone(m.run, m.ms);
+          if (m.type === 'run') progress.runDone(m.run, m.ms, m.warmup === true);
         },
       });
       const ready = child.messages.find((m): m is Extract<ChildMessage, { type: 'ready' }> => m.type === 'ready');
       const done = child.messages.find((m): m is Extract<ChildMessage, { type: 'done' }> => m.type === 'done');
-      const runs = child.messages.filter((m): m is Extract<ChildMessage, { type: 'run' }> => m.type === 'run');
+      const allRuns = child.messages.filter((m): m is Extract<ChildMessage, { type: 'run' }> => m.type === 'run');
+      const runs = allRuns.filter((r) => !r.warmup);
+      const warmups = allRuns.filter((r) => r.warmup);
       const runsMs = runs.map((r) => r.ms);
       const common = {
         engine: step.engine,
         kind: step.kind,
         setup: ready?.setup ?? step.target?.setup,
         runsMs,
+        warmupMs: warmups.map((r) => r.ms),
         startupMs: ready?.startupMs,
         processWallMs: child.wallMs,
         peakRssBytes: Math.max(child.peakTreeRssBytes, done?.maxRssBytes ?? 0),
@@ -210,11 +216,11 @@ export async function runSuite(options: BenchOptions, progress: BenchProgress): 
       if (!reference) reference = { engine: step.engine, answer: runs[0].answer };
       let check: AnswerCheck = { ok: true, detail: '' };
       let warning: string | undefined;
-      for (const r of runs) {
+      for (const r of allRuns) {
         check = compareAnswers(w.id, reference.answer as never, r.answer as never);
         warning ??= check.warning;
         if (!check.ok) {
-          check = { ok: false, detail: `run ${r.run + 1}: ${check.detail}` };
+          check = { ok: false, detail: `${r.warmup ? 'warm-up' : 'run'} ${r.run + 1}: ${check.detail}` };
           break;
         }
       }
@@ -238,5 +244,5 @@ export async function runSuite(options: BenchOptions, progress: BenchProgress): 
   const datasets = Object.fromEntries(
     Object.entries(inputs).map(([k, d]) => [k, { files: d.files.length, bytes: d.bytes, dir: d.dir }]),
   ) as SuiteResult['datasets'];
-  return { size, runs: options.runs, seed: options.seed, datasets, workloads: results };
+  return { size, runs: options.runs, warmup: options.warmup, seed: options.seed, datasets, workloads: results };
 }
