@@ -206,7 +206,10 @@ export class KeyTable<V> {
     for (let i = 0; i < keys.length; i++) yield [keys[i], vals[i]!];
   }
 
-  /** The entry index of `k`, adding an entry (value undefined) when there is none; `added` says which. */
+  /**
+   * The entry index of `k`, adding an entry when there is none; `added` says which. The caller
+   * stores the new entry's value at `vals[index]` before the next intern.
+   */
   intern(k: unknown): number {
     if (typeof k === 'string') {
       if (k.length <= MAX_TABLE_STRING) return this.internString(k);
@@ -359,10 +362,14 @@ export class KeyTable<V> {
     return e;
   }
 
+  /**
+   * Appends a key. Its value slot is left to the caller, who stores `vals[e]` right after the
+   * `intern` that added it: no placeholder goes in first, so an array of numbers stays one of
+   * unboxed doubles or small integers and a merge allocates no heap number.
+   */
   private push(k: unknown): number {
     const e = this.keys.length;
     this.keys.push(k);
-    this.vals.push(undefined as V);
     this.added = true;
     return e;
   }
