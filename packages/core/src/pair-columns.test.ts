@@ -74,6 +74,21 @@ describe('pair frames', () => {
     }
   });
 
+  test('msgpack frames held together stay intact: a later frame never reuses an earlier one\'s bytes', () => {
+    // msgpack bodies are packed behind a reserved header in msgpackr's shared buffer, uncopied.
+    const frames: [Buffer, unknown[]][] = [];
+    for (let i = 0; i < 3000; i++) {
+      const n = (i * 7919) % 200;
+      const records: unknown[] = [];
+      for (let j = 0; j < n; j++) records.push(j % 2 === 0 ? { id: i, j, s: 'x'.repeat((i + j) % 300) } : ['y'.repeat((i * j) % 5000), [j, null]]);
+      frames.push([encodeFrame(records), records]);
+    }
+    for (const [frame, records] of frames) {
+      expect(frame.readUInt32LE(0)).toBe(frame.length - FRAME_HEADER);
+      expect(decodeFrame(body(frame))).toEqual(records);
+    }
+  });
+
   test('a corrupt pair frame is an error, never a misread', () => {
     const good = body(encodeFrame([
       ['alpha', 1],
