@@ -58,9 +58,9 @@ function workerExecArgv(): string[] {
 /**
  * A larger young generation than V8's default: executor code allocates many short-lived records,
  * and a task's working set (a combine table, cogroup groups) should die young instead of being
- * promoted and marked. Measured on local[2], medium data: 64 → 256 MiB took PageRank from
- * 3.9 to 3.5 s (384: 3.1 s, but sort's peak RSS +400 MB); other workloads within noise.
- * FLINT_EXECUTOR_YOUNG_GEN_MB overrides it.
+ * promoted and marked. `pnpm bench`, local[2], medium data, 64 → 256 MiB: word count 4.13 →
+ * 3.71 s, PageRank 4.46 → 3.30 s, sort unchanged; peak RSS up by 0.1–0.6 GB (word count 480 →
+ * 911 MB, sort 1.95 → 2.51 GB). FLINT_EXECUTOR_YOUNG_GEN_MB overrides it.
  */
 const DEFAULT_YOUNG_GENERATION_MB = Number(process.env.FLINT_EXECUTOR_YOUNG_GEN_MB ?? 256);
 
