@@ -242,18 +242,9 @@ export class KeyTable<V> {
   }
 
   private findString(k: string): number {
-    const t = this.strings;
-    if (!t) return -1;
+    if (!this.strings) return -1;
     const h = tableHashOfString(k);
-    const w0 = PACK_W0;
-    const w1 = PACK_W1;
-    const { cells, mask } = t;
-    for (let s = h & mask; ; s = (s + 1) & mask) {
-      const p = s << 2;
-      const j = cells[p + 1]!;
-      if (j === 0) return -1;
-      if (cells[p] === h && (w1 === -1 ? this.keys[j - 1] === k : cells[p + 2] === w0 && cells[p + 3] === w1)) return j - 1;
-    }
+    return Math.max(-1, this.probeString(this.strings, k, h, PACK_W0, PACK_W1));
   }
 
   private internString(k: string): number {
@@ -261,90 +252,77 @@ export class KeyTable<V> {
     const h = tableHashOfString(k);
     const w0 = PACK_W0;
     const w1 = PACK_W1;
-    const { cells, mask } = t;
-    let p = 0;
-    for (let s = h & mask; ; s = (s + 1) & mask) {
-      p = s << 2;
-      const j = cells[p + 1]!;
-      if (j === 0) break;
-      if (cells[p] === h && (w1 === -1 ? this.keys[j - 1] === k : cells[p + 2] === w0 && cells[p + 3] === w1)) {
-        this.added = false;
-        return j - 1;
-      }
-    }
+    const r = this.probeString(t, k, h, w0, w1);
+    if (r >= 0) return this.found(r);
     const e = this.push(k);
-    t.fill(p, h, e, w0, w1);
+    t.fill(-1 - r, h, e, w0, w1);
     return e;
   }
 
-  private findInt(k: number): number {
-    const t = this.ints;
-    if (!t) return -1;
+  /** The entry of string `k` (hash `h`, packed words `w0`, `w1`), or `-1 - p` for the empty cell p where it belongs. */
+  private probeString(t: TaggedSlots, k: string, h: number, w0: number, w1: number): number {
     const { cells, mask } = t;
-    for (let s = tableHashOfInt(k) & mask; ; s = (s + 1) & mask) {
-      const p = s << 1;
+    for (let s = h & mask; ; s = (s + 1) & mask) {
+      const p = s << 2;
       const j = cells[p + 1]!;
-      if (j === 0) return -1;
-      if (cells[p] === k) return j - 1;
+      if (j === 0) return -1 - p;
+      if (cells[p] === h && (w1 === -1 ? this.keys[j - 1] === k : cells[p + 2] === w0 && cells[p + 3] === w1)) return j - 1;
     }
+  }
+
+  private findInt(k: number): number {
+    return this.ints ? Math.max(-1, this.probeInt(this.ints, k)) : -1;
   }
 
   private internInt(k: number): number {
     const t = (this.ints ??= new TaggedSlots(this.firstSlots, 1, tableHashOfInt));
-    const { cells, mask } = t;
-    let p = 0;
-    for (let s = tableHashOfInt(k) & mask; ; s = (s + 1) & mask) {
-      p = s << 1;
-      const j = cells[p + 1]!;
-      if (j === 0) break;
-      if (cells[p] === k) {
-        this.added = false;
-        return j - 1;
-      }
-    }
+    const r = this.probeInt(t, k);
+    if (r >= 0) return this.found(r);
     const e = this.push(k);
-    t.fill(p, k, e);
+    t.fill(-1 - r, k, e);
     return e;
   }
 
-  private findTuple(k: unknown[], h: number): number {
-    const t = this.tuples;
-    if (!t) return -1;
+  /** The entry of integer `k` (its own tag), or `-1 - p` for the empty cell p where it belongs. */
+  private probeInt(t: TaggedSlots, k: number): number {
     const { cells, mask } = t;
-    for (let s = h & mask; ; s = (s + 1) & mask) {
+    for (let s = tableHashOfInt(k) & mask; ; s = (s + 1) & mask) {
       const p = s << 1;
       const j = cells[p + 1]!;
-      if (j === 0) return -1;
-      if (cells[p] === h && sameTuple(k, this.keys[j - 1])) return j - 1;
+      if (j === 0) return -1 - p;
+      if (cells[p] === k) return j - 1;
     }
+  }
+
+  private findTuple(k: unknown[], h: number): number {
+    return this.tuples ? Math.max(-1, this.probeTuple(this.tuples, k, h)) : -1;
   }
 
   private internTuple(k: unknown[], h: number): number {
     const t = (this.tuples ??= new TaggedSlots(this.firstSlots, 1, tagIsHash));
-    const { cells, mask } = t;
-    let p = 0;
-    for (let s = h & mask; ; s = (s + 1) & mask) {
-      p = s << 1;
-      const j = cells[p + 1]!;
-      if (j === 0) break;
-      if (cells[p] === h && sameTuple(k, this.keys[j - 1])) {
-        this.added = false;
-        return j - 1;
-      }
-    }
+    const r = this.probeTuple(t, k, h);
+    if (r >= 0) return this.found(r);
     const e = this.push(k);
-    t.fill(p, h, e);
+    t.fill(-1 - r, h, e);
     return e;
+  }
+
+  /** The entry of tuple `k` (hash `h`), or `-1 - p` for the empty cell p where it belongs. */
+  private probeTuple(t: TaggedSlots, k: unknown[], h: number): number {
+    const { cells, mask } = t;
+    for (let s = h & mask; ; s = (s + 1) & mask) {
+      const p = s << 1;
+      const j = cells[p + 1]!;
+      if (j === 0) return -1 - p;
+      if (cells[p] === h && sameTuple(k, this.keys[j - 1])) return j - 1;
+    }
   }
 
   private internComposite(k: object): number {
     const c = canonicalKey(k);
     this.comp ??= new Map();
     const j = this.comp.get(c);
-    if (j !== undefined) {
-      this.added = false;
-      return j;
-    }
+    if (j !== undefined) return this.found(j);
     const e = this.push(k);
     this.comp.set(c, e);
     return e;
@@ -353,12 +331,15 @@ export class KeyTable<V> {
   private internOther(k: unknown): number {
     this.other ??= new Map();
     const j = this.other.get(k);
-    if (j !== undefined) {
-      this.added = false;
-      return j;
-    }
+    if (j !== undefined) return this.found(j);
     const e = this.push(k);
     this.other.set(k, e);
+    return e;
+  }
+
+  /** An existing entry, for `intern`. */
+  private found(e: number): number {
+    this.added = false;
     return e;
   }
 
