@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { decodePairFrame, encodePairFrame, isPairFrame } from './pair-columns.ts';
+import { decodePairFrame, encodePairFrame, isPairFrame, PairCursor } from './pair-columns.ts';
 import { decodeFrame, encodeFrame, FRAME_HEADER } from './serializer.ts';
 
 const body = (frame: Buffer): Buffer => frame.subarray(FRAME_HEADER);
@@ -51,6 +51,26 @@ describe('pair frames', () => {
     }
     const long = 'x'.repeat(1000) + '☃';
     expectSame(decodeFrame(body(encodeFrame([[long, long]]))), [[long, long]]);
+  });
+
+  test('string columns at their limits: 65535 units in columns, longer ones in msgpack; non-ASCII after ASCII in one string', () => {
+    const atLimit = [['é'.repeat(65535), 1]];
+    const frame = encodePairFrame(atLimit, FRAME_HEADER)!;
+    expect(isPairFrame(body(frame))).toBe(true);
+    expectSame(decodePairFrame(body(frame)), atLimit);
+    for (const over of [[['x'.repeat(65536), 1]], [[1, '\u{1F600}'.repeat(40000)]], [['a'.repeat(40000), 'b'.repeat(30000)]]]) {
+      expect(encodePairFrame(over, FRAME_HEADER)).toBeNull();
+      expectSame(decodeFrame(body(encodeFrame(over))), over);
+    }
+    // A string turns out non-ASCII after some ASCII characters were written: it is written again whole.
+    const mixed = [
+      ['abc', 'plain'],
+      ['abc\u00e9def', 'x\u{1F600}y'],
+      ['\ud800 lone', 'z'],
+      ['tail', ''],
+    ];
+    const want = mixed.map(([k, v]) => [Buffer.from(k!).toString(), Buffer.from(v!).toString()]);
+    expectSame(decodePairFrame(body(encodePairFrame(mixed, FRAME_HEADER)!)), want);
   });
 
   test('batches that are not all string/number pairs go to msgpack and still round-trip', () => {
@@ -114,6 +134,30 @@ describe('pair frames', () => {
         return b;
       })(),
     ];
-    for (const b of bad) expect(() => decodeFrame(b)).toThrow(/corrupt pair frame/);
+    for (const b of bad) {
+      expect(() => decodeFrame(b)).toThrow(/corrupt pair frame/);
+      // Read by column (the hash join's probe side), it is the same error.
+      expect(() => {
+        const c = new PairCursor(b);
+        while (c.next()) c.key();
+      }).toThrow(/corrupt pair frame/);
+    }
+  });
+
+  test('a cursor reads the records a decode gives, string keys as spans of the key text', () => {
+    fc.assert(
+      fc.property(column, column, fc.array(fc.tuple(text(12), num), { minLength: 1, maxLength: 300 }), (kc, vc, raw) => {
+        const records = raw.map(([s, x]) => [kc === 's' ? s : x, vc === 's' ? s : x]);
+        const b = body(encodeFrame(records));
+        const c = new PairCursor(b);
+        const got: unknown[] = [];
+        while (c.next()) {
+          if (c.stringKeys) expect(c.keyText.slice(c.keyStart, c.keyStart + c.keyLength)).toBe(c.key());
+          got.push([c.key(), c.value]);
+        }
+        expectSame(got, records);
+      }),
+      { numRuns: 100 },
+    );
   });
 });

@@ -22,85 +22,143 @@ const MARKER = 0xc1;
 const STR = 0;
 const I32 = 1;
 const F64 = 2;
-const BAD = 3;
 const MAX_STRING = 0xffff;
 /** Most UTF-16 units the string columns of one batch hold together (see encodePairFrame). */
 const MAX_COLUMN_CHARS = 1 << 16;
 
-/** Widens a column kind by one value; BAD when the value cannot go in a column. */
-function widen(kind: number, x: unknown): number {
-  if (typeof x === 'string') return (kind === -1 || kind === STR) && x.length <= MAX_STRING ? STR : BAD;
-  if (typeof x === 'number') {
-    if (kind === STR || kind === BAD) return BAD;
-    return kind !== F64 && (x | 0) === x && (x !== 0 || 1 / x > 0) ? I32 : F64;
+/** Typed-array scratch columns are little-endian only where the machine is (the frame format is LE). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** A number's column kind: I32 for 32-bit integers other than -0, else F64. */
+function numberKind(x: number): number {
+  return (x | 0) === x && (x !== 0 || 1 / x > 0) ? I32 : F64;
+}
+
+/**
+ * Per-thread scratch of one batch being encoded: the string lengths, UTF-8 bytes and numbers of
+ * each column, gathered in the one pass over the records and copied into the frame as byte runs.
+ * The byte columns hold the most a batch may have: MAX_COLUMN_CHARS UTF-16 units, 3 bytes each.
+ */
+class Scratch {
+  keyLens = new Uint16Array(1024);
+  valLens = new Uint16Array(1024);
+  keyNums = new Float64Array(1024);
+  valNums = new Float64Array(1024);
+  ints = new Int32Array(1024);
+  readonly keyBytes = Buffer.allocUnsafeSlow(3 * MAX_COLUMN_CHARS);
+  readonly valBytes = Buffer.allocUnsafeSlow(3 * MAX_COLUMN_CHARS);
+
+  ensure(n: number): void {
+    if (n <= this.keyLens.length) return;
+    let size = this.keyLens.length;
+    while (size < n) size *= 2;
+    this.keyLens = new Uint16Array(size);
+    this.valLens = new Uint16Array(size);
+    this.keyNums = new Float64Array(size);
+    this.valNums = new Float64Array(size);
+    this.ints = new Int32Array(size);
   }
-  return BAD;
+}
+const scratch = new Scratch();
+
+/**
+ * Writes `s` as UTF-8 at `o` of `dst`, returning the end. ASCII goes character by character
+ * (short keys: cheaper than concatenating the batch's strings and encoding the result); a string
+ * with any other character is written again whole by Buffer.write.
+ */
+function putString(dst: Buffer, o: number, s: string): number {
+  const n = s.length;
+  for (let j = 0; j < n; j++) {
+    const c = s.charCodeAt(j);
+    if (c >= 0x80) return o + dst.write(s, o, 'utf8');
+    dst[o + j] = c;
+  }
+  return o + n;
+}
+
+/** Allocates a frame's bytes: Buffer.allocUnsafe, or a writer's slab. */
+export type FrameAlloc = (bytes: number) => Buffer;
+const allocUnsafe: FrameAlloc = (bytes) => Buffer.allocUnsafe(bytes);
+
+/**
+ * A batch of pairs as a frame: `header` bytes left for the caller's frame header (a u32 LE body
+ * length is written at 0 when there are 4), then the columnar body. Null when the batch does not
+ * fit the columns. One pass over the records gathers both columns (string lengths, numbers and
+ * the concatenated text) into scratch arrays, which go into the frame as whole byte runs.
+ */
+export function encodePairFrame(records: unknown[], header: number, alloc: FrameAlloc = allocUnsafe): Buffer | null {
+  const n = records.length;
+  if (n === 0 || !LITTLE_ENDIAN) return null;
+  scratch.ensure(n);
+  const { keyLens, valLens, keyNums, valNums, keyBytes, valBytes } = scratch;
+  let kk = -1;
+  let vk = -1;
+  // UTF-16 units of both string columns, and bytes written to each.
+  let chars = 0;
+  let kb = 0;
+  let vb = 0;
+  for (let i = 0; i < n; i++) {
+    const r = records[i];
+    if (!Array.isArray(r) || r.length !== 2) return null;
+    const k: unknown = r[0];
+    const v: unknown = r[1];
+    if (typeof k === 'string') {
+      // Long strings: a column past V8's large-object size (128 KiB) costs more to build and cut
+      // than msgpack's string-by-string copy (3x slower both ways at 512 strings of 1 KiB).
+      if (kk > STR || k.length > MAX_STRING || (chars += k.length) > MAX_COLUMN_CHARS) return null;
+      kk = STR;
+      keyLens[i] = k.length;
+      kb = putString(keyBytes, kb, k);
+    } else if (typeof k === 'number') {
+      if (kk === STR) return null;
+      if (kk !== F64) kk = numberKind(k);
+      keyNums[i] = k;
+    } else return null;
+    if (typeof v === 'string') {
+      if (vk > STR || v.length > MAX_STRING || (chars += v.length) > MAX_COLUMN_CHARS) return null;
+      vk = STR;
+      valLens[i] = v.length;
+      vb = putString(valBytes, vb, v);
+    } else if (typeof v === 'number') {
+      if (vk === STR) return null;
+      if (vk !== F64) vk = numberKind(v);
+      valNums[i] = v;
+    } else return null;
+  }
+  const bodyLength = 6 + columnBytes(kk, n, kb) + columnBytes(vk, n, vb);
+  const out = alloc(header + bodyLength);
+  if (header === 4) out.writeUInt32LE(bodyLength, 0);
+  let o = header;
+  out[o++] = MARKER;
+  out[o++] = kk * 3 + vk;
+  out.writeUInt32LE(n, o);
+  o += 4;
+  o = writeColumn(out, o, n, kk, keyLens, keyNums, keyBytes, kb);
+  writeColumn(out, o, n, vk, valLens, valNums, valBytes, vb);
+  return out;
 }
 
 function columnBytes(kind: number, n: number, utf8Bytes: number): number {
   return kind === STR ? 4 + 2 * n + utf8Bytes : kind === I32 ? 4 * n : 8 * n;
 }
 
-/**
- * A batch of pairs as a frame: `header` bytes left for the caller's frame header (a u32 LE body
- * length is written at 0 when there are 4), then the columnar body. Null when the batch does not
- * fit the columns.
- */
-export function encodePairFrame(records: unknown[], header: number): Buffer | null {
-  const n = records.length;
-  if (n === 0) return null;
-  let kk = -1;
-  let vk = -1;
-  let chars = 0;
-  for (let i = 0; i < n; i++) {
-    const r = records[i];
-    if (!Array.isArray(r) || r.length !== 2) return null;
-    const k = r[0];
-    const v = r[1];
-    kk = widen(kk, k);
-    vk = widen(vk, v);
-    if (kk === BAD || vk === BAD) return null;
-    if (kk === STR) chars += (k as string).length;
-    if (vk === STR) chars += (v as string).length;
-  }
-  // Long strings: a column text past V8's large-object size (128 KiB) costs more to build and cut
-  // than msgpack's string-by-string copy (3x slower both ways at 512 strings of 1 KiB).
-  if (chars > MAX_COLUMN_CHARS) return null;
-  let keyText = '';
-  let valText = '';
-  if (kk === STR) for (let i = 0; i < n; i++) keyText += (records[i] as [string, unknown])[0];
-  if (vk === STR) for (let i = 0; i < n; i++) valText += (records[i] as [unknown, string])[1];
-  const keyBytes = kk === STR ? Buffer.byteLength(keyText, 'utf8') : 0;
-  const valBytes = vk === STR ? Buffer.byteLength(valText, 'utf8') : 0;
-  const bodyLength = 6 + columnBytes(kk, n, keyBytes) + columnBytes(vk, n, valBytes);
-  const out = Buffer.allocUnsafe(header + bodyLength);
-  const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
-  if (header === 4) dv.setUint32(0, bodyLength, true);
-  let o = header;
-  out[o++] = MARKER;
-  out[o++] = kk * 3 + vk;
-  dv.setUint32(o, n, true);
-  o += 4;
-  o = writeColumn(out, dv, o, records, 0, kk, keyText, keyBytes);
-  writeColumn(out, dv, o, records, 1, vk, valText, valBytes);
-  return out;
-}
-
-function writeColumn(out: Buffer, dv: DataView, o: number, records: unknown[], field: 0 | 1, kind: number, text: string, bytes: number): number {
-  const n = records.length;
+function writeColumn(out: Buffer, o: number, n: number, kind: number, lens: Uint16Array, nums: Float64Array, utf8: Buffer, bytes: number): number {
   if (kind === STR) {
-    dv.setUint32(o, bytes, true);
+    out.writeUInt32LE(bytes, o);
     o += 4;
-    for (let i = 0; i < n; i++, o += 2) dv.setUint16(o, ((records[i] as unknown[])[field] as string).length, true);
-    out.write(text, o, bytes, 'utf8');
+    out.set(new Uint8Array(lens.buffer, 0, 2 * n), o);
+    o += 2 * n;
+    out.set(utf8.subarray(0, bytes), o);
     return o + bytes;
   }
   if (kind === I32) {
-    for (let i = 0; i < n; i++, o += 4) dv.setInt32(o, (records[i] as unknown[])[field] as number, true);
-    return o;
+    const ints = scratch.ints;
+    for (let i = 0; i < n; i++) ints[i] = nums[i]!;
+    out.set(new Uint8Array(ints.buffer, 0, 4 * n), o);
+    return o + 4 * n;
   }
-  for (let i = 0; i < n; i++, o += 8) dv.setFloat64(o, (records[i] as unknown[])[field] as number, true);
-  return o;
+  out.set(new Uint8Array(nums.buffer, 0, 8 * n), o);
+  return o + 8 * n;
 }
 
 /** Whether a frame body is a pair batch (else it is msgpack). */
@@ -110,52 +168,125 @@ export function isPairFrame(body: Uint8Array): boolean {
 
 /** The records of a pair-batch frame body. */
 export function decodePairFrame(body: Uint8Array): unknown[] {
-  const buf = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const corrupt = (why: string): Error => new Error(`corrupt pair frame (${buf.length} bytes): ${why}`);
-  if (buf.length < 6) throw corrupt('shorter than its header');
-  const kinds = buf[1]!;
-  const kk = Math.floor(kinds / 3);
-  const vk = kinds % 3;
-  if (kk > F64) throw corrupt(`unknown column kinds ${kinds}`);
-  const n = dv.getUint32(2, true);
-  const k = column(buf, dv, 6, n, kk, corrupt);
-  const v = column(buf, dv, k.end, n, vk, corrupt);
-  if (v.end !== buf.length) throw corrupt(`${buf.length - v.end} bytes past its columns`);
+  const c = new PairCursor(body);
+  const { n, keyKind: kk, valKind: vk, keyText: kt, valText: vt, keyAt, valAt, dv } = c;
   const out = new Array<unknown>(n);
-  const kt = k.text;
-  const vt = v.text;
   let kp = 0;
   let vp = 0;
   for (let i = 0; i < n; i++) {
     let key: unknown;
     let value: unknown;
     if (kk === STR) {
-      const len = dv.getUint16(k.at + 2 * i, true);
+      const len = dv.getUint16(keyAt + 2 * i, true);
       key = kt.slice(kp, kp + len);
       kp += len;
-    } else key = kk === I32 ? dv.getInt32(k.at + 4 * i, true) : dv.getFloat64(k.at + 8 * i, true);
+    } else key = kk === I32 ? dv.getInt32(keyAt + 4 * i, true) : dv.getFloat64(keyAt + 8 * i, true);
     if (vk === STR) {
-      const len = dv.getUint16(v.at + 2 * i, true);
+      const len = dv.getUint16(valAt + 2 * i, true);
       value = vt.slice(vp, vp + len);
       vp += len;
-    } else value = vk === I32 ? dv.getInt32(v.at + 4 * i, true) : dv.getFloat64(v.at + 8 * i, true);
+    } else value = vk === I32 ? dv.getInt32(valAt + 4 * i, true) : dv.getFloat64(valAt + 8 * i, true);
     out[i] = [key, value];
   }
-  if ((kk === STR && kp !== kt.length) || (vk === STR && vp !== vt.length)) throw corrupt('string lengths do not match the string column');
+  if ((kk === STR && kp !== kt.length) || (vk === STR && vp !== vt.length)) throw c.corrupt('string lengths do not match the string column');
   return out;
 }
 
+/**
+ * Record-by-record reading of a pair-batch frame body without making the records: a string key
+ * is a span of `keyText` (`keyStart`, `keyLength`), so a lookup can hash and compare it in place
+ * (KeyTable.findChars) and cut the string only when it needs one. `next()` steps to the next
+ * record; the frame's columns are checked against its length up front, the string spans as
+ * they are read.
+ */
+export class PairCursor {
+  readonly n: number;
+  readonly keyKind: number;
+  readonly valKind: number;
+  readonly keyText: string;
+  readonly valText: string;
+  readonly keyAt: number;
+  readonly valAt: number;
+  readonly dv: DataView;
+  private readonly size: number;
+  private i = -1;
+  private vp = 0;
+  /** The current record's key span in keyText (string keys). */
+  keyStart = 0;
+  keyLength = 0;
+  /** The current record's key (number keys) and value. */
+  numKey = 0;
+  value: unknown = undefined;
+
+  constructor(body: Uint8Array) {
+    const buf = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    this.size = buf.length;
+    const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.dv = dv;
+    if (buf.length < 6) throw this.corrupt('shorter than its header');
+    const kinds = buf[1]!;
+    this.keyKind = Math.floor(kinds / 3);
+    this.valKind = kinds % 3;
+    if (this.keyKind > F64) throw this.corrupt(`unknown column kinds ${kinds}`);
+    const n = dv.getUint32(2, true);
+    this.n = n;
+    const k = column(buf, dv, 6, n, this.keyKind, this);
+    const v = column(buf, dv, k.end, n, this.valKind, this);
+    if (v.end !== buf.length) throw this.corrupt(`${buf.length - v.end} bytes past its columns`);
+    this.keyText = k.text;
+    this.keyAt = k.at;
+    this.valText = v.text;
+    this.valAt = v.at;
+  }
+
+  get stringKeys(): boolean {
+    return this.keyKind === STR;
+  }
+
+  /** Steps to the next record; false past the last. */
+  next(): boolean {
+    const i = ++this.i;
+    if (i >= this.n) {
+      const keysEnd = this.keyKind === STR ? this.keyStart + this.keyLength : 0;
+      if (i === this.n && (keysEnd !== this.keyText.length || this.vp !== this.valText.length)) throw this.corrupt('string lengths do not match the string column');
+      return false;
+    }
+    const dv = this.dv;
+    if (this.keyKind === STR) {
+      this.keyStart += this.keyLength;
+      this.keyLength = dv.getUint16(this.keyAt + 2 * i, true);
+      if (this.keyStart + this.keyLength > this.keyText.length) throw this.corrupt('string lengths do not match the string column');
+    } else this.numKey = this.keyKind === I32 ? dv.getInt32(this.keyAt + 4 * i, true) : dv.getFloat64(this.keyAt + 8 * i, true);
+    const vk = this.valKind;
+    if (vk === STR) {
+      const len = dv.getUint16(this.valAt + 2 * i, true);
+      if (this.vp + len > this.valText.length) throw this.corrupt('string lengths do not match the string column');
+      this.value = this.valText.slice(this.vp, this.vp + len);
+      this.vp += len;
+    } else this.value = vk === I32 ? dv.getInt32(this.valAt + 4 * i, true) : dv.getFloat64(this.valAt + 8 * i, true);
+    return true;
+  }
+
+  /** The current record's key as a value (a string key is cut from the column here). */
+  key(): unknown {
+    return this.keyKind === STR ? this.keyText.slice(this.keyStart, this.keyStart + this.keyLength) : this.numKey;
+  }
+
+  corrupt(why: string): Error {
+    return new Error(`corrupt pair frame (${this.size} bytes): ${why}`);
+  }
+}
+
 /** Where a column's per-record data starts, its decoded text (string columns) and where it ends. */
-function column(buf: Buffer, dv: DataView, o: number, n: number, kind: number, corrupt: (why: string) => Error): { at: number; text: string; end: number } {
+function column(buf: Buffer, dv: DataView, o: number, n: number, kind: number, frame: PairCursor): { at: number; text: string; end: number } {
   if (kind === STR) {
-    if (o + 4 + 2 * n > buf.length) throw corrupt('string column past the end');
+    if (o + 4 + 2 * n > buf.length) throw frame.corrupt('string column past the end');
     const bytes = dv.getUint32(o, true);
     const textAt = o + 4 + 2 * n;
-    if (textAt + bytes > buf.length) throw corrupt(`string column of ${bytes} bytes past the end`);
+    if (textAt + bytes > buf.length) throw frame.corrupt(`string column of ${bytes} bytes past the end`);
     return { at: o + 4, text: buf.toString('utf8', textAt, textAt + bytes), end: textAt + bytes };
   }
   const end = o + (kind === I32 ? 4 : 8) * n;
-  if (end > buf.length) throw corrupt('number column past the end');
+  if (end > buf.length) throw frame.corrupt('number column past the end');
   return { at: o, text: '', end };
 }

@@ -5,7 +5,7 @@
  * instance per thread.
  */
 import { Packr, RESERVE_START_SPACE } from 'msgpackr';
-import { decodePairFrame, encodePairFrame, isPairFrame } from './pair-columns.ts';
+import { decodePairFrame, encodePairFrame, isPairFrame, type FrameAlloc } from './pair-columns.ts';
 
 // msgpackr writes JS numbers as float64 or 32-bit ints, so 64-bit ints on the wire are always bigints:
 // decode them as bigints ('number' turned a small bigint into a number).
@@ -22,9 +22,13 @@ export function deserialize<T = unknown>(buf: Uint8Array): T {
 /** Bytes of a length-prefixed frame header. */
 export const FRAME_HEADER = 4;
 
-/** Encodes a batch of records as one frame: u32 little-endian length + a pair batch (see pair-columns.ts) or a msgpack array. */
-export function encodeFrame(records: unknown[]): Buffer {
-  const pairs = encodePairFrame(records, FRAME_HEADER);
+/**
+ * Encodes a batch of records as one frame: u32 little-endian length + a pair batch (see
+ * pair-columns.ts) or a msgpack array. `alloc` gives a pair batch its bytes (a writer that keeps
+ * many frames passes a slab's).
+ */
+export function encodeFrame(records: unknown[], alloc?: FrameAlloc): Buffer {
+  const pairs = encodePairFrame(records, FRAME_HEADER, alloc);
   if (pairs) return pairs;
   // msgpackr leaves the header's bytes free in front of the body, so the frame needs no copy
   // (it writes each value after the last in its buffer, never over one it returned).

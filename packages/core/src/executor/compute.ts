@@ -15,6 +15,9 @@ import { KeyMap } from '../keys/key-map.ts';
 import { KeyTable } from '../keys/key-table.ts';
 import { compareKeys } from '../keys/ordering.ts';
 import { readLines } from '../files/text-input.ts';
+import { isPairFrame, PairCursor } from '../pair-columns.ts';
+import { decodeFrame } from '../serializer.ts';
+import { isFramed } from '../util/frame-file.ts';
 import type { BlockRef, BuiltinTransform, ElementOp, PlanNode, Split } from '../rdd/plan.ts';
 import { makeAggregator, type Aggregator } from '../shuffle/aggregator.ts';
 import { aggregateExternal } from '../shuffle/external-aggregator.ts';
@@ -419,13 +422,55 @@ function hashJoin(node: Extract<PlanNode, { t: 'cogroup' }>, inputs: ({ split: S
     out.push([k, kv]);
     for (let j = 1; j < vs.length; j++) out.push(joined(k, vs[j], p));
   };
+  /**
+   * Appends the output of a pair frame of the probe side, read by column: a short string key is
+   * looked up where it lies in the frame's key text, and a matched row takes the build side's
+   * equal key string, so no key string is cut for it (nor any record made for an unmatched one).
+   */
+  const probeFrame = (table: KeyTable<Entry>, body: Buffer, out: unknown[]): number => {
+    const c = new PairCursor(body);
+    const stringKeys = c.stringKeys;
+    const { keys, vals } = table;
+    while (c.next()) {
+      const i = stringKeys ? table.findChars(c.keyText, c.keyStart, c.keyLength) : table.find(c.numKey);
+      const p = c.value;
+      if (i < 0) {
+        if (keepUnmatchedProbe) out.push(joined(c.key(), null, p));
+        continue;
+      }
+      const e = vals[i]!;
+      e.hit = true;
+      const k = stringKeys ? keys[i] : c.numKey;
+      const vs = e.vs;
+      for (let j = 0; j < vs.length; j++) out.push(joined(k, vs[j], p));
+    }
+    return c.n;
+  };
   /** Output batches: one per probe-side batch, then the unmatched build rows. */
   return batched(function* () {
     const table = loadTable();
-    for (const b of batchesOf(readBlocks(blocks[probe]!, ctx))) {
-      const out: unknown[] = [];
-      for (let i = 0; i < b.length; i++) probeOne(table, b[i], out);
-      if (out.length > 0) yield out;
+    const probeBlocks = ctx.readOrder ? ctx.readOrder(blocks[probe]!) : blocks[probe]!;
+    for (const block of probeBlocks) {
+      const src = ctx.readBlock(block);
+      if (isFramed(src)) {
+        for (const body of { [Symbol.iterator]: () => src.frames() }) {
+          const out: unknown[] = [];
+          if (isPairFrame(body)) ctx.metrics.shuffleReadRecords += probeFrame(table, body, out);
+          else {
+            const b = decodeFrame(body);
+            ctx.metrics.shuffleReadRecords += b.length;
+            for (let i = 0; i < b.length; i++) probeOne(table, b[i], out);
+          }
+          if (out.length > 0) yield out;
+        }
+        continue;
+      }
+      for (const b of batchesOf(src)) {
+        ctx.metrics.shuffleReadRecords += b.length;
+        const out: unknown[] = [];
+        for (let i = 0; i < b.length; i++) probeOne(table, b[i], out);
+        if (out.length > 0) yield out;
+      }
     }
     if (keepUnmatchedBuild) {
       const out: unknown[] = [];

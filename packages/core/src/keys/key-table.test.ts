@@ -54,6 +54,25 @@ describe('KeyTable', () => {
     );
   });
 
+  test('findChars finds a key where it lies in a longer text, as find finds the cut key', () => {
+    const word = fc.oneof(fc.string({ maxLength: 9 }), fc.string({ unit: 'binary', maxLength: 8 }), fc.string({ minLength: 60, maxLength: 70 }));
+    fc.assert(
+      fc.property(fc.array(word, { minLength: 1, maxLength: 40 }), fc.array(word, { maxLength: 40 }), (stored, probes) => {
+        const t = new KeyTable<number>();
+        for (const k of stored) t.vals[t.intern(k)] = 1;
+        const all = [...stored, ...probes];
+        const text = all.join('');
+        let at = 0;
+        for (const k of all) {
+          expect(t.findChars(text, at, k.length)).toBe(t.find(k));
+          at += k.length;
+        }
+      }),
+      { numRuns: 300 },
+    );
+    expect(new KeyTable<number>().findChars('abc', 0, 3)).toBe(-1);
+  });
+
   test.each([0, 3_000, 1_000_000])('grows past many thousand keys of every kind and finds each one (%i keys expected)', (expected) => {
     const t = new KeyTable<string>(expected);
     const keys: unknown[] = [];

@@ -38,6 +38,11 @@ const BATCH = 512;
  */
 const PENDING_BYTES = 256 << 10;
 const MIN_BATCH = 16;
+/**
+ * Frames a writer keeps until its output is written are cut from slabs of this size instead of
+ * one ArrayBuffer each (6 KB frames of short pairs: ~7 µs per allocation in profiles).
+ */
+const SLAB = 1 << 20;
 /** Write buffer of spill and output files, which take many small segments when there are many reduce partitions. */
 const WRITE_BUFFER = 64 << 10;
 
@@ -70,6 +75,19 @@ export class ShuffleWriter {
   private readonly est = new SizeEstimator();
   private combined: KeyTable<unknown> | null = null;
   private observed = 0;
+  private slab: Buffer | null = null;
+  private slabUsed = 0;
+  /** Cuts a frame's bytes from the current slab (a frame over a quarter slab gets its own). */
+  private readonly alloc = (bytes: number): Buffer => {
+    if (bytes > SLAB >> 2) return Buffer.allocUnsafeSlow(bytes);
+    if (this.slab === null || this.slabUsed + bytes > SLAB) {
+      this.slab = Buffer.allocUnsafeSlow(SLAB);
+      this.slabUsed = 0;
+    }
+    const b = this.slab.subarray(this.slabUsed, this.slabUsed + bytes);
+    this.slabUsed += bytes;
+    return b;
+  };
 
   constructor(
     private readonly numPartitions: number,
@@ -127,7 +145,7 @@ export class ShuffleWriter {
   private flushPending(p: number): void {
     const buf = this.pending[p]!;
     if (buf.length === 0) return;
-    const frame = encodeFrame(buf);
+    const frame = encodeFrame(buf, this.alloc);
     this.pendingCount -= buf.length;
     this.records[p]! += buf.length;
     this.chunks[p]!.push(frame);

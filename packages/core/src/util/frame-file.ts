@@ -10,23 +10,44 @@ import { batched, type Batched } from './push.ts';
 
 const CHUNK = 1 << 20;
 
-/** Reads the records of frames stored in [offset, offset + length) of a file (pull or push). */
+/**
+ * Records stored as frames: by record or batch (Batched), or as the frames' bodies, for a
+ * reader that takes pair frames column by column (see PairCursor). A body is valid until the
+ * next one is asked for.
+ */
+export interface FramedRecords extends Batched<unknown> {
+  frames(): Iterator<Buffer>;
+}
+
+export function isFramed(it: Iterable<unknown>): it is FramedRecords {
+  return typeof (it as Partial<FramedRecords>).frames === 'function';
+}
+
+function framed(frames: () => Iterator<Buffer>): FramedRecords {
+  const out = batched(function* () {
+    for (const body of { [Symbol.iterator]: frames }) yield decodeFrame(body);
+  }) as FramedRecords;
+  out.frames = frames;
+  return out;
+}
+
+/** Reads the records of frames stored in [offset, offset + length) of a file (pull, push or by frame). */
 export function readFrameRange(
   path: string,
   offset: number,
   length: number,
   onBytes?: (n: number) => void,
   chunkSize = CHUNK,
-): Batched<unknown> {
-  return batched(() => readFrameBatches(path, offset, length, onBytes, chunkSize));
+): FramedRecords {
+  return framed(() => readFrameBodies(path, offset, length, onBytes, chunkSize));
 }
 
 /**
- * The record batches (one per frame) stored in [offset, offset + length) of a file. Reads go
- * through a buffer of `chunkSize` bytes (grown only for a frame larger than that): readers that
- * are open together, like a merge's, pass a small one.
+ * The frame bodies stored in [offset, offset + length) of a file, each valid until the next is
+ * read. Reads go through a buffer of `chunkSize` bytes (grown only for a frame larger than that):
+ * readers that are open together, like a merge's, pass a small one.
  */
-export function* readFrameBatches(path: string, offset: number, length: number, onBytes?: (n: number) => void, chunkSize = CHUNK): Generator<unknown[]> {
+export function* readFrameBodies(path: string, offset: number, length: number, onBytes?: (n: number) => void, chunkSize = CHUNK): Generator<Buffer> {
   if (length <= 0) return;
   const fd = fs.openSync(path, 'r');
   try {
@@ -62,10 +83,10 @@ export function* readFrameBatches(path: string, offset: number, length: number, 
       }
       const len = buf.readUInt32LE(bufStart);
       if (!fill(FRAME_HEADER + len)) throw new Error(`${path}: truncated frame (needs ${len} bytes)`);
-      const records = decodeFrame(buf.subarray(bufStart + FRAME_HEADER, bufStart + FRAME_HEADER + len));
+      const body = buf.subarray(bufStart + FRAME_HEADER, bufStart + FRAME_HEADER + len);
       bufStart += FRAME_HEADER + len;
       onBytes?.(FRAME_HEADER + len);
-      yield records;
+      yield body;
     }
   } finally {
     fs.closeSync(fd);
@@ -146,19 +167,19 @@ export class FrameFileWriter {
   }
 }
 
-/** The records of consecutive frames held in memory (pull or push). */
-export function readFrameBuffer(buf: Uint8Array): Batched<unknown> {
+/** The records of consecutive frames held in memory (pull, push or by frame). */
+export function readFrameBuffer(buf: Uint8Array): FramedRecords {
   const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-  function* batches(): Generator<unknown[]> {
+  function* bodies(): Generator<Buffer> {
     let pos = 0;
     while (pos + FRAME_HEADER <= b.length) {
       const len = b.readUInt32LE(pos);
       pos += FRAME_HEADER;
       if (pos + len > b.length) throw new Error(`truncated frame: needs ${len} bytes at ${pos}, has ${b.length - pos}`);
-      yield decodeFrame(b.subarray(pos, pos + len));
+      yield b.subarray(pos, pos + len);
       pos += len;
     }
     if (pos !== b.length) throw new Error(`truncated frame header at ${pos}`);
   }
-  return batched(batches);
+  return framed(bodies);
 }
