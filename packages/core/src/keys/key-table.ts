@@ -58,49 +58,16 @@ export function tableHashOfString(k: string): number {
 /** The table hash of the `n` characters of `s` from `at` (tableHashOfString of that slice). */
 function hashChars(s: string, at: number, n: number): number {
   if (n <= 7) {
-    // Unrolled by length (one charCodeAt per character, no loop): a third cheaper than a loop
-    // on 6-character keys. `wide` collects every character's bits to reject non-Latin-1 at the end.
     let w0 = 0;
     let w1 = n << 24;
-    let wide = 0;
-    let c = 0;
-    switch (n) {
-      case 7:
-        c = s.charCodeAt(at + 6);
-        wide |= c;
-        w1 |= c << 16;
-      // falls through
-      case 6:
-        c = s.charCodeAt(at + 5);
-        wide |= c;
-        w1 |= c << 8;
-      // falls through
-      case 5:
-        c = s.charCodeAt(at + 4);
-        wide |= c;
-        w1 |= c;
-      // falls through
-      case 4:
-        c = s.charCodeAt(at + 3);
-        wide |= c;
-        w0 |= c << 24;
-      // falls through
-      case 3:
-        c = s.charCodeAt(at + 2);
-        wide |= c;
-        w0 |= c << 16;
-      // falls through
-      case 2:
-        c = s.charCodeAt(at + 1);
-        wide |= c;
-        w0 |= c << 8;
-      // falls through
-      case 1:
-        c = s.charCodeAt(at);
-        wide |= c;
-        w0 |= c;
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(at + i);
+      if (c > 0xff) break;
+      if (i < 4) w0 |= c << (i << 3);
+      else w1 |= c << ((i - 4) << 3);
     }
-    if (wide <= 0xff) {
+    if (i === n) {
       PACK_W0 = w0;
       PACK_W1 = w1;
       return scramble((Math.imul(w0, 0x9e3779b1) + w1) | 0);
