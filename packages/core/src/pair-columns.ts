@@ -35,33 +35,6 @@ function numberKind(x: number): number {
 }
 
 /**
- * Per-thread scratch of one batch being encoded: the string lengths, UTF-8 bytes and numbers of
- * each column, gathered in the one pass over the records and copied into the frame as byte runs.
- * The byte columns hold the most a batch may have: MAX_COLUMN_CHARS UTF-16 units, 3 bytes each.
- */
-class Scratch {
-  keyLens = new Uint16Array(1024);
-  valLens = new Uint16Array(1024);
-  keyNums = new Float64Array(1024);
-  valNums = new Float64Array(1024);
-  ints = new Int32Array(1024);
-  readonly keyBytes = Buffer.allocUnsafeSlow(3 * MAX_COLUMN_CHARS);
-  readonly valBytes = Buffer.allocUnsafeSlow(3 * MAX_COLUMN_CHARS);
-
-  ensure(n: number): void {
-    if (n <= this.keyLens.length) return;
-    let size = this.keyLens.length;
-    while (size < n) size *= 2;
-    this.keyLens = new Uint16Array(size);
-    this.valLens = new Uint16Array(size);
-    this.keyNums = new Float64Array(size);
-    this.valNums = new Float64Array(size);
-    this.ints = new Int32Array(size);
-  }
-}
-const scratch = new Scratch();
-
-/**
  * Writes `s` as UTF-8 at `o` of `dst`, returning the end. ASCII goes character by character
  * (short keys: cheaper than concatenating the batch's strings and encoding the result); a string
  * with any other character is written again whole by Buffer.write.
@@ -81,84 +54,164 @@ export type FrameAlloc = (bytes: number) => Buffer;
 const allocUnsafe: FrameAlloc = (bytes) => Buffer.allocUnsafe(bytes);
 
 /**
- * A batch of pairs as a frame: `header` bytes left for the caller's frame header (a u32 LE body
- * length is written at 0 when there are 4), then the columnar body. Null when the batch does not
- * fit the columns. One pass over the records gathers both columns (string lengths, numbers and
- * the concatenated text) into scratch arrays, which go into the frame as whole byte runs.
+ * A pair frame being built one record at a time: each record's key and value go straight into
+ * the columns (string lengths, UTF-8 bytes, numbers), so a writer need not hold the records
+ * until a batch is full. `add` refuses a record the columns cannot take (a kind other than the
+ * batch's, a non-pair value, the batch's strings past their limit) and leaves the batch as it
+ * was; `finish` makes the frame and starts an empty batch.
  */
-export function encodePairFrame(records: unknown[], header: number, alloc: FrameAlloc = allocUnsafe): Buffer | null {
-  const n = records.length;
-  if (n === 0 || !LITTLE_ENDIAN) return null;
-  scratch.ensure(n);
-  const { keyLens, valLens, keyNums, valNums, keyBytes, valBytes } = scratch;
-  let kk = -1;
-  let vk = -1;
-  // UTF-16 units of both string columns, and bytes written to each.
-  let chars = 0;
-  let kb = 0;
-  let vb = 0;
-  for (let i = 0; i < n; i++) {
-    const r = records[i];
-    if (!Array.isArray(r) || r.length !== 2) return null;
-    const k: unknown = r[0];
-    const v: unknown = r[1];
+export class PairFrameBuilder {
+  /** Records in the batch. */
+  n = 0;
+  private kk = -1;
+  private vk = -1;
+  /** UTF-16 units of both string columns, and the UTF-8 bytes written to each. */
+  private chars = 0;
+  private kb = 0;
+  private vb = 0;
+  private keyLens = new Uint16Array(64);
+  private valLens = new Uint16Array(64);
+  private keyNums = new Float64Array(64);
+  private valNums = new Float64Array(64);
+  private ints = new Int32Array(64);
+  private keyBytes: Buffer = Buffer.allocUnsafeSlow(512);
+  private valBytes: Buffer = Buffer.allocUnsafeSlow(512);
+
+  /** Adds the pair [k, v]; false (and nothing added) when the batch's columns cannot take it. */
+  add(k: unknown, v: unknown): boolean {
+    if (!LITTLE_ENDIAN) return false;
+    let chars = this.chars;
     if (typeof k === 'string') {
-      // Long strings: a column past V8's large-object size (128 KiB) costs more to build and cut
-      // than msgpack's string-by-string copy (3x slower both ways at 512 strings of 1 KiB).
-      if (kk > STR || k.length > MAX_STRING || (chars += k.length) > MAX_COLUMN_CHARS) return null;
-      kk = STR;
-      keyLens[i] = k.length;
-      kb = putString(keyBytes, kb, k);
-    } else if (typeof k === 'number') {
-      if (kk === STR) return null;
-      if (kk !== F64) kk = numberKind(k);
-      keyNums[i] = k;
-    } else return null;
+      if (this.kk > STR || k.length > MAX_STRING) return false;
+      chars += k.length;
+    } else if (typeof k !== 'number' || this.kk === STR) return false;
     if (typeof v === 'string') {
-      if (vk > STR || v.length > MAX_STRING || (chars += v.length) > MAX_COLUMN_CHARS) return null;
-      vk = STR;
-      valLens[i] = v.length;
-      vb = putString(valBytes, vb, v);
-    } else if (typeof v === 'number') {
-      if (vk === STR) return null;
-      if (vk !== F64) vk = numberKind(v);
-      valNums[i] = v;
-    } else return null;
+      if (this.vk > STR || v.length > MAX_STRING) return false;
+      chars += v.length;
+    } else if (typeof v !== 'number' || this.vk === STR) return false;
+    // Long strings: a column past V8's large-object size (128 KiB) costs more to build and cut
+    // than msgpack's string-by-string copy (3x slower both ways at 512 strings of 1 KiB).
+    if (chars > MAX_COLUMN_CHARS) return false;
+    this.chars = chars;
+    const i = this.n;
+    if (i === this.keyLens.length) this.growRecords();
+    if (typeof k === 'string') {
+      this.kk = STR;
+      this.keyLens[i] = k.length;
+      if (this.kb + 3 * k.length > this.keyBytes.length) this.keyBytes = grown(this.keyBytes, this.kb, this.kb + 3 * k.length);
+      this.kb = putString(this.keyBytes, this.kb, k);
+    } else {
+      if (this.kk !== F64) this.kk = numberKind(k as number);
+      this.keyNums[i] = k as number;
+    }
+    if (typeof v === 'string') {
+      this.vk = STR;
+      this.valLens[i] = v.length;
+      if (this.vb + 3 * v.length > this.valBytes.length) this.valBytes = grown(this.valBytes, this.vb, this.vb + 3 * v.length);
+      this.vb = putString(this.valBytes, this.vb, v);
+    } else {
+      if (this.vk !== F64) this.vk = numberKind(v as number);
+      this.valNums[i] = v as number;
+    }
+    this.n = i + 1;
+    return true;
   }
-  const bodyLength = 6 + columnBytes(kk, n, kb) + columnBytes(vk, n, vb);
-  const out = alloc(header + bodyLength);
-  if (header === 4) out.writeUInt32LE(bodyLength, 0);
-  let o = header;
-  out[o++] = MARKER;
-  out[o++] = kk * 3 + vk;
-  out.writeUInt32LE(n, o);
-  o += 4;
-  o = writeColumn(out, o, n, kk, keyLens, keyNums, keyBytes, kb);
-  writeColumn(out, o, n, vk, valLens, valNums, valBytes, vb);
-  return out;
+
+  /**
+   * The batch as a frame: `header` bytes left for the caller's frame header (a u32 LE body length
+   * is written at 0 when there are 4), then the columnar body. Starts an empty batch.
+   */
+  finish(header: number, alloc: FrameAlloc = allocUnsafe): Buffer {
+    const { n, kk, vk, kb, vb } = this;
+    const bodyLength = 6 + columnBytes(kk, n, kb) + columnBytes(vk, n, vb);
+    const out = alloc(header + bodyLength);
+    if (header === 4) out.writeUInt32LE(bodyLength, 0);
+    let o = header;
+    out[o++] = MARKER;
+    out[o++] = kk * 3 + vk;
+    out.writeUInt32LE(n, o);
+    o += 4;
+    o = this.writeColumn(out, o, kk, this.keyLens, this.keyNums, this.keyBytes, kb);
+    this.writeColumn(out, o, vk, this.valLens, this.valNums, this.valBytes, vb);
+    this.reset();
+    return out;
+  }
+
+  /** Drops the batch. */
+  reset(): void {
+    this.n = 0;
+    this.kk = -1;
+    this.vk = -1;
+    this.chars = 0;
+    this.kb = 0;
+    this.vb = 0;
+  }
+
+  private growRecords(): void {
+    const size = this.keyLens.length * 2;
+    const widen = <A extends Uint16Array | Float64Array | Int32Array>(a: A, make: (n: number) => A): A => {
+      const b = make(size);
+      b.set(a as never);
+      return b;
+    };
+    this.keyLens = widen(this.keyLens, (m) => new Uint16Array(m));
+    this.valLens = widen(this.valLens, (m) => new Uint16Array(m));
+    this.keyNums = widen(this.keyNums, (m) => new Float64Array(m));
+    this.valNums = widen(this.valNums, (m) => new Float64Array(m));
+    this.ints = new Int32Array(size);
+  }
+
+  private writeColumn(out: Buffer, o: number, kind: number, lens: Uint16Array, nums: Float64Array, utf8: Buffer, bytes: number): number {
+    const n = this.n;
+    if (kind === STR) {
+      out.writeUInt32LE(bytes, o);
+      o += 4;
+      out.set(new Uint8Array(lens.buffer, 0, 2 * n), o);
+      o += 2 * n;
+      out.set(utf8.subarray(0, bytes), o);
+      return o + bytes;
+    }
+    if (kind === I32) {
+      const ints = this.ints;
+      for (let i = 0; i < n; i++) ints[i] = nums[i]!;
+      out.set(new Uint8Array(ints.buffer, 0, 4 * n), o);
+      return o + 4 * n;
+    }
+    out.set(new Uint8Array(nums.buffer, 0, 8 * n), o);
+    return o + 8 * n;
+  }
+}
+
+/** A copy of the first `used` bytes of `buf` in a buffer of at least `need` bytes. */
+function grown(buf: Buffer, used: number, need: number): Buffer {
+  let size = buf.length * 2;
+  while (size < need) size *= 2;
+  const b = Buffer.allocUnsafeSlow(size);
+  buf.copy(b, 0, 0, used);
+  return b;
 }
 
 function columnBytes(kind: number, n: number, utf8Bytes: number): number {
   return kind === STR ? 4 + 2 * n + utf8Bytes : kind === I32 ? 4 * n : 8 * n;
 }
 
-function writeColumn(out: Buffer, o: number, n: number, kind: number, lens: Uint16Array, nums: Float64Array, utf8: Buffer, bytes: number): number {
-  if (kind === STR) {
-    out.writeUInt32LE(bytes, o);
-    o += 4;
-    out.set(new Uint8Array(lens.buffer, 0, 2 * n), o);
-    o += 2 * n;
-    out.set(utf8.subarray(0, bytes), o);
-    return o + bytes;
+const builder = new PairFrameBuilder();
+
+/**
+ * A batch of pairs as a frame (see PairFrameBuilder.finish), or null when the batch does not fit
+ * the columns.
+ */
+export function encodePairFrame(records: unknown[], header: number, alloc: FrameAlloc = allocUnsafe): Buffer | null {
+  const n = records.length;
+  if (n === 0) return null;
+  for (let i = 0; i < n; i++) {
+    const r = records[i];
+    if (!Array.isArray(r) || r.length !== 2 || !builder.add(r[0], r[1])) {
+      builder.reset();
+      return null;
+    }
   }
-  if (kind === I32) {
-    const ints = scratch.ints;
-    for (let i = 0; i < n; i++) ints[i] = nums[i]!;
-    out.set(new Uint8Array(ints.buffer, 0, 4 * n), o);
-    return o + 4 * n;
-  }
-  out.set(new Uint8Array(nums.buffer, 0, 8 * n), o);
-  return o + 8 * n;
+  return builder.finish(header, alloc);
 }
 
 /** Whether a frame body is a pair batch (else it is msgpack). */

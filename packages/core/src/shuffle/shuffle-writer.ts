@@ -8,7 +8,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { encodeFrame } from '../serializer.ts';
+import { PairFrameBuilder } from '../pair-columns.ts';
+import { encodeFrame, FRAME_HEADER } from '../serializer.ts';
 import { FrameFileWriter } from '../util/frame-file.ts';
 import { pushAll } from '../util/push.ts';
 import type { Aggregator } from './aggregator.ts';
@@ -67,6 +68,12 @@ function rememberCombinedKeys(shuffleId: number, keys: number): void {
 export class ShuffleWriter {
   private spills: Spill[] = [];
   private readonly chunks: Buffer[][];
+  /**
+   * Per partition, the records not yet in a frame: pairs the columns take go straight into the
+   * partition's PairFrameBuilder, other records wait in `pending` for a msgpack frame. At most
+   * one of the two holds records, so frames keep the records' order.
+   */
+  private readonly builders: (PairFrameBuilder | null)[];
   private readonly pending: unknown[][];
   private readonly records: number[];
   private chunkBytes = 0;
@@ -96,6 +103,7 @@ export class ShuffleWriter {
     private readonly ctx: ShuffleWriteContext,
   ) {
     this.chunks = Array.from({ length: numPartitions }, () => []);
+    this.builders = new Array<PairFrameBuilder | null>(numPartitions).fill(null);
     this.pending = Array.from({ length: numPartitions }, () => []);
     this.records = new Array<number>(numPartitions).fill(0);
   }
@@ -117,7 +125,6 @@ export class ShuffleWriter {
   private writePlain(input: Iterable<unknown>): void {
     const n = this.numPartitions;
     const budget = this.ctx.memoryBudget;
-    const pending = this.pending;
     const est = this.est;
     let count = 0;
     let batch = BATCH;
@@ -125,15 +132,14 @@ export class ShuffleWriter {
       const kv = rec as [unknown, unknown];
       if (!Array.isArray(kv)) throw new TypeError(`shuffle: expected [key, value] pairs, got ${JSON.stringify(rec)?.slice(0, 80)}`);
       const p = n === 1 ? 0 : this.partitionOf(kv[0]);
-      const buf = pending[p]!;
-      buf.push(kv);
       this.pendingCount++;
       if ((++count & 63) === 0 || count === 8) {
         est.observe(kv);
         batch = Math.max(MIN_BATCH, Math.min(BATCH, Math.floor(PENDING_BYTES / est.bytesPerRecord)));
       }
-      if (buf.length >= batch) {
-        this.flushPending(p);
+      const size = kv.length === 2 ? this.addPair(p, kv[0], kv[1]) : this.addOther(p, kv);
+      if (size >= batch) {
+        this.flushPartition(p);
         if (this.chunkBytes > budget) this.spill();
       } else if ((count & 1023) === 0 && this.chunkBytes + this.pendingCount * est.bytesPerRecord > budget) {
         // Many reduce partitions: records wait in small per-partition batches that never fill.
@@ -142,15 +148,52 @@ export class ShuffleWriter {
     });
   }
 
+  /** Adds the pair [k, v] to partition p's batch; returns the batch's size. */
+  private addPair(p: number, k: unknown, v: unknown): number {
+    const b = this.builders[p];
+    if (b !== null && this.pending[p]!.length === 0 && b.add(k, v)) return b.n;
+    return this.addOther(p, [k, v]);
+  }
+
+  /**
+   * Adds a record the partition's column batch did not take: a pair of other kinds than the batch
+   * (the batch goes out and a new one starts with it), or a record for msgpack.
+   */
+  private addOther(p: number, kv: unknown[]): number {
+    const b = (this.builders[p] ??= new PairFrameBuilder());
+    const pending = this.pending[p]!;
+    if (kv.length === 2) {
+      if (b.n > 0) this.flushPartition(p);
+      if (b.add(kv[0], kv[1])) {
+        if (pending.length > 0) this.flushPending(p);
+        return b.n;
+      }
+    } else if (b.n > 0) this.flushPartition(p);
+    pending.push(kv);
+    return pending.length;
+  }
+
+  /** Partition p's waiting records as a frame (whichever of its column batch and msgpack records it has). */
+  private flushPartition(p: number): void {
+    const b = this.builders[p];
+    if (b !== null && b.n > 0) {
+      const records = b.n;
+      this.addFrame(p, b.finish(FRAME_HEADER, this.alloc), records);
+    } else this.flushPending(p);
+  }
+
   private flushPending(p: number): void {
     const buf = this.pending[p]!;
     if (buf.length === 0) return;
-    const frame = encodeFrame(buf, this.alloc);
-    this.pendingCount -= buf.length;
-    this.records[p]! += buf.length;
+    this.addFrame(p, encodeFrame(buf, this.alloc), buf.length);
+    this.pending[p] = [];
+  }
+
+  private addFrame(p: number, frame: Buffer, records: number): void {
+    this.pendingCount -= records;
+    this.records[p]! += records;
     this.chunks[p]!.push(frame);
     this.chunkBytes += frame.length;
-    this.pending[p] = [];
   }
 
   private writeCombined(input: Iterable<unknown>, shuffleId: number): void {
@@ -190,16 +233,14 @@ export class ShuffleWriter {
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i];
       const p = n === 1 ? 0 : this.partitionOf(k);
-      const buf = this.pending[p]!;
-      buf.push([k, vals[i]]);
       this.pendingCount++;
-      if (buf.length >= BATCH) this.flushPending(p);
+      if (this.addPair(p, k, vals[i]) >= BATCH) this.flushPartition(p);
     }
     this.combined = new KeyTable();
   }
 
   private spill(): void {
-    for (let p = 0; p < this.numPartitions; p++) this.flushPending(p);
+    for (let p = 0; p < this.numPartitions; p++) this.flushPartition(p);
     const file = path.join(this.ctx.localDir, `spill-shuffle-${this.ctx.taskId}-${this.spills.length}.tmp`);
     const w = new FrameFileWriter(file, WRITE_BUFFER);
     const offsets: number[] = [];
@@ -222,7 +263,7 @@ export class ShuffleWriter {
   }
 
   private commit(shuffleId: number, mapId: number): MapOutput {
-    for (let p = 0; p < this.numPartitions; p++) this.flushPending(p);
+    for (let p = 0; p < this.numPartitions; p++) this.flushPartition(p);
     this.ctx.onPeakMemory(this.chunkBytes);
     const final = path.join(this.ctx.localDir, `shuffle_${shuffleId}_${mapId}_${this.ctx.taskId}.data`);
     const tmp = `${final}.tmp`;
