@@ -18,6 +18,8 @@
  * 64k UTF-16 units together stay msgpack, which is faster for long strings.
  * Strings go through UTF-8 as with msgpack (a lone surrogate becomes U+FFFD in both).
  */
+import { isAscii } from 'node:buffer';
+
 const MARKER = 0xc1;
 const STR = 0;
 const I32 = 1;
@@ -253,20 +255,27 @@ export function decodePairFrame(body: Uint8Array): unknown[] {
 /**
  * Record-by-record reading of a pair-batch frame body without making the records: a string key
  * is a span of `keyText` (`keyStart`, `keyLength`), so a lookup can hash and compare it in place
- * (KeyTable.findChars) and cut the string only when it needs one. `next()` steps to the next
- * record; the frame's columns are checked against its length up front, the string spans as
- * they are read.
+ * (KeyTable.findChars) and cut the string only when it needs one. When the key column is all
+ * ASCII (`asciiKeys`), character offsets are byte offsets too: the key is also the bytes at
+ * `keyBytesAt + keyStart` of `buf` (KeyTable.findAscii), and keyText is decoded only if asked for.
+ * `next()` steps to the next record; the frame's columns are checked against its length up
+ * front, the string spans as they are read.
  */
 export class PairCursor {
   readonly n: number;
   readonly keyKind: number;
   readonly valKind: number;
-  readonly keyText: string;
+  readonly buf: Buffer;
+  readonly asciiKeys: boolean;
+  /** Where the key column's text starts in `buf`. */
+  readonly keyBytesAt: number;
   readonly valText: string;
   readonly keyAt: number;
   readonly valAt: number;
   readonly dv: DataView;
-  private readonly size: number;
+  /** UTF-16 units of the key column's text. */
+  private readonly keyChars: number;
+  private decodedKeys: string | null;
   private i = -1;
   private vp = 0;
   /** The current record's key span in keyText (string keys). */
@@ -278,7 +287,7 @@ export class PairCursor {
 
   constructor(body: Uint8Array) {
     const buf = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-    this.size = buf.length;
+    this.buf = buf;
     const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     this.dv = dv;
     if (buf.length < 6) throw this.corrupt('shorter than its header');
@@ -291,9 +300,12 @@ export class PairCursor {
     const k = column(buf, dv, 6, n, this.keyKind, this);
     const v = column(buf, dv, k.end, n, this.valKind, this);
     if (v.end !== buf.length) throw this.corrupt(`${buf.length - v.end} bytes past its columns`);
-    this.keyText = k.text;
     this.keyAt = k.at;
-    this.valText = v.text;
+    this.keyBytesAt = k.textAt;
+    this.asciiKeys = this.keyKind === STR && isAscii(buf.subarray(k.textAt, k.end));
+    this.decodedKeys = this.keyKind !== STR ? '' : this.asciiKeys ? null : buf.toString('utf8', k.textAt, k.end);
+    this.keyChars = this.decodedKeys === null ? k.end - k.textAt : this.decodedKeys.length;
+    this.valText = this.valKind === STR ? buf.toString('utf8', v.textAt, v.end) : '';
     this.valAt = v.at;
   }
 
@@ -301,19 +313,24 @@ export class PairCursor {
     return this.keyKind === STR;
   }
 
+  /** The key column's text (string keys). */
+  get keyText(): string {
+    return (this.decodedKeys ??= this.buf.toString('latin1', this.keyBytesAt, this.keyBytesAt + this.keyChars));
+  }
+
   /** Steps to the next record; false past the last. */
   next(): boolean {
     const i = ++this.i;
     if (i >= this.n) {
       const keysEnd = this.keyKind === STR ? this.keyStart + this.keyLength : 0;
-      if (i === this.n && (keysEnd !== this.keyText.length || this.vp !== this.valText.length)) throw this.corrupt('string lengths do not match the string column');
+      if (i === this.n && (keysEnd !== this.keyChars || this.vp !== this.valText.length)) throw this.corrupt('string lengths do not match the string column');
       return false;
     }
     const dv = this.dv;
     if (this.keyKind === STR) {
       this.keyStart += this.keyLength;
       this.keyLength = dv.getUint16(this.keyAt + 2 * i, true);
-      if (this.keyStart + this.keyLength > this.keyText.length) throw this.corrupt('string lengths do not match the string column');
+      if (this.keyStart + this.keyLength > this.keyChars) throw this.corrupt('string lengths do not match the string column');
     } else this.numKey = this.keyKind === I32 ? dv.getInt32(this.keyAt + 4 * i, true) : dv.getFloat64(this.keyAt + 8 * i, true);
     const vk = this.valKind;
     if (vk === STR) {
@@ -331,20 +348,20 @@ export class PairCursor {
   }
 
   corrupt(why: string): Error {
-    return new Error(`corrupt pair frame (${this.size} bytes): ${why}`);
+    return new Error(`corrupt pair frame (${this.buf.length} bytes): ${why}`);
   }
 }
 
-/** Where a column's per-record data starts, its decoded text (string columns) and where it ends. */
-function column(buf: Buffer, dv: DataView, o: number, n: number, kind: number, frame: PairCursor): { at: number; text: string; end: number } {
+/** Where a column's per-record data starts, where its text starts (string columns) and where it ends. */
+function column(buf: Buffer, dv: DataView, o: number, n: number, kind: number, frame: PairCursor): { at: number; textAt: number; end: number } {
   if (kind === STR) {
     if (o + 4 + 2 * n > buf.length) throw frame.corrupt('string column past the end');
     const bytes = dv.getUint32(o, true);
     const textAt = o + 4 + 2 * n;
     if (textAt + bytes > buf.length) throw frame.corrupt(`string column of ${bytes} bytes past the end`);
-    return { at: o + 4, text: buf.toString('utf8', textAt, textAt + bytes), end: textAt + bytes };
+    return { at: o + 4, textAt, end: textAt + bytes };
   }
   const end = o + (kind === I32 ? 4 : 8) * n;
   if (end > buf.length) throw frame.corrupt('number column past the end');
-  return { at: o, text: '', end };
+  return { at: o, textAt: end, end };
 }

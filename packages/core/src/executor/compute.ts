@@ -424,15 +424,21 @@ function hashJoin(node: Extract<PlanNode, { t: 'cogroup' }>, inputs: ({ split: S
   };
   /**
    * Appends the output of a pair frame of the probe side, read by column: a short string key is
-   * looked up where it lies in the frame's key text, and a matched row takes the build side's
-   * equal key string, so no key string is cut for it (nor any record made for an unmatched one).
+   * looked up where it lies in the frame (its bytes when the keys are ASCII, else its span of the
+   * key text), and a matched row takes the build side's equal key string, so no key string is cut
+   * for it (nor any record made for an unmatched one).
    */
   const probeFrame = (table: KeyTable<Entry>, body: Buffer, out: unknown[]): number => {
     const c = new PairCursor(body);
     const stringKeys = c.stringKeys;
+    const ascii = c.asciiKeys;
     const { keys, vals } = table;
     while (c.next()) {
-      const i = stringKeys ? table.findChars(c.keyText, c.keyStart, c.keyLength) : table.find(c.numKey);
+      const i = !stringKeys
+        ? table.find(c.numKey)
+        : ascii && c.keyLength <= 7
+          ? table.findAscii(c.buf, c.keyBytesAt + c.keyStart, c.keyLength)
+          : table.findChars(c.keyText, c.keyStart, c.keyLength);
       const p = c.value;
       if (i < 0) {
         if (keepUnmatchedProbe) out.push(joined(c.key(), null, p));

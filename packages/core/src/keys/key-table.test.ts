@@ -73,6 +73,25 @@ describe('KeyTable', () => {
     expect(new KeyTable<number>().findChars('abc', 0, 3)).toBe(-1);
   });
 
+  test('findAscii finds a short ASCII key from its bytes, as find finds the string', () => {
+    const ascii = fc.string({ unit: fc.integer({ min: 0, max: 127 }).map((c) => String.fromCharCode(c)), maxLength: 7 });
+    fc.assert(
+      fc.property(fc.array(ascii, { minLength: 1, maxLength: 40 }), fc.array(ascii, { maxLength: 40 }), (stored, probes) => {
+        const t = new KeyTable<number>();
+        for (const k of stored) t.vals[t.intern(k)] = 1;
+        const all = [...stored, ...probes];
+        const bytes = Buffer.from(`#${all.join('')}`, 'latin1');
+        let at = 1;
+        for (const k of all) {
+          expect(t.findAscii(bytes, at, k.length)).toBe(t.find(k));
+          at += k.length;
+        }
+      }),
+      { numRuns: 300 },
+    );
+    expect(new KeyTable<number>().findAscii(Buffer.from('abc'), 0, 3)).toBe(-1);
+  });
+
   test.each([0, 3_000, 1_000_000])('grows past many thousand keys of every kind and finds each one (%i keys expected)', (expected) => {
     const t = new KeyTable<string>(expected);
     const keys: unknown[] = [];

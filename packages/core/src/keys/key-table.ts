@@ -257,6 +257,23 @@ export class KeyTable<V> {
     return Math.max(-1, this.probeString(this.strings, '', h, PACK_W0, PACK_W1));
   }
 
+  /**
+   * The entry index of the ASCII string of `n` ≤ 7 bytes at `at` of `b`, or -1: packed and hashed
+   * from the bytes as tableHashOfString packs its characters, so neither the string nor its
+   * characters are read.
+   */
+  findAscii(b: Uint8Array, at: number, n: number): number {
+    if (!this.strings) return -1;
+    let w0 = 0;
+    let w1 = n << 24;
+    for (let i = 0; i < n; i++) {
+      if (i < 4) w0 |= b[at + i]! << (i << 3);
+      else w1 |= b[at + i]! << ((i - 4) << 3);
+    }
+    const h = scramble((Math.imul(w0, 0x9e3779b1) + w1) | 0);
+    return Math.max(-1, this.probeString(this.strings, '', h, w0, w1));
+  }
+
   private findString(k: string): number {
     if (!this.strings) return -1;
     const h = tableHashOfString(k);
