@@ -1,3 +1,5 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compareAnswers, summarizeAnswer, type AnswerCheck, type WorkloadId } from '../answers.ts';
 import type { ChildMessage } from '../child-protocol.ts';
@@ -86,16 +88,23 @@ function wants(options: BenchOptions, engine: string, target?: FlintTarget): boo
 function commandOf(step: Step, specJson: string, skale: SkaleInstall | undefined, options: BenchOptions): {
   args: string[];
   env: NodeJS.ProcessEnv;
+  /** Removes what the child left behind (skale never deletes its shuffle files). */
+  cleanup: () => void;
 } {
   const env = { ...process.env, AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1' };
-  if (step.target) return { args: ['--import', 'tsx', RUN_FLINT, step.workload, step.target.id, specJson], env };
+  const none = (): void => {};
+  if (step.target) return { args: ['--import', 'tsx', RUN_FLINT, step.workload, step.target.id, specJson], env, cleanup: none };
   if (step.baseline === 'skale') {
+    // skale writes every shuffle under $SKALE_TMP/skale/<context id> and never removes it (78 GB had
+    // piled up in /tmp after a day of medium runs), so each skale child gets its own directory, removed after it.
+    const tmp = mkdtempSync(join(tmpdir(), 'flint-bench-skale-'));
     return {
       args: [SKALE_JOB, specJson],
-      env: { ...env, SKALE_MODULE: skale?.ok ? skale.moduleDir : '', SKALE_WORKERS: String(options.skaleWorkers) },
+      env: { ...env, SKALE_MODULE: skale?.ok ? skale.moduleDir : '', SKALE_WORKERS: String(options.skaleWorkers), SKALE_TMP: tmp },
+      cleanup: () => rmSync(tmp, { recursive: true, force: true }),
     };
   }
-  return { args: ['--import', 'tsx', RUN_BASELINE, step.baseline!, specJson], env };
+  return { args: ['--import', 'tsx', RUN_BASELINE, step.baseline!, specJson], env, cleanup: none };
 }
 
 /** The first line of a failure, without the stack or long absolute paths. */
@@ -176,17 +185,22 @@ export async function runSuite(options: BenchOptions, progress: BenchProgress): 
         continue;
       }
       progress.beginStep(`${w.id} · ${step.engine}`, options.runs);
-      const { args, env } = commandOf(step, specJson, skale, options);
-      const child = await runChild({
-        command: process.execPath,
-        args,
-        cwd: BENCH_DIR,
-        env,
-        timeoutMs: options.timeoutMs,
-        onMessage: (m) => {
-          if (m.type === 'run') progress.runDone(m.run, m.ms, m.warmup === true);
-        },
-      });
+      const { args, env, cleanup } = commandOf(step, specJson, skale, options);
+      let child: ChildRunResult;
+      try {
+        child = await runChild({
+          command: process.execPath,
+          args,
+          cwd: BENCH_DIR,
+          env,
+          timeoutMs: options.timeoutMs,
+          onMessage: (m) => {
+            if (m.type === 'run') progress.runDone(m.run, m.ms, m.warmup === true);
+          },
+        });
+      } finally {
+        cleanup();
+      }
       const ready = child.messages.find((m): m is Extract<ChildMessage, { type: 'ready' }> => m.type === 'ready');
       const done = child.messages.find((m): m is Extract<ChildMessage, { type: 'done' }> => m.type === 'done');
       const allRuns = child.messages.filter((m): m is Extract<ChildMessage, { type: 'run' }> => m.type === 'run');
