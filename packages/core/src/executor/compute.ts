@@ -265,8 +265,13 @@ function* zipIters(its: Iterable<unknown>[]): Generator<unknown[]> {
   }
 }
 
+/** A shuffle input's blocks in the order to read them (see TaskContext.readOrder). */
+function inReadOrder(input: BlockRef[], ctx: TaskContext): BlockRef[] {
+  return ctx.readOrder ? ctx.readOrder(input) : input;
+}
+
 function readBlocks(input: BlockRef[], ctx: TaskContext): Batched<unknown> {
-  const blocks = ctx.readOrder ? ctx.readOrder(input) : input;
+  const blocks = inReadOrder(input, ctx);
   return counted(
     function* () {
       for (const b of blocks) yield* batchesOf(ctx.readBlock(b));
@@ -422,6 +427,11 @@ function hashJoin(node: Extract<PlanNode, { t: 'cogroup' }>, inputs: ({ split: S
     out.push([k, kv]);
     for (let j = 1; j < vs.length; j++) out.push(joined(k, vs[j], p));
   };
+  /** Appends the output of a batch of decoded probe-side records; returns how many there were. */
+  const probeBatch = (table: KeyTable<Entry>, b: unknown[], out: unknown[]): number => {
+    for (let i = 0; i < b.length; i++) probeOne(table, b[i], out);
+    return b.length;
+  };
   /**
    * Appends the output of a pair frame of the probe side, read by column: a short string key is
    * looked up where it lies in the frame (its bytes when the keys are ASCII, else its span of the
@@ -455,26 +465,17 @@ function hashJoin(node: Extract<PlanNode, { t: 'cogroup' }>, inputs: ({ split: S
   /** Output batches: one per probe-side batch, then the unmatched build rows. */
   return batched(function* () {
     const table = loadTable();
-    const probeBlocks = ctx.readOrder ? ctx.readOrder(blocks[probe]!) : blocks[probe]!;
-    for (const block of probeBlocks) {
+    for (const block of inReadOrder(blocks[probe]!, ctx)) {
       const src = ctx.readBlock(block);
-      if (isFramed(src)) {
-        for (const body of { [Symbol.iterator]: () => src.frames() }) {
-          const out: unknown[] = [];
-          if (isPairFrame(body)) ctx.metrics.shuffleReadRecords += probeFrame(table, body, out);
-          else {
-            const b = decodeFrame(body);
-            ctx.metrics.shuffleReadRecords += b.length;
-            for (let i = 0; i < b.length; i++) probeOne(table, b[i], out);
-          }
-          if (out.length > 0) yield out;
-        }
-        continue;
-      }
-      for (const b of batchesOf(src)) {
-        ctx.metrics.shuffleReadRecords += b.length;
+      // A stored block goes frame by frame, its pair frames probed by column; else by decoded batch.
+      const parts: Iterable<Buffer | unknown[]> = isFramed(src) ? { [Symbol.iterator]: () => src.frames() } : batchesOf(src);
+      for (const part of parts) {
         const out: unknown[] = [];
-        for (let i = 0; i < b.length; i++) probeOne(table, b[i], out);
+        ctx.metrics.shuffleReadRecords += Array.isArray(part)
+          ? probeBatch(table, part, out)
+          : isPairFrame(part)
+            ? probeFrame(table, part, out)
+            : probeBatch(table, decodeFrame(part), out);
         if (out.length > 0) yield out;
       }
     }
