@@ -8,8 +8,9 @@ import { Packr, RESERVE_START_SPACE } from 'msgpackr';
 import { decodePairFrame, encodePairFrame, isPairFrame, type FrameAlloc } from './pair-columns.ts';
 
 // msgpackr writes JS numbers as float64 or 32-bit ints, so 64-bit ints on the wire are always bigints:
-// decode them as bigints ('number' turned a small bigint into a number).
-const packr = new Packr({ useRecords: true, moreTypes: true, int64AsType: 'bigint' } as never);
+// decode them as bigints ('number' turned a small bigint into a number). Binary values are copied
+// out when decoded: a view would point into a read buffer that the next frame overwrites.
+const packr = new Packr({ useRecords: true, moreTypes: true, int64AsType: 'bigint', copyBuffers: true } as never);
 
 export function serialize(value: unknown): Buffer {
   return packr.pack(value);

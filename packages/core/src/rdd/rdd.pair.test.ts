@@ -657,3 +657,29 @@ describe('pair actions', () => {
     expect(await hashed.lookup('absent')).toEqual([]);
   });
 });
+
+describe('binary values through a shuffle', () => {
+  test('Buffer values keep their bytes when a reduce task reads more than one read buffer of a block', async () => {
+    // 300-byte values, ~4.5 MB per block: a reader's 1 MiB buffer is refilled many times while
+    // earlier values are still held by groupByKey.
+    const n = 60_000;
+    const bytesOf = (i: number): number[] => [i & 255, (i >> 8) & 255, (i >> 16) & 255, ...new Array<number>(297).fill(i % 251)];
+    const got = await sc
+      .range(0, n, 1, 2)
+      .map((i) => [i % 7, Buffer.from(bytesOf(i))] as [number, Buffer], { bytesOf })
+      .groupByKey(2)
+      .collect();
+    const seen = new Map<number, number>();
+    for (const [k, vs] of got) {
+      for (const v of vs) {
+        const i = v[0]! | (v[1]! << 8) | (v[2]! << 16);
+        if (!(v instanceof Uint8Array) || !Buffer.from(bytesOf(i)).equals(v) || i % 7 !== k) {
+          expect([k, [...v]]).toEqual([i % 7, bytesOf(i)]);
+        }
+        seen.set(i, (seen.get(i) ?? 0) + 1);
+      }
+    }
+    expect(seen.size).toBe(n);
+    expect([...seen.values()].every((c) => c === 1)).toBe(true);
+  });
+});
