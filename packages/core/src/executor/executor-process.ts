@@ -76,7 +76,7 @@ export class ExecutorProcess {
       memoryBudget: this.memoryBudget,
       storageMemory: storage === undefined ? Math.floor((o.memoryMb * 1024 * 1024) / 2 / o.cores) : parseSize(storage, 'flint.storage.memory'),
       fetchBroadcast: async (id) => this.driver.request('fetchBroadcast', { id }),
-      fetchRemoteBlocks: (blocks, onBlock, cancelled) => this.fetchBlocks(blocks, onBlock, cancelled),
+      fetchRemoteBlocks: (blocks, onBlock, cancelled, alloc) => this.fetchBlocks(blocks, onBlock, cancelled, alloc),
       onTaskEnd: (taskId, outcome) => this.reportTaskEnd(taskId, outcome),
     });
     this.server = await this.transport.listen(
@@ -157,7 +157,12 @@ export class ExecutorProcess {
    * budget; beyond that they go to local files as chunks arrive (the thread pool removes them when
    * the task ends), so memory stays bounded whatever the block sizes.
    */
-  private async fetchBlocks(blocks: BlockRef[], onBlock: (index: number, value: string | Uint8Array) => void, cancelled: () => boolean): Promise<void> {
+  private async fetchBlocks(
+    blocks: BlockRef[],
+    onBlock: (index: number, value: string | Uint8Array) => void,
+    cancelled: () => boolean,
+    alloc: (bytes: number) => Buffer,
+  ): Promise<void> {
     const inMemoryLimit = Math.max(4 << 20, Math.floor(this.memoryBudget / 2));
     let inMemory = 0;
     const decide = blocks.map((b) => {
@@ -186,7 +191,7 @@ export class ExecutorProcess {
         }
         const stream = new MessageClient<ExecutorProtocol>(conn).stream('fetchBlock', { path: b.path, offset: b.offset, length: b.length });
         if (decide[i]) {
-          const buf = Buffer.allocUnsafeSlow(b.length);
+          const buf = alloc(b.length);
           let got = 0;
           try {
             for await (const chunk of stream) {

@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import type { BlockRef } from '../rdd/plan.ts';
+import { BlockBufferPool } from './block-buffer-pool.ts';
 import type { TaskDescription, TaskOutcome } from './task-description.ts';
 import { type BlockMessage, type FromThread, type ThreadInit, type ToThread, transferOf } from './thread-messages.ts';
 
@@ -26,7 +27,9 @@ export interface ExecutorThreadPoolOptions {
    * of a local file holding them); stops starting new fetches once `cancelled()` says so. Rejects
    * (with `mapId` and `executorId` on the error) when a block cannot be fetched.
    */
-  fetchRemoteBlocks: ((blocks: BlockRef[], onBlock: (index: number, value: string | Uint8Array) => void, cancelled: () => boolean) => Promise<void>) | null;
+  fetchRemoteBlocks:
+    | ((blocks: BlockRef[], onBlock: (index: number, value: string | Uint8Array) => void, cancelled: () => boolean, alloc: (bytes: number) => Buffer) => Promise<void>)
+    | null;
   onTaskEnd(taskId: number, outcome: TaskOutcome): void;
   /** Extra V8 flags for the threads (e.g. heap limits). */
   resourceLimits?: { maxOldGenerationSizeMb?: number; maxYoungGenerationSizeMb?: number };
@@ -41,7 +44,7 @@ interface Slot {
   blockPort: MessagePort | null;
   blockSignal: Int32Array | null;
   /** Fetches started for the slot's running task: cancelled, and their files removed, when it ends. */
-  fetches: { cancelled: boolean; files: string[]; settled: Promise<void> }[];
+  fetches: { cancelled: boolean; files: string[]; buffers: Uint8Array[]; settled: Promise<void> }[];
 }
 
 /**
@@ -68,8 +71,12 @@ export class ExecutorThreadPool {
   private readonly slots: Slot[] = [];
   private readonly taskSlot = new Map<number, number>();
   private stopped = false;
+  /** Remote blocks' buffers, reused across tasks: as many bytes kept as one task may fetch into memory. */
+  private readonly blockBuffers: BlockBufferPool;
 
-  private constructor(private readonly opts: ExecutorThreadPoolOptions) {}
+  private constructor(private readonly opts: ExecutorThreadPoolOptions) {
+    this.blockBuffers = new BlockBufferPool(Math.max(4 << 20, Math.floor(opts.memoryBudget / 2)));
+  }
 
   static async create(opts: ExecutorThreadPoolOptions): Promise<ExecutorThreadPool> {
     const pool = new ExecutorThreadPool(opts);
@@ -173,7 +180,7 @@ export class ExecutorThreadPool {
           Atomics.add(signal, 0, 1);
           Atomics.notify(signal, 0);
         };
-        const f = { cancelled: false, files: [] as string[], settled: Promise.resolve() };
+        const f = { cancelled: false, files: [] as string[], buffers: [] as Uint8Array[], settled: Promise.resolve() };
         f.settled = fetchBlocks(
           m.blocks,
           (index, value) => {
@@ -183,6 +190,11 @@ export class ExecutorThreadPool {
             post({ reqId: m.reqId, index, value }, transferOf(value));
           },
           () => f.cancelled,
+          (bytes) => {
+            const b = this.blockBuffers.take(bytes);
+            f.buffers.push(b);
+            return b;
+          },
         ).catch((e: Error & { mapId?: number; executorId?: string }) => {
           if (!f.cancelled) post({ reqId: m.reqId, error: e.message, mapId: e.mapId, executorId: e.executorId });
         });
@@ -201,6 +213,8 @@ export class ExecutorThreadPool {
       f.cancelled = true;
       void f.settled.then(() => {
         for (const file of f.files) fs.rmSync(file, { force: true });
+        // The task has ended and no fetch writes any more: its block buffers can go to the next one.
+        for (const b of f.buffers) this.blockBuffers.give(b);
       });
     }
   }
