@@ -106,6 +106,31 @@ describe.each(['tcp', 'http'] as const)('standalone cluster over %s', (transport
     }
   });
 
+  it('moves Buffer values through consecutive shuffles whose remote blocks reuse the executors\' block buffers', async () => {
+    // First job: 4 map tasks, blocks of ~1.5 MB, larger than a reader's buffer. Second job: 12 map
+    // tasks, so a reduce task fetches more blocks than it has fetches in flight and later blocks
+    // land in buffers of the first job's tasks, never in one this task still has to read.
+    const bytesOf = (i: number): number[] => [i & 255, (i >> 8) & 255, (i >> 16) & 255, ...new Array<number>(297).fill(i % 251)];
+    for (const [n, maps] of [[40_000, 4], [60_000, 12]] as const) {
+      const got = await sc
+        .range(0, n, 1, maps)
+        .map((i) => [i % 5, Buffer.from(bytesOf(i))] as [number, Buffer], { bytesOf })
+        .groupByKey(2)
+        .collect();
+      const seen = new Set<number>();
+      let wrong = 0;
+      for (const [k, vs] of got) {
+        for (const v of vs) {
+          const i = v[0]! | (v[1]! << 8) | (v[2]! << 16);
+          if (i % 5 !== k || seen.has(i) || !Buffer.from(bytesOf(i)).equals(Buffer.from(v))) wrong++;
+          seen.add(i);
+        }
+      }
+      expect(wrong).toBe(0);
+      expect(seen.size).toBe(n);
+    }
+  }, 60_000);
+
   it('joins two pair RDDs', async () => {
     const left = Array.from({ length: 500 }, (_, i) => [i % 40, `l${i}`] as [number, string]);
     const right = Array.from({ length: 300 }, (_, i) => [i % 60, `r${i}`] as [number, string]);
