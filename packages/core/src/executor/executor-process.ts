@@ -153,9 +153,10 @@ export class ExecutorProcess {
 
   /**
    * Pulls remote shuffle segments in order, four at a time, handing each to the task as soon as it
-   * is complete. A task's segments stay in memory while they fit in half of the shuffle memory
-   * budget; beyond that they go to local files as chunks arrive (the thread pool removes them when
-   * the task ends), so memory stays bounded whatever the block sizes.
+   * is complete. A task's segments stay in memory, in buffers from `alloc` (which the thread pool
+   * reuses once the task has ended), while they fit in half of the shuffle memory budget; beyond
+   * that they go to local files as chunks arrive (the thread pool removes them when the task
+   * ends), so memory stays bounded whatever the block sizes.
    */
   private async fetchBlocks(
     blocks: BlockRef[],
