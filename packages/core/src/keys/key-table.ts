@@ -70,7 +70,7 @@ function hashChars(s: string, at: number, n: number): number {
     if (i === n) {
       PACK_W0 = w0;
       PACK_W1 = w1;
-      return scramble((Math.imul(w0, 0x9e3779b1) + w1) | 0);
+      return packedHash(w0, w1);
     }
   }
   PACK_W0 = 0;
@@ -78,6 +78,11 @@ function hashChars(s: string, at: number, n: number): number {
   let h = 0x9747b28c;
   for (let i = 0; i < n; i++) h = Math.imul(h ^ s.charCodeAt(at + i), 0x01000193);
   return scramble(h ^ n);
+}
+
+/** The table hash of a short string from its packed words (see tableHashOfString). */
+function packedHash(w0: number, w1: number): number {
+  return scramble((Math.imul(w0, 0x9e3779b1) + w1) | 0);
 }
 
 /** The table hash of a 32-bit integer (exported for tests of its spread). */
@@ -253,8 +258,9 @@ export class KeyTable<V> {
     if (n > MAX_TABLE_STRING) return this.find(text.slice(at, at + n));
     if (!this.strings) return -1;
     const h = hashChars(text, at, n);
-    if (PACK_W1 === -1) return this.findString(text.slice(at, at + n));
-    return Math.max(-1, this.probeString(this.strings, '', h, PACK_W0, PACK_W1));
+    // A packed key is compared in its slot; any other is compared as a string, cut only then.
+    const k = PACK_W1 === -1 ? text.slice(at, at + n) : '';
+    return Math.max(-1, this.probeString(this.strings, k, h, PACK_W0, PACK_W1));
   }
 
   /**
@@ -273,8 +279,7 @@ export class KeyTable<V> {
       if (n > 5) w1 |= b[at + 5]! << 8;
       if (n > 6) w1 |= b[at + 6]! << 16;
     } else for (let i = 0; i < n; i++) w0 |= b[at + i]! << (i << 3);
-    const h = scramble((Math.imul(w0, 0x9e3779b1) + w1) | 0);
-    return Math.max(-1, this.probeString(this.strings, '', h, w0, w1));
+    return Math.max(-1, this.probeString(this.strings, '', packedHash(w0, w1), w0, w1));
   }
 
   private findString(k: string): number {

@@ -89,19 +89,19 @@ export class ShuffleWriter {
   private readonly est = new SizeEstimator();
   private combined: KeyTable<unknown> | null = null;
   private observed = 0;
-  private slab: Buffer | null = null;
-  private slabUsed = 0;
-  /** Slabs holding frames not yet written out. */
+  /** Slabs holding frames not yet written out; frames are cut from the last one. */
   private slabs: Buffer[] = [];
+  private slabUsed = 0;
   /** Cuts a frame's bytes from the current slab (a frame over a quarter slab gets its own). */
   private readonly alloc = (bytes: number): Buffer => {
     if (bytes > SLAB >> 2) return Buffer.allocUnsafeSlow(bytes);
-    if (this.slab === null || this.slabUsed + bytes > SLAB) {
-      this.slab = freeSlabs.pop() ?? Buffer.allocUnsafeSlow(SLAB);
-      this.slabs.push(this.slab);
+    let slab = this.slabs[this.slabs.length - 1];
+    if (slab === undefined || this.slabUsed + bytes > SLAB) {
+      slab = freeSlabs.pop() ?? Buffer.allocUnsafeSlow(SLAB);
+      this.slabs.push(slab);
       this.slabUsed = 0;
     }
-    const b = this.slab.subarray(this.slabUsed, this.slabUsed + bytes);
+    const b = slab.subarray(this.slabUsed, this.slabUsed + bytes);
     this.slabUsed += bytes;
     return b;
   };
@@ -137,7 +137,6 @@ export class ShuffleWriter {
   private releaseSlabs(): void {
     for (const b of this.slabs) if (freeSlabs.length < MAX_FREE_SLABS) freeSlabs.push(b);
     this.slabs = [];
-    this.slab = null;
   }
 
   private writePlain(input: Iterable<unknown>): void {
