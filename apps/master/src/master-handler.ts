@@ -25,7 +25,8 @@ export function masterHandler(loop: MasterEventLoop, log: Logger): TransportHand
   const executorStateChanged = (m: unknown) => loop.post({ type: 'executorStateChanged', msg: parseMessage('executorStateChanged', ExecutorStateChangedMessage, m) });
   const appEvents = (m: unknown) => {
     const msg = parseMessage('appEvents', AppEventsMessage, m);
-    log.debug({ appId: msg.appId, seq: msg.seq, events: msg.events.length }, `app events from ${msg.appId} (not stored by this master)`);
+    log.debug({ appId: msg.appId, firstSeq: msg.firstSeq, events: msg.events.length }, `app events from ${msg.appId} (not stored by this master)`);
+    return { storedThrough: 0 };
   };
   const oneWay = (kind: string, fn: (m: unknown) => unknown) => async (m: unknown) => {
     try {

@@ -27,6 +27,19 @@ export interface TaskMetrics {
   shuffleWriteBytes: number;
   shuffleWriteRecords: number;
   shuffleWriteTime: number;
+  /**
+   * Task phase timestamps (epoch ms, 0 when not measured), for the per-task timeline.
+   * With TaskInfo.launchTime (launched on the driver) and TaskInfo.finishTime (result
+   * received by the driver) they split a task into: scheduler delay (launch → received),
+   * deserialize (received → deserialized), compute incl. shuffle read wait (deserialized →
+   * computeEnd), shuffle write (computeEnd → shuffleWriteEnd), result serialize
+   * (shuffleWriteEnd → resultSerialized) and result fetch (resultSerialized → finishTime).
+   */
+  executorReceivedTime: number;
+  deserializeEndTime: number;
+  computeEndTime: number;
+  shuffleWriteEndTime: number;
+  resultSerializedTime: number;
 }
 
 export function emptyTaskMetrics(): TaskMetrics {
@@ -53,5 +66,10 @@ export function emptyTaskMetrics(): TaskMetrics {
     shuffleWriteBytes: 0,
     shuffleWriteRecords: 0,
     shuffleWriteTime: 0,
+    executorReceivedTime: 0,
+    deserializeEndTime: 0,
+    computeEndTime: 0,
+    shuffleWriteEndTime: 0,
+    resultSerializedTime: 0,
   };
 }

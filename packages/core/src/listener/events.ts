@@ -50,8 +50,24 @@ export type TaskEndReason = { kind: 'success' } | TaskFailureReason;
 export type FlintEvent =
   | { type: 'applicationStart'; time: number; appId: string; appName: string; master: string; user: string; conf: Record<string, unknown> }
   | { type: 'applicationEnd'; time: number; appId: string }
-  | { type: 'jobStart'; time: number; jobId: number; description: string; stageIds: number[]; stageInfos: StageInfo[] }
-  | { type: 'jobEnd'; time: number; jobId: number; result: { status: 'succeeded' } | { status: 'failed'; error: string } }
+  | {
+      type: 'jobStart';
+      time: number;
+      jobId: number;
+      description: string;
+      stageIds: number[];
+      stageInfos: StageInfo[];
+      /** Job group set by `sc.setJobGroup`, if any. */
+      jobGroup?: string | null;
+      /** OpenTelemetry trace id of the job's trace (32 hex), when tracing is on. */
+      traceId?: string | null;
+    }
+  | {
+      type: 'jobEnd';
+      time: number;
+      jobId: number;
+      result: { status: 'succeeded' } | { status: 'failed'; error: string } | { status: 'cancelled'; error: string };
+    }
   | { type: 'stageSubmitted'; time: number; stageInfo: StageInfo }
   | { type: 'stageCompleted'; time: number; stageInfo: StageInfo }
   | { type: 'taskStart'; time: number; stageId: number; stageAttempt: number; taskInfo: TaskInfo }

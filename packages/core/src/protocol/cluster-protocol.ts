@@ -68,11 +68,18 @@ export const RegisterApplicationRequest = z.object({
 export const RegisterApplicationResponse = z.object({ appId: z.string(), masterId: z.string() });
 
 export const UnregisterApplicationRequest = z.object({ appId: z.string(), state: z.enum(['FINISHED', 'FAILED', 'KILLED']) });
-export const DriverHeartbeatRequest = z.object({ appId: z.string() });
+/** `eventsPosted`: how many listener events the driver has numbered so far (lets the master prove a loss). */
+export const DriverHeartbeatRequest = z.object({ appId: z.string(), eventsPosted: z.number().int().nonnegative().optional() });
 export const DriverHeartbeatResponse = z.object({ known: z.boolean() });
 
-/** Listener events of an application, batched (stored for the UI and history). */
-export const AppEventsMessage = z.object({ appId: z.string(), seq: z.number().int(), events: z.array(z.record(z.string(), z.unknown())) });
+/**
+ * Listener events of an application, batched (stored for the UI and history). Events are
+ * numbered 1, 2, 3, … per application; `firstSeq` is the number of `events[0]`. The master
+ * stores a batch idempotently (events it already has are skipped) and answers with the
+ * highest number it has stored contiguously from 1: the driver resends everything above it.
+ */
+export const AppEventsMessage = z.object({ appId: z.string(), firstSeq: z.number().int().positive(), events: z.array(z.record(z.string(), z.unknown())).max(10_000) });
+export const AppEventsResponse = z.object({ storedThrough: z.number().int().nonnegative() });
 
 export const ClusterStateRequest = z.object({});
 export const ClusterStateResponse = z.object({
@@ -95,7 +102,7 @@ export type MasterProtocol = {
   registerApplication: { request: z.infer<typeof RegisterApplicationRequest>; response: z.infer<typeof RegisterApplicationResponse> };
   unregisterApplication: { request: z.infer<typeof UnregisterApplicationRequest>; response: { ok: boolean } };
   driverHeartbeat: { request: z.infer<typeof DriverHeartbeatRequest>; response: z.infer<typeof DriverHeartbeatResponse> };
-  appEvents: { request: z.infer<typeof AppEventsMessage>; response: void };
+  appEvents: { request: z.infer<typeof AppEventsMessage>; response: z.infer<typeof AppEventsResponse> };
   clusterState: { request: Record<string, never>; response: z.infer<typeof ClusterStateResponse> };
 };
 
