@@ -21,9 +21,10 @@ export interface FrameSocketOwner {
  *
  * Bad input (a frame error thrown by the decoder or by the owner's
  * `onFrame`) closes this socket with one log line and nothing else. Liveness:
- * in the client role it sends PING whenever it has sent nothing for one
- * keep-alive interval; in both roles, silence from the peer for
- * `peerTimeoutMs` closes the socket with `PEER_LOST`. Owns the socket and its
+ * whenever it has sent nothing for one keep-alive interval it sends PING (in
+ * the client role, answered by PONG) or PONG (in the server role, unanswered),
+ * so traffic in either direction keeps both ends alive; in both roles, silence
+ * from the peer for `peerTimeoutMs` closes the socket with `PEER_LOST`. Owns the socket and its
  * timer; does not own what the frames mean. Single-threaded.
  */
 export class FrameSocket {
@@ -91,7 +92,11 @@ export class FrameSocket {
         this.fail(new TransportError('PEER_LOST', `no data from the peer for ${peerTimeoutMs} ms`));
         return;
       }
-      if (role === 'client' && this.writer.framesWritten === this.framesOutAtTick) this.writer.write(FrameType.PING, 0, '');
+      // Both roles speak up when they have written nothing for an interval: a
+      // side that only receives (a server fed one-way messages) would
+      // otherwise look dead to a side that only sends. The server's frame is
+      // an unsolicited PONG, which a client takes as traffic and ignores.
+      if (this.writer.framesWritten === this.framesOutAtTick) this.writer.write(role === 'client' ? FrameType.PING : FrameType.PONG, 0, '');
       this.framesOutAtTick = this.writer.framesWritten;
     }, keepAliveIntervalMs);
     this.timer.unref();

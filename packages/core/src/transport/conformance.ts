@@ -676,6 +676,32 @@ export function transportConformanceSuite(name: string, makeTransport: MakeTrans
       expect((await withinMs(closed, 15_000, 'close event for a frozen peer'))?.code).toBe('PEER_LOST');
     });
 
+    it('keeps a connection alive that carries only one-way messages, on both sides', async () => {
+      // The sender never pings (it is always writing) and the receiver never
+      // answers (messages have no reply): traffic in one direction must still
+      // keep both ends alive, well past the peer timeout.
+      const liveness = { keepAliveIntervalMs: 100, peerTimeoutMs: 600 };
+      const { server, state, log } = await serve(liveness);
+      const closedPeers: Array<TransportError | undefined> = [];
+      server.on('peerClosed', (_p, r) => closedPeers.push(r));
+      const conn = await client(server, liveness);
+      const closes: Array<TransportError | undefined> = [];
+      conn.on('close', (r) => closes.push(r));
+      let sent = 0;
+      const until = Date.now() + 2_500;
+      while (Date.now() < until && conn.state === 'open') {
+        await conn.send('note', Buffer.from(String(sent++)));
+        await sleep(40);
+      }
+      expect(closes).toEqual([]);
+      expect(conn.state).toBe('open');
+      expect(closedPeers).toEqual([]);
+      expect(await eventually(() => state.messages.length === sent)).toBe(true);
+      expect(state.messages.map((m) => Number(m.body.toString()))).toEqual([...Array(sent).keys()]);
+      expect(log.lines.filter((l) => /no data from the peer|lost/i.test(l))).toEqual([]);
+      expect(Buffer.from(await conn.request('echo', Buffer.from('still here'))).toString()).toBe('still here');
+    });
+
     it('reports peers connecting and closing, and closes idempotently', async () => {
       const { server, transport } = await serve();
       const connected: PeerInfo[] = [];
