@@ -423,13 +423,32 @@ export class DAGScheduler implements TaskSchedulerListener {
     return parent ? this.preferredLocs(parent.rdd, parent.partition, depth + 1) : [];
   }
 
+  /**
+   * A parent finished: its waiting children run if every parent's output now exists. A parent
+   * that finished earlier may have lost outputs since (an executor went), and nothing else
+   * would run it again: submitting the child afresh resubmits each parent whose outputs are
+   * missing and puts the child back to wait for them.
+   */
   private submitWaitingChildren(parent: Stage): void {
     for (const s of [...this.waiting]) {
+      if (!this.waiting.has(s)) continue;
       if (s.parents.includes(parent) || this.missingParents(s).length === 0) {
-        if (this.missingParents(s).length === 0) {
-          this.waiting.delete(s);
-          this.submitStage(s);
-        }
+        this.waiting.delete(s);
+        this.submitStage(s);
+      }
+    }
+  }
+
+  /**
+   * Map outputs were lost: every waiting stage resubmits the parents whose outputs are now
+   * missing and that nothing is computing, so the recomputation starts now, beside the parents
+   * still running, rather than after them.
+   */
+  private resubmitLostParents(): void {
+    for (const s of [...this.waiting]) {
+      if (!this.waiting.has(s)) continue;
+      for (const p of this.missingParents(s)) {
+        if (!this.waiting.has(p) && !this.running.has(p) && !this.failed.has(p)) this.submitStage(p);
       }
     }
   }
@@ -556,6 +575,7 @@ export class DAGScheduler implements TaskSchedulerListener {
       const s = this.stages.get(r.stageId);
       if (s) for (const p of r.partitions) s.pendingPartitions.add(p);
     }
+    this.resubmitLostParents();
     this.post({ type: 'executorRemoved', time: Date.now(), executorId, reason });
   }
 

@@ -1,0 +1,221 @@
+/**
+ * The DAGScheduler and TaskScheduler driven step by step through a scripted
+ * backend: the test decides which slot runs which task, when each task ends and
+ * with what, and when an executor goes. RDDs come from a real local context (only
+ * their graph is used; no task runs in it), so every decision the schedulers
+ * take is visible: which task sets are submitted, which splits reduce tasks read.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { FlintContext } from '../context.ts';
+import { FlintError } from '../errors.ts';
+import { emptyTaskMetrics } from '../executor/task-metrics.ts';
+import type { TaskOutcome } from '../executor/task-description.ts';
+import type { FlintEvent } from '../listener/events.ts';
+import { ListenerBus } from '../listener/listener-bus.ts';
+import type { RDD } from '../rdd/rdd.ts';
+import { serialize } from '../serializer.ts';
+import { DAGScheduler } from './dag-scheduler.ts';
+import type { SchedulerBackend, TaskLaunch, TaskSchedulerPort, WorkerOffer } from './scheduler-backend.ts';
+import { TaskScheduler } from './task-scheduler.ts';
+
+/** Executors with slots; launches only when the test offers, and records kills. */
+class ScriptedBackend implements SchedulerBackend {
+  port!: TaskSchedulerPort;
+  readonly executors = new Map<string, number>();
+  readonly running = new Map<number, TaskLaunch>();
+  readonly killed: number[] = [];
+  async start(port: TaskSchedulerPort): Promise<void> {
+    this.port = port;
+  }
+  async stop(): Promise<void> {}
+  reviveOffers(): void {}
+  killTask(taskId: number): void {
+    this.killed.push(taskId);
+  }
+  defaultParallelism(): number {
+    return 2;
+  }
+  removeRdd(): void {}
+  removeBroadcast(): void {}
+  removeShuffle(): void {}
+
+  addExecutor(id: string, cores = 1): void {
+    this.executors.set(id, cores);
+    this.port.executorAdded({ executorId: id, host: 'h', cores, address: `addr-${id}` });
+  }
+  loseExecutor(id: string, reason: string): void {
+    this.executors.delete(id);
+    for (const [t, l] of this.running) if (l.offer.executorId === id) this.running.delete(t);
+    this.port.executorLost(id, reason);
+  }
+  /** Offers every free slot; returns what was launched. */
+  offer(): TaskLaunch[] {
+    const busy = new Set([...this.running.values()].map((l) => `${l.offer.executorId}#${l.offer.slot}`));
+    const offers: WorkerOffer[] = [];
+    for (const [id, cores] of this.executors) for (let s = 0; s < cores; s++) if (!busy.has(`${id}#${s}`)) offers.push({ executorId: id, host: 'h', slot: s });
+    const launched = this.port.resourceOffers(offers);
+    for (const l of launched) this.running.set(l.task.taskId, l);
+    return launched;
+  }
+  end(taskId: number, outcome: TaskOutcome): void {
+    this.running.delete(taskId);
+    this.port.statusUpdate(taskId, outcome);
+  }
+}
+
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+function mapSuccess(l: TaskLaunch, reducers: number): TaskOutcome {
+  return {
+    status: 'success',
+    value: null,
+    mapOutput: {
+      path: `/shuffle/${l.offer.executorId}/${l.task.stageId}-${l.task.partition}`,
+      offsets: Array.from({ length: reducers }, (_, i) => i * 10),
+      lengths: new Array<number>(reducers).fill(10),
+      records: new Array<number>(reducers).fill(1),
+    },
+    metrics: emptyTaskMetrics(),
+    accumUpdates: [],
+    blockUpdates: [],
+  };
+}
+
+function resultSuccess(value: unknown): TaskOutcome {
+  return { status: 'success', value: serialize(value), mapOutput: null, metrics: emptyTaskMetrics(), accumUpdates: [], blockUpdates: [] };
+}
+
+/** Every block reference a launched task's split reads, wherever it sits in the split. */
+function addressesRead(split: unknown): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      if (typeof o.address === 'string' && typeof o.path === 'string') out.push(o.address);
+      Object.values(o).forEach(walk);
+    }
+  };
+  walk(split);
+  return out;
+}
+
+let sc: FlintContext;
+beforeAll(async () => {
+  sc = await FlintContext.create({ master: 'local[1]', appName: 'dag-scheduler-test', progress: false });
+});
+afterAll(async () => {
+  await sc?.stop();
+});
+
+interface Harness {
+  backend: ScriptedBackend;
+  dag: DAGScheduler;
+  taskScheduler: TaskScheduler;
+  events: FlintEvent[];
+}
+
+const harnesses: Harness[] = [];
+afterEach(() => {
+  for (const h of harnesses.splice(0)) {
+    h.dag.stop();
+    h.taskScheduler.stop();
+  }
+});
+
+async function harness(maxFailures = 4): Promise<Harness> {
+  const bus = new ListenerBus();
+  const events: FlintEvent[] = [];
+  bus.addListener((e) => {
+    events.push(e);
+  });
+  const backend = new ScriptedBackend();
+  let dag!: DAGScheduler;
+  const taskScheduler = new TaskScheduler(
+    { maxFailures, localityWaitMs: 0 },
+    {
+      taskStarted: (ts, info) => dag.taskStarted(ts, info),
+      taskEnded: (ts, info, o, c) => dag.taskEnded(ts, info, o, c),
+      taskSetFailed: (ts, m) => dag.taskSetFailed(ts, m),
+      missingMapOutput: (ts, s, m) => dag.missingMapOutput(ts, s, m),
+      executorAdded: (e) => dag.executorAdded(e),
+      executorLost: (id, r, rs) => dag.executorLost(id, r, rs),
+      slotReset: (id, s) => dag.slotReset(id, s),
+      broadcastBytes: () => new Uint8Array(0),
+    },
+  );
+  dag = new DAGScheduler(taskScheduler, {
+    bus,
+    maxStageAttempts: 4,
+    maxResultSize: 1 << 30,
+    applyAccumulatorUpdates: () => undefined,
+    broadcastBytes: () => new Uint8Array(0),
+    executorAddress: (id) => `addr-${id}`,
+    removeShuffleFiles: () => undefined,
+  });
+  taskScheduler.setBackend(backend);
+  await backend.start(taskScheduler);
+  const h = { backend, dag, taskScheduler, events };
+  harnesses.push(h);
+  return h;
+}
+
+/** cogroup of two unpartitioned RDDs: two shuffle map stages (2 maps each, 2 reducers) and a result stage. */
+function twoParentJob(): RDD<unknown> {
+  const left = sc.parallelize<[number, string]>([[1, 'a'], [2, 'b'], [3, 'c'], [4, 'd']], 2);
+  const right = sc.parallelize<[number, number]>([[1, 10], [2, 20], [3, 30], [4, 40]], 2);
+  return left.cogroup(right, 2) as unknown as RDD<unknown>;
+}
+
+describe('lost map outputs of a finished parent stage', () => {
+  test('are recomputed before the child stage runs (the job ends, and reads no output of the lost executor)', async () => {
+    const { backend, dag } = await harness();
+    backend.addExecutor('e1', 2);
+    const job = dag.runJob(twoParentJob(), { name: 'collect', args: {} }, undefined, 'two parents');
+    let settled = false;
+    void job.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    await tick();
+    // The first parent stage's two maps run on e1; then e2 comes and runs the other parent's.
+    const aOnE1 = backend.offer();
+    backend.addExecutor('e2', 2);
+    const bTasks = backend.offer();
+    expect(aOnE1.length).toBe(2);
+    expect(bTasks.length).toBe(2);
+    const stageA = aOnE1[0]!.task.stageId;
+    const stageB = bTasks[0]!.task.stageId;
+    expect(stageA).not.toBe(stageB);
+    expect(aOnE1.every((l) => l.task.stageId === stageA && l.offer.executorId === 'e1')).toBe(true);
+    expect(bTasks.every((l) => l.task.stageId === stageB && l.offer.executorId === 'e2')).toBe(true);
+    for (const l of aOnE1) backend.end(l.task.taskId, mapSuccess(l, 2));
+    await tick();
+    backend.loseExecutor('e1', 'killed on purpose');
+    await tick();
+    for (const l of bTasks) backend.end(l.task.taskId, mapSuccess(l, 2));
+    await tick();
+    // Stage A is computed again on e2 (the only executor left), then the result stage runs.
+    const readers: TaskLaunch[] = [];
+    for (let round = 0; round < 10 && !settled; round++) {
+      const launched = backend.offer();
+      for (const l of launched) {
+        expect(l.offer.executorId).toBe('e2');
+        if (l.task.stageId === stageA) backend.end(l.task.taskId, mapSuccess(l, 2));
+        else {
+          readers.push(l);
+          backend.end(l.task.taskId, resultSuccess([l.task.partition]));
+        }
+      }
+      await tick();
+    }
+    expect(settled).toBe(true);
+    expect(await job).toEqual([[0], [1]]);
+    expect(readers.map((l) => l.task.partition).sort()).toEqual([0, 1]);
+    for (const l of readers) {
+      const addrs = addressesRead(l.task.split);
+      expect(addrs.length).toBe(4);
+      expect(addrs.every((a) => a === 'addr-e2')).toBe(true);
+    }
+  });
+});
