@@ -55,6 +55,27 @@ export function registerSchedulerBackend(f: SchedulerBackendFactory): void {
   backendFactories.push(f);
 }
 
+/**
+ * The settings as plain data for the applicationStart event (it is stored and shipped): values
+ * that are not JSON (functions, Maps, class instances) become their string form.
+ */
+function plainConf(raw: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[k] = v;
+    else if (v === undefined) continue;
+    else {
+      try {
+        const json = JSON.stringify(v);
+        out[k] = json !== undefined && (Array.isArray(v) || Object.getPrototypeOf(v) === Object.prototype) ? JSON.parse(json) : String(v);
+      } catch {
+        out[k] = String(v);
+      }
+    }
+  }
+  return out;
+}
+
 async function resolveBackend(master: string, conf: Record<string, unknown>): Promise<SchedulerBackend> {
   if (backendFactories.length === 0) {
     try {
@@ -74,7 +95,7 @@ async function resolveBackend(master: string, conf: Record<string, unknown>): Pr
 type State = 'running' | 'stopping' | 'stopped';
 
 export class FlintContext {
-  readonly appId: string;
+  private _appId: string;
   readonly appName: string;
   readonly master: string;
   readonly transport: string;
@@ -93,7 +114,9 @@ export class FlintContext {
   private taskScheduler!: TaskScheduler;
   private dag!: DAGScheduler;
   private progress: ConsoleProgressBar | null = null;
-  private readonly localDirPath: string;
+  private localDirPath: string;
+  private applicationStarted = false;
+  private applicationEnded = false;
   private closureRuntime: ClosureRuntime | null = null;
   private readonly shuffleCleaner = new FinalizationRegistry<number>((shuffleId) => {
     if (this.state === 'running') this.dag.removeShuffle(shuffleId);
@@ -108,8 +131,9 @@ export class FlintContext {
     if (opts.progress !== undefined) settings.showProgress = opts.progress;
     this.conf = { ...settings, raw, defaultParallelismExplicit: settings.defaultParallelism !== null };
     const ts = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
-    this.appId = `${this.master.startsWith('local') ? 'local' : 'app'}-${ts}-${String(process.pid).padStart(5, '0')}${Math.floor(Math.random() * 1000)}`;
-    this.localDirPath = fs.mkdtempSync(path.join(this.conf.localDir, `flint-${this.appId}-`));
+    // Provisional in cluster mode: replaced by the id the master assigns when the application registers.
+    this._appId = `${this.master.startsWith('local[') || this.master === 'local' ? 'local' : 'app'}-${ts}-${String(process.pid).padStart(5, '0')}${Math.floor(Math.random() * 1000)}`;
+    this.localDirPath = fs.mkdtempSync(path.join(this.conf.localDir, `flint-${this._appId}-`));
     liveLocalDirs.add(this.localDirPath);
   }
 
@@ -158,16 +182,10 @@ export class FlintContext {
       removeShuffleFiles: (shuffleId, outputs) => this.backend.removeShuffle(shuffleId, outputs),
     });
     this.taskScheduler.setBackend(this.backend);
-    this.bus.post({
-      type: 'applicationStart',
-      time: this.startTime,
-      appId: this.appId,
-      appName: this.appName,
-      master: this.master,
-      user: os.userInfo().username,
-      conf: this.conf.raw,
-    });
+    if (!this.backend.registersApplication) this.postApplicationStart();
     await this.backend.start(this.taskScheduler, {
+      registered: (appId) => this.adoptApplicationId(appId),
+      addListener: (l) => this.bus.addListener(l),
       appId: this.appId,
       appName: this.appName,
       conf: { ...this.conf.raw, 'flint.transport': this.transport },
@@ -175,6 +193,51 @@ export class FlintContext {
       memoryBudget: this.conf.memoryBudget,
       storageMemory: this.conf.storageMemory,
     });
+    this.postApplicationStart();
+  }
+
+  /** The id the cluster manager assigned: it names the local dir, and applicationStart carries it. */
+  private adoptApplicationId(appId: string): void {
+    if (this.applicationStarted) return;
+    if (appId !== this._appId) {
+      const dir = fs.mkdtempSync(path.join(this.conf.localDir, `flint-${appId}-`));
+      fs.rmSync(this.localDirPath, { recursive: true, force: true });
+      liveLocalDirs.delete(this.localDirPath);
+      liveLocalDirs.add(dir);
+      this.localDirPath = dir;
+      this._appId = appId;
+    }
+    this.postApplicationStart();
+  }
+
+  private postApplicationStart(): void {
+    if (this.applicationStarted) return;
+    this.applicationStarted = true;
+    this.bus.post({
+      type: 'applicationStart',
+      time: this.startTime,
+      appId: this._appId,
+      appName: this.appName,
+      master: this.master,
+      user: os.userInfo().username,
+      conf: plainConf(this.conf.raw),
+    });
+  }
+
+  private postApplicationEnd(): void {
+    if (this.applicationEnded) return;
+    this.applicationEnded = true;
+    this.bus.post({ type: 'applicationEnd', time: Date.now(), appId: this._appId });
+  }
+
+  /** The application's id: the one the master assigned (`app-…`) in cluster mode, `local-…` in local mode. */
+  get appId(): string {
+    return this._appId;
+  }
+
+  /** The application's id (as `appId`): what the master, its API and its UI show for this application. */
+  get applicationId(): string {
+    return this._appId;
   }
 
   private broadcastBytes(id: number): Uint8Array {
@@ -325,9 +388,12 @@ export class FlintContext {
       await new Promise((r) => setImmediate(r));
       this.dag?.stop();
       this.taskScheduler?.stop();
+      // applicationEnd reaches the backend's listeners (the event shipper) before it stops.
+      this.postApplicationEnd();
+      await this.bus.flush();
       await this.backend?.stop();
     } finally {
-      this.bus.post({ type: 'applicationEnd', time: Date.now(), appId: this.appId });
+      this.postApplicationEnd();
       await this.bus.flush();
       this.progress?.stop();
       fs.rmSync(this.localDirPath, { recursive: true, force: true });

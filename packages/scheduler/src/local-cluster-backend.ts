@@ -30,6 +30,7 @@ export function parseLocalClusterMaster(master: string): { workers: number; core
 }
 
 export class LocalClusterBackend implements SchedulerBackend {
+  readonly registersApplication = true;
   private cluster: LocalClusterLike | null = null;
   private inner: StandaloneBackend | null = null;
 

@@ -31,6 +31,7 @@ import {
   type TransportServer,
   type WorkerOffer,
 } from '@flint/core';
+import { EventShipper, eventShipperSettings } from './event-shipper.ts';
 
 interface ExecutorEntry {
   executorId: string;
@@ -52,6 +53,7 @@ export function parseStandaloneMaster(master: string): { host: string; port: num
 }
 
 export class StandaloneBackend implements SchedulerBackend {
+  readonly registersApplication = true;
   private transport!: Transport;
   private server!: TransportServer;
   private master!: MessageClient<MasterProtocol>;
@@ -66,6 +68,10 @@ export class StandaloneBackend implements SchedulerBackend {
   private reviving = false;
   private stopped = false;
   private readonly conf: Record<string, unknown>;
+  private shipper: EventShipper | null = null;
+  private reconnecting: Promise<void> | null = null;
+  private flushTimeoutMs = 10_000;
+  private telemetry: SchedulerBackendContext['telemetry'] = undefined;
 
   constructor(readonly masterUrl: string, conf: Record<string, unknown>) {
     this.conf = conf;
@@ -147,6 +153,27 @@ export class StandaloneBackend implements SchedulerBackend {
     });
     this.appId = reg.appId;
     this.masterConn = conn;
+    const shipping = eventShipperSettings(this.conf);
+    if (shipping.enabled && ctx.addListener) {
+      this.flushTimeoutMs = shipping.flushTimeoutMs;
+      this.telemetry = ctx.telemetry;
+      const appId = reg.appId;
+      this.shipper = new EventShipper({
+        appId,
+        maxBatchEvents: shipping.maxBatchEvents,
+        maxInFlight: shipping.maxInFlight,
+        lingerMs: shipping.lingerMs,
+        send: async (batch) => {
+          if (this.masterConn.state !== 'open') await this.reconnectMaster(3000);
+          return this.master.request('appEvents', batch, { timeoutMs: 30_000 });
+        },
+        warn: (m) => process.emitWarning(`flint: ${m}`),
+        onShipped: (n) => this.telemetry?.eventsShipped(n),
+      });
+      // Subscribed before the context posts applicationStart, so the first event shipped is number 1.
+      ctx.addListener(this.shipper.listener);
+    }
+    ctx.registered?.(reg.appId);
     const hbMs = parseTime(this.conf['flint.driver.heartbeatInterval'] ?? 1000, 'flint.driver.heartbeatInterval');
     this.heartbeat = setInterval(() => void this.beat(hbMs), hbMs);
     this.heartbeat.unref();
@@ -161,12 +188,8 @@ export class StandaloneBackend implements SchedulerBackend {
     if (this.stopped || this.beating) return;
     this.beating = true;
     try {
-      if (this.masterConn.state !== 'open') {
-        const target = parseStandaloneMaster(this.masterUrl)!;
-        this.masterConn = await this.transport.connect(`${target.host}:${target.port}`, { timeoutMs: hbMs * 3 });
-        this.master = new MessageClient<MasterProtocol>(this.masterConn);
-      }
-      const r = await this.master.request('driverHeartbeat', { appId: this.appId }, { timeoutMs: hbMs * 5 });
+      if (this.masterConn.state !== 'open') await this.reconnectMaster(hbMs * 3);
+      const r = await this.master.request('driverHeartbeat', { appId: this.appId, ...(this.shipper ? { eventsPosted: this.shipper.posted } : {}) }, { timeoutMs: hbMs * 5 });
       if (!r.known && !this.warnedUnknown) {
         this.warnedUnknown = true;
         process.emitWarning(`flint: the master at ${this.masterUrl} no longer knows application ${this.appId}`);
@@ -176,6 +199,21 @@ export class StandaloneBackend implements SchedulerBackend {
     } finally {
       this.beating = false;
     }
+  }
+
+  /** One new connection to the master at a time, shared by the heartbeat and the event shipper. */
+  private reconnectMaster(timeoutMs: number): Promise<void> {
+    this.reconnecting ??= (async () => {
+      try {
+        if (this.masterConn.state === 'open') return;
+        const target = parseStandaloneMaster(this.masterUrl)!;
+        this.masterConn = await this.transport.connect(`${target.host}:${target.port}`, { timeoutMs });
+        this.master = new MessageClient<MasterProtocol>(this.masterConn);
+      } finally {
+        this.reconnecting = null;
+      }
+    })();
+    return this.reconnecting;
   }
 
   /** Waits until the executors the master launched for us have registered (at least one). */
@@ -314,10 +352,33 @@ export class StandaloneBackend implements SchedulerBackend {
     }
   }
 
+  /**
+   * Delivers the events still held (bounded by flint.eventLog.flushTimeout); warns with the count
+   * that could not be delivered. The context posts applicationEnd before it stops the backend.
+   */
+  private async flushEvents(): Promise<void> {
+    const shipper = this.shipper;
+    if (!shipper) return;
+    const undelivered = await shipper.flush(this.flushTimeoutMs);
+    shipper.close();
+    if (undelivered > 0) {
+      this.telemetry?.eventsDropped(undelivered);
+      process.emitWarning(
+        `flint: ${undelivered} of ${shipper.posted} events of application ${this.appId} could not be delivered to the master at ${this.masterUrl} within ${this.flushTimeoutMs} ms (stored through event ${shipper.storedThrough}); its stored history is incomplete (raise flint.eventLog.flushTimeout if the master is slow)`,
+      );
+    }
+  }
+
+  /** Events numbered, and acknowledged as stored by the master (0 and 0 when shipping is off). */
+  get eventCounts(): { posted: number; storedThrough: number } {
+    return { posted: this.shipper?.posted ?? 0, storedThrough: this.shipper?.storedThrough ?? 0 };
+  }
+
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     if (this.heartbeat) clearInterval(this.heartbeat);
+    await this.flushEvents();
     await Promise.all(
       [...this.executors.values()].map((e) =>
         this.client(e)

@@ -7,6 +7,7 @@
  * driver's event loop.
  */
 import type { TaskDescription, TaskOutcome } from '../executor/task-description.ts';
+import type { FlintListener } from '../listener/listener-bus.ts';
 import type { MapStatus } from './map-output-tracker.ts';
 
 /** One free task slot (a thread) of an executor. */
@@ -56,9 +57,21 @@ export interface SchedulerBackendContext {
   /** Bytes a task may buffer before spilling. */
   memoryBudget: number;
   storageMemory: number;
+  /**
+   * Called by a backend that registers the application with a cluster manager, as soon as it has
+   * the id the manager assigned and before any executor can register: the context adopts that id
+   * and posts applicationStart. Backends that register nothing never call it.
+   */
+  registered?(appId: string): void;
+  /** Subscribes a listener to the application's events (subscribe before `registered` to see applicationStart). */
+  addListener?(listener: FlintListener): () => void;
+  /** Counters of the driver's telemetry that a backend feeds. */
+  telemetry?: { eventsShipped(n: number): void; eventsDropped(n: number): void };
 }
 
 export interface SchedulerBackend {
+  /** True when `start` registers the application with a cluster manager (and calls `ctx.registered`). */
+  readonly registersApplication?: boolean;
   start(scheduler: TaskSchedulerPort, ctx: SchedulerBackendContext): Promise<void>;
   stop(): Promise<void>;
   /** The scheduler has tasks waiting: offer free slots. */
