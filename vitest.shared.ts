@@ -6,4 +6,5 @@ export const flintAliases = {
   '@flint/scheduler': `${root}packages/scheduler/src/index.ts`,
   '@flint/transport-tcp': `${root}packages/transport-tcp/src/index.ts`,
   '@flint/transport-http': `${root}packages/transport-http/src/index.ts`,
+  '@flint/event-store': `${root}packages/event-store/src/index.ts`,
 };

@@ -1,0 +1,850 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import type { TaskMetrics } from '@flint/core';
+import { PrismaClient } from './generated/prisma/client.ts';
+import { EventIngester } from './event-ingester.ts';
+import { EventStoreError } from './event-store-error.ts';
+import {
+  APP_STATES,
+  PHASE_TIMESTAMP_NAMES,
+  QUANTILE_NAMES,
+  TASK_METRIC_NAMES,
+  TASK_SORT_KEYS,
+  TASK_STATUSES,
+  type AppDetail,
+  type AppState,
+  type AppSummary,
+  type CachedRddSummary,
+  type ChangeRow,
+  type ExecutorStageMetrics,
+  type ExecutorSummary,
+  type ExecutorTotals,
+  type IngestResult,
+  type JobDetail,
+  type JobStageNode,
+  type JobState,
+  type JobSummary,
+  type Page,
+  type QuantileName,
+  type QuantileStat,
+  type RddGraph,
+  type RddInfo,
+  type StageAttemptState,
+  type StageAttemptSummary,
+  type StageDetail,
+  type StageQuantiles,
+  type StageTotals,
+  type TaskCounts,
+  type TaskPage,
+  type TaskQuery,
+  type TaskRow,
+  type TaskSortKey,
+  type TaskStatus,
+} from './event-store-types.ts';
+import { applySqlMigrations } from './sqlite-migrations.ts';
+import { nearestRankQuantiles } from './task-phases.ts';
+
+const MIGRATIONS_DIR = fileURLToPath(new URL('../prisma/migrations/', import.meta.url));
+
+/** The most events one `ingest` call takes (the protocol's bound on a batch). */
+export const MAX_BATCH_EVENTS = 10_000;
+/**
+ * Events per transaction inside one `ingest` call; the call yields to the event
+ * loop between chunks, so a 10,000-event batch holds the loop for a few short
+ * transactions (≈ 2,000 task ends ≈ 30 ms) rather than one long one.
+ */
+const INGEST_CHUNK = 2_000;
+/** SQLite waits this long for another writer (several local drivers may share one file). */
+const BUSY_TIMEOUT_MS = 10_000;
+
+export interface EventStoreOptions {
+  /** Clock for createdAt, change times and running durations (tests pass their own). */
+  now?: () => number;
+  /** Open without the Prisma client (a writer that only ingests, e.g. a local driver). Reads then use SQL only. */
+  readOnlyQueriesWithoutPrisma?: boolean;
+}
+
+/**
+ * The event store: every listener event of every application in one SQLite
+ * file (WAL, busy timeout), as rows that serve both live pages and history.
+ * The only module that touches the database: writes go through the prepared
+ * statements of `EventIngester` (the hot path), simple reads through the
+ * generated Prisma client, and reads Prisma cannot express (grouped counts,
+ * quantiles, dynamic sort columns from a whitelist) through SQL.
+ *
+ * Memory: holds no history; only prepared statements and the per-stage
+ * quantile cache, which lives in the database (StageAttempt.quantiles).
+ * Concurrency: one process may hold several stores on one file; every write is
+ * one immediate transaction, so writers serialise in SQLite and the change
+ * cursor only grows. Calls are not re-entrant across `close()`.
+ */
+export class EventStore {
+  private closed = false;
+  private readonly ingester: EventIngester;
+  private readonly stmts: ReturnType<typeof prepareReads>;
+
+  private constructor(
+    private readonly db: Database.Database,
+    private readonly prisma: PrismaClient | null,
+    readonly dbPath: string,
+    private readonly now: () => number,
+  ) {
+    this.ingester = new EventIngester(db, now);
+    this.stmts = prepareReads(db);
+  }
+
+  /** Opens (creating when absent) the store at `dbPath` (':memory:' for a private in-memory store) and applies its migrations. */
+  static async open(dbPath: string, opts: EventStoreOptions = {}): Promise<EventStore> {
+    const memory = dbPath === ':memory:';
+    const file = memory ? dbPath : path.resolve(dbPath);
+    let db: Database.Database;
+    try {
+      if (!memory) fs.mkdirSync(path.dirname(file), { recursive: true });
+      db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
+    } catch (cause) {
+      throw new EventStoreError('IO', `cannot open the event store ${file}: ${(cause as Error).message}; check the directory exists and is writable, or give another path`, { cause });
+    }
+    let prisma: PrismaClient | null = null;
+    try {
+      db.pragma('journal_mode = WAL');
+      // WAL + NORMAL: a commit survives a crash of this process (the OS has the pages);
+      // only an OS crash can lose the last commits, which the driver then resends.
+      db.pragma('synchronous = NORMAL');
+      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      applySqlMigrations(db, file, MIGRATIONS_DIR);
+      if (!memory && !opts.readOnlyQueriesWithoutPrisma) {
+        prisma = new PrismaClient({ adapter: new PrismaBetterSqlite3({ url: `file:${file}`, timeout: BUSY_TIMEOUT_MS }) });
+        await prisma.$connect();
+      }
+    } catch (cause) {
+      db.close();
+      await prisma?.$disconnect().catch(() => {});
+      if (cause instanceof EventStoreError) throw cause;
+      throw new EventStoreError('IO', `cannot open the event store ${file}: ${(cause as Error).message}`, { cause });
+    }
+    return new EventStore(db, prisma, file, opts.now ?? Date.now);
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.prisma?.$disconnect();
+    this.db.close();
+  }
+
+  // ---- writes -------------------------------------------------------------------------------
+
+  /**
+   * Stores events numbered `firstSeq`, `firstSeq + 1`, … of application `appId`.
+   * Idempotent by number: events at or below the application's storedThrough are
+   * skipped (a resent batch is harmless). A batch that starts above
+   * storedThrough + 1 is refused (`gap: true`, nothing stored) so a hole is never
+   * skipped: the sender resends from storedThrough + 1. Events may come before
+   * applicationStart (the application row is created on first sight). A batch is
+   * stored in chunks of whole transactions, yielding to the event loop between
+   * them; an event that cannot be stored fails its chunk (INVALID_EVENT) and
+   * storedThrough stays at the end of the previous chunk.
+   */
+  async ingest(appId: string, firstSeq: number, events: readonly unknown[]): Promise<IngestResult> {
+    this.assertOpen();
+    if (typeof appId !== 'string' || appId.length === 0) throw new EventStoreError('INVALID_INPUT', 'ingest needs a non-empty application id');
+    if (!Number.isSafeInteger(firstSeq) || firstSeq < 1) throw new EventStoreError('INVALID_INPUT', `ingest: firstSeq must be an integer ≥ 1 (events are numbered from 1), got ${firstSeq}`);
+    if (!Array.isArray(events)) throw new EventStoreError('INVALID_INPUT', 'ingest: events must be an array');
+    if (events.length > MAX_BATCH_EVENTS) throw new EventStoreError('INVALID_INPUT', `ingest: a batch holds at most ${MAX_BATCH_EVENTS} events, got ${events.length}; send smaller batches`);
+    if (events.length === 0) {
+      const storedThrough = this.storedThrough(appId);
+      return { storedThrough, stored: 0, gap: firstSeq > storedThrough + 1 };
+    }
+    let stored = 0;
+    let result: IngestResult = { storedThrough: 0, stored: 0, gap: false };
+    for (let off = 0; off < events.length; off += INGEST_CHUNK) {
+      if (off > 0) {
+        await yieldToLoop();
+        this.assertOpen();
+      }
+      result = this.ingester.ingestChunk(appId, firstSeq + off, events.slice(off, off + INGEST_CHUNK));
+      stored += result.stored;
+      if (result.gap) break;
+    }
+    return { storedThrough: result.storedThrough, stored, gap: result.gap };
+  }
+
+  /** The highest event number of `appId` stored with every one below it (0 for an unknown application). */
+  storedThrough(appId: string): number {
+    this.assertOpen();
+    return (this.stmts.storedThrough.get(appId) as { storedThrough: number } | undefined)?.storedThrough ?? 0;
+  }
+
+  /** Records how many events the driver says it has numbered (its heartbeat); never lowers the count. */
+  recordEventsPosted(appId: string, eventsPosted: number): void {
+    this.assertOpen();
+    if (!Number.isSafeInteger(eventsPosted) || eventsPosted < 0) throw new EventStoreError('INVALID_INPUT', `eventsPosted must be a non-negative integer, got ${eventsPosted}`);
+    this.db
+      .transaction(() => {
+        this.stmts.ensureApp.run(appId, this.now());
+        this.stmts.eventsPosted.run(eventsPosted, appId);
+      })
+      .immediate();
+  }
+
+  /**
+   * Ends the application: state, end time (kept when the driver already sent
+   * applicationEnd), and dropped = eventsPosted − storedThrough when positive,
+   * stored and returned. Jobs, stage attempts and tasks still running are left
+   * as they are: what the driver did not report is not invented.
+   */
+  finishApplication(appId: string, state: Exclude<AppState, 'RUNNING'>, time: number, reason: string | null = null): { droppedEvents: number } {
+    this.assertOpen();
+    if (!APP_STATES.includes(state) || (state as AppState) === 'RUNNING') throw new EventStoreError('INVALID_INPUT', `finishApplication: state must be FINISHED, FAILED, KILLED or LOST, got ${state}`);
+    return this.db
+      .transaction(() => {
+        this.stmts.ensureApp.run(appId, this.now());
+        this.stmts.finishApp.run(state, time, reason, appId);
+        const row = this.stmts.dropped.get(appId) as { droppedEvents: number };
+        this.stmts.insertChange.run(appId, 'appState', this.now(), 0, 0, 1, '[]', '[]', '[]', 0, 0);
+        return { droppedEvents: row.droppedEvents };
+      })
+      .immediate();
+  }
+
+  /** The driver died without ending the application (missed heartbeats): state LOST with the reason. */
+  markApplicationLost(appId: string, reason: string, time: number = this.now()): { droppedEvents: number } {
+    return this.finishApplication(appId, 'LOST', time, reason);
+  }
+
+  // ---- reads --------------------------------------------------------------------------------
+
+  /** Applications, newest first (by first sight), optionally of one state; paged by cursor. */
+  async listApps(q: { state?: AppState; cursor?: string | null; limit?: number } = {}): Promise<Page<AppSummary>> {
+    this.assertOpen();
+    const limit = clampLimit(q.limit, 50, 500);
+    if (q.state !== undefined && !APP_STATES.includes(q.state)) throw new EventStoreError('INVALID_INPUT', `listApps: unknown state ${String(q.state)}; one of ${APP_STATES.join(', ')}`);
+    let rows: AppRow[];
+    if (this.prisma) {
+      rows = (await this.prisma.application.findMany({
+        where: q.state ? { state: q.state } : undefined,
+        orderBy: [{ createdAt: 'desc' }, { appId: 'desc' }],
+        take: limit + 1,
+        ...(q.cursor ? { cursor: { appId: q.cursor }, skip: 1 } : {}),
+      })) as AppRow[];
+    } else {
+      const after = q.cursor ? (this.stmts.appCreatedAt.get(q.cursor) as { createdAt: number } | undefined) : undefined;
+      const where: string[] = [];
+      const params: unknown[] = [];
+      if (q.state) {
+        where.push(`"state" = ?`);
+        params.push(q.state);
+      }
+      if (q.cursor) {
+        if (!after) return { items: [], nextCursor: null };
+        where.push(`("createdAt" < ? OR ("createdAt" = ? AND "appId" < ?))`);
+        params.push(after.createdAt, after.createdAt, q.cursor);
+      }
+      rows = this.db
+        .prepare(`SELECT * FROM "Application" ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY "createdAt" DESC, "appId" DESC LIMIT ?`)
+        .all(...params, limit + 1) as AppRow[];
+    }
+    const more = rows.length > limit;
+    const items = rows.slice(0, limit).map((r) => this.appSummary(r));
+    return { items, nextCursor: more ? items[items.length - 1].appId : null };
+  }
+
+  /** One application with its conf and counts, or null when unknown. */
+  async getApp(appId: string): Promise<AppDetail | null> {
+    this.assertOpen();
+    const r = (this.prisma ? await this.prisma.application.findUnique({ where: { appId } }) : this.stmts.app.get(appId)) as AppRow | null | undefined;
+    if (!r) return null;
+    const jobs = { total: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
+    for (const j of this.stmts.jobCounts.all(appId) as Array<{ state: JobState; n: number }>) {
+      jobs.total += j.n;
+      jobs[j.state.toLowerCase() as 'running'] = j.n;
+    }
+    const stages = { total: 0, active: 0, complete: 0, failed: 0, pending: 0 };
+    for (const s of this.stmts.stageCounts.all(appId) as Array<{ state: StageAttemptState; n: number }>) {
+      stages.total += s.n;
+      stages[s.state.toLowerCase() as 'active'] = s.n;
+    }
+    const tasks = countsFrom(this.stmts.appTaskCounts.all(appId) as StatusCount[]);
+    const ex = this.stmts.executorCounts.get(appId) as { total: number; active: number | null };
+    let conf: Record<string, unknown> = {};
+    try {
+      conf = JSON.parse(r.conf) as Record<string, unknown>;
+    } catch {
+      conf = {};
+    }
+    return { ...this.appSummary(r), conf, endReason: r.endReason, jobs, stages, tasks, executors: { total: ex.total, active: ex.active ?? 0 } };
+  }
+
+  /** The application's jobs, newest first. */
+  async listJobs(appId: string): Promise<JobSummary[]> {
+    this.assertOpen();
+    const rows = this.stmts.jobs.all(appId) as JobRow[];
+    const counts = new Map<number, StatusCount[]>();
+    for (const c of this.stmts.jobTaskCounts.all(appId) as Array<StatusCount & { jobId: number }>) {
+      const l = counts.get(c.jobId) ?? [];
+      l.push(c);
+      counts.set(c.jobId, l);
+    }
+    const numTasks = new Map<number, number>();
+    for (const n of this.stmts.jobNumTasks.all(appId) as Array<{ jobId: number; n: number }>) numTasks.set(n.jobId, n.n);
+    return rows.map((j) => this.jobSummary(j, countsFrom(counts.get(j.jobId) ?? []), numTasks.get(j.jobId) ?? 0));
+  }
+
+  /** One job with its stage DAG, or null. */
+  async getJob(appId: string, jobId: number): Promise<JobDetail | null> {
+    this.assertOpen();
+    const j = this.stmts.job.get(appId, jobId) as JobRow | undefined;
+    if (!j) return null;
+    const stageRows = this.stmts.jobStages.all(appId, jobId) as Array<StageRow & { submitted: number; attempt: number | null; attemptState: StageAttemptState | null }>;
+    const stages: JobStageNode[] = stageRows.map((s) => {
+      const taskCounts = s.attempt === null ? countsFrom([]) : countsFrom(this.stmts.stageTaskCounts.all(appId, s.stageId, s.attempt) as StatusCount[]);
+      let state: JobStageNode['state'];
+      if (!s.submitted || s.attemptState === null) state = j.state === 'RUNNING' ? 'pending' : 'skipped';
+      else state = s.attemptState === 'ACTIVE' ? 'active' : s.attemptState === 'COMPLETE' ? 'complete' : s.attemptState === 'FAILED' ? 'failed' : 'pending';
+      return {
+        stageId: s.stageId,
+        attempt: s.submitted ? s.attempt : null,
+        name: s.name,
+        kind: s.kind,
+        numTasks: s.numTasks,
+        parentIds: parseJson<number[]>(s.parentIds, []),
+        state,
+        rddInfos: parseJson<RddInfo[]>(s.rddInfos, []),
+        taskCounts: s.submitted ? taskCounts : countsFrom([]),
+      };
+    });
+    const counts = countsFrom((this.stmts.jobTaskCounts.all(appId) as Array<StatusCount & { jobId: number }>).filter((c) => c.jobId === jobId));
+    const numTasks = stages.filter((s) => s.state !== 'skipped').reduce((a, s) => a + s.numTasks, 0);
+    return { ...this.jobSummary(j, counts, numTasks), stages };
+  }
+
+  /** Stage attempts of the application (or of one job's stages), newest stage first, then newest attempt. */
+  async listStages(appId: string, jobId?: number): Promise<StageAttemptSummary[]> {
+    this.assertOpen();
+    const rows = (jobId === undefined ? this.stmts.stageAttempts.all(appId) : this.stmts.jobStageAttempts.all(appId, appId, jobId)) as AttemptRow[];
+    const jobIdsOf = this.stageJobIds(appId);
+    return rows.map((r) => this.stageSummary(appId, r, jobIdsOf.get(r.stageId) ?? []));
+  }
+
+  /** One stage attempt with its RDD graph, totals, per-executor metrics and quantiles; null when unknown. */
+  async getStage(appId: string, stageId: number, attempt: number): Promise<StageDetail | null> {
+    this.assertOpen();
+    const r = this.stmts.stageAttempt.get(appId, stageId, attempt) as AttemptRow | undefined;
+    if (!r) return null;
+    const jobIds = (this.stmts.jobsOfStage.all(appId, stageId) as Array<{ jobId: number }>).map((x) => x.jobId);
+    const summary = this.stageSummary(appId, r, jobIds);
+    const rddInfos = parseJson<RddInfo[]>(r.rddInfos, []);
+    const ids = new Set(rddInfos.map((i) => i.id));
+    const rddGraph: RddGraph = { nodes: rddInfos, edges: rddInfos.flatMap((i) => i.parentIds.filter((p) => ids.has(p)).map((p) => ({ from: p, to: i.id }))) };
+    const executors = (this.stmts.stageExecutors.all(appId, stageId, attempt) as Array<ExecutorStageRow>).map(
+      (e): ExecutorStageMetrics => ({
+        executorId: e.executorId,
+        host: e.host,
+        taskCounts: { total: e.total, running: e.running, success: e.success, failed: e.failed, killed: e.killed },
+        duration: e.duration ?? 0,
+        inputBytes: e.inputBytes ?? 0,
+        shuffleReadBytes: e.shuffleReadBytes ?? 0,
+        shuffleWriteBytes: e.shuffleWriteBytes ?? 0,
+        memoryBytesSpilled: e.memoryBytesSpilled ?? 0,
+        diskBytesSpilled: e.diskBytesSpilled ?? 0,
+        gcTime: e.gcTime ?? 0,
+      }),
+    );
+    return { ...summary, rddGraph, executors, quantiles: this.stageQuantiles(appId, stageId, attempt, r) };
+  }
+
+  /** Task attempts of one stage attempt, filtered, sorted by a whitelisted column and paged. */
+  async listTasks(q: TaskQuery): Promise<TaskPage> {
+    this.assertOpen();
+    const sortBy: TaskSortKey = q.sortBy ?? 'taskId';
+    if (!SORT_KEYS.has(sortBy)) throw new EventStoreError('INVALID_INPUT', `listTasks: cannot sort by ${String(sortBy)}; one of ${TASK_SORT_KEYS.join(', ')}`);
+    if (q.status !== undefined && !TASK_STATUSES.includes(q.status)) throw new EventStoreError('INVALID_INPUT', `listTasks: unknown status ${String(q.status)}; one of ${TASK_STATUSES.join(', ')}`);
+    const limit = clampLimit(q.limit, 100, 1000);
+    let offset = q.offset ?? 0;
+    if (q.cursor) {
+      offset = Number(q.cursor);
+      if (!Number.isSafeInteger(offset) || offset < 0) throw new EventStoreError('INVALID_INPUT', `listTasks: cursor ${q.cursor} is not one this store gave out`);
+    }
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new EventStoreError('INVALID_INPUT', `listTasks: offset must be a non-negative integer, got ${offset}`);
+    const where = [`"appId" = ?`, `"stageId" = ?`, `"stageAttempt" = ?`];
+    const params: unknown[] = [q.appId, q.stageId, q.attempt];
+    if (q.status) {
+      where.push(`"status" = ?`);
+      params.push(q.status);
+    }
+    if (q.executorId !== undefined) {
+      where.push(`"executorId" = ?`);
+      params.push(q.executorId);
+    }
+    const dir = q.desc ? 'DESC' : 'ASC';
+    const order = sortBy === 'taskId' ? `"taskId" ${dir}` : `"${sortBy}" ${dir} NULLS LAST, "taskId" ${dir}`;
+    const whereSql = where.join(' AND ');
+    const total = (this.cachedStatement(`SELECT COUNT(*) AS n FROM "Task" WHERE ${whereSql}`).get(...params) as { n: number }).n;
+    const rows = this.cachedStatement(`SELECT * FROM "Task" WHERE ${whereSql} ORDER BY ${order} LIMIT ? OFFSET ?`).all(...params, limit, offset) as TaskDbRow[];
+    const next = offset + rows.length;
+    return { items: rows.map(toTaskRow), total, nextCursor: next < total && rows.length > 0 ? String(next) : null };
+  }
+
+  /** Executors of the application with task totals and cached storage, in order of arrival. */
+  async listExecutors(appId: string): Promise<ExecutorSummary[]> {
+    this.assertOpen();
+    const rows = this.stmts.executors.all(appId) as ExecutorRow[];
+    const totals = new Map((this.stmts.executorTotals.all(appId) as ExecutorTotalsRow[]).map((t) => [t.executorId, t]));
+    const storage = new Map((this.stmts.executorStorage.all(appId) as StorageRow[]).map((t) => [t.executorId, t]));
+    return rows.map((r) => toExecutor(r, totals.get(r.executorId), storage.get(r.executorId)));
+  }
+
+  async getExecutor(appId: string, executorId: string): Promise<ExecutorSummary | null> {
+    this.assertOpen();
+    const r = (this.prisma ? await this.prisma.executor.findUnique({ where: { appId_executorId: { appId, executorId } } }) : this.stmts.executor.get(appId, executorId)) as ExecutorRow | null | undefined;
+    if (!r) return null;
+    const t = (this.stmts.executorTotals.all(appId) as ExecutorTotalsRow[]).find((x) => x.executorId === executorId);
+    const st = (this.stmts.executorStorage.all(appId) as StorageRow[]).find((x) => x.executorId === executorId);
+    return toExecutor(r, t, st);
+  }
+
+  /** RDDs with cached blocks now, by RDD id. */
+  async listCachedRdds(appId: string): Promise<CachedRddSummary[]> {
+    this.assertOpen();
+    return this.stmts.cachedRdds.all(appId) as CachedRddSummary[];
+  }
+
+  /** Change rows with a cursor above `cursor` (oldest first), optionally of one application. */
+  async changesSince(q: { appId?: string; cursor: number; limit?: number }): Promise<ChangeRow[]> {
+    this.assertOpen();
+    if (!Number.isSafeInteger(q.cursor) || q.cursor < 0) throw new EventStoreError('INVALID_INPUT', `changesSince: cursor must be a non-negative integer, got ${q.cursor}`);
+    const limit = clampLimit(q.limit, 500, 5000);
+    const rows = (q.appId === undefined ? this.stmts.changes.all(q.cursor, limit) : this.stmts.appChanges.all(q.appId, q.cursor, limit)) as ChangeDbRow[];
+    return rows.map((r) => ({
+      cursor: r.cursor,
+      appId: r.appId,
+      kind: r.kind,
+      time: r.time,
+      firstSeq: r.firstSeq,
+      lastSeq: r.lastSeq,
+      appChanged: r.appChanged === 1,
+      jobIds: parseJson<number[]>(r.jobIds, []),
+      stageIds: parseJson<number[]>(r.stageIds, []),
+      executorIds: parseJson<string[]>(r.executorIds, []),
+      tasksStarted: r.tasksStarted,
+      tasksEnded: r.tasksEnded,
+    }));
+  }
+
+  /** The newest change cursor (0 for an empty store): a live subscription starts after it. */
+  latestCursor(): number {
+    this.assertOpen();
+    return (this.stmts.latestCursor.get() as { c: number | null }).c ?? 0;
+  }
+
+  // ---- internals ----------------------------------------------------------------------------
+
+  private readonly statementCache = new Map<string, Database.Statement>();
+  private cachedStatement(sql: string): Database.Statement {
+    let s = this.statementCache.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statementCache.set(sql, s);
+    }
+    return s;
+  }
+
+  private stageJobIds(appId: string): Map<number, number[]> {
+    const m = new Map<number, number[]>();
+    for (const r of this.stmts.stageJobs.all(appId) as Array<{ stageId: number; jobId: number }>) {
+      const l = m.get(r.stageId) ?? [];
+      l.push(r.jobId);
+      m.set(r.stageId, l);
+    }
+    return m;
+  }
+
+  private appSummary(r: AppRow): AppSummary {
+    const end = r.endTime ?? (r.state === 'RUNNING' ? this.now() : null);
+    return {
+      appId: r.appId,
+      name: r.name,
+      user: r.user,
+      master: r.master,
+      state: r.state as AppState,
+      startTime: r.startTime,
+      endTime: r.endTime,
+      durationMs: r.startTime === null || end === null ? null : Math.max(0, end - r.startTime),
+      eventsPosted: r.eventsPosted,
+      storedThrough: r.storedThrough,
+      droppedEvents: r.droppedEvents,
+    };
+  }
+
+  private jobSummary(j: JobRow, taskCounts: TaskCounts, numTasks: number): JobSummary {
+    const end = j.completionTime ?? (j.state === 'RUNNING' ? this.now() : null);
+    return {
+      appId: j.appId,
+      jobId: j.jobId,
+      description: j.description,
+      jobGroup: j.jobGroup,
+      state: j.state,
+      error: j.error,
+      submissionTime: j.submissionTime,
+      completionTime: j.completionTime,
+      durationMs: end === null ? null : Math.max(0, end - j.submissionTime),
+      traceId: j.traceId,
+      stageIds: parseJson<number[]>(j.stageIds, []),
+      taskCounts,
+      numTasks,
+    };
+  }
+
+  private stageSummary(appId: string, r: AttemptRow, jobIds: number[]): StageAttemptSummary {
+    const t = this.stmts.stageTotals.get(appId, r.stageId, r.attempt) as StageTotalsRow;
+    const end = r.completionTime ?? (r.state === 'ACTIVE' ? this.now() : null);
+    return {
+      appId,
+      stageId: r.stageId,
+      attempt: r.attempt,
+      name: r.name,
+      kind: r.kind,
+      numTasks: r.numTasks,
+      parentIds: parseJson<number[]>(r.parentIds, []),
+      jobIds,
+      state: r.state,
+      submissionTime: r.submissionTime,
+      completionTime: r.completionTime,
+      durationMs: r.submissionTime === null || end === null ? null : Math.max(0, end - r.submissionTime),
+      failureReason: r.failureReason,
+      taskCounts: { total: t.total, running: t.running ?? 0, success: t.success ?? 0, failed: t.failed ?? 0, killed: t.killed ?? 0 },
+      totals: {
+        inputBytes: t.inputBytes ?? 0,
+        inputRecords: t.inputRecords ?? 0,
+        outputBytes: t.outputBytes ?? 0,
+        outputRecords: t.outputRecords ?? 0,
+        shuffleReadBytes: t.shuffleReadBytes ?? 0,
+        shuffleReadRecords: t.shuffleReadRecords ?? 0,
+        shuffleWriteBytes: t.shuffleWriteBytes ?? 0,
+        shuffleWriteRecords: t.shuffleWriteRecords ?? 0,
+        memoryBytesSpilled: t.memoryBytesSpilled ?? 0,
+        diskBytesSpilled: t.diskBytesSpilled ?? 0,
+        executorRunTime: t.executorRunTime ?? 0,
+        executorCpuTime: t.executorCpuTime ?? 0,
+        gcTime: t.gcTime ?? 0,
+        duration: t.duration ?? 0,
+      } satisfies StageTotals,
+    };
+  }
+
+  /**
+   * Quantiles over the attempt's successful tasks, computed in one read of their
+   * columns and typed-array sorts. Once the attempt has ended they are cached in
+   * its row; a later task end of the attempt (a straggler killed after the end)
+   * clears the cache in the same transaction that stores it.
+   */
+  private stageQuantiles(appId: string, stageId: number, attempt: number, r: AttemptRow): StageQuantiles {
+    const ended = r.state === 'COMPLETE' || r.state === 'FAILED';
+    if (ended && r.quantiles) return JSON.parse(r.quantiles) as StageQuantiles;
+    const rows = this.stmts.quantileRows.raw(true).all(appId, stageId, attempt) as Array<Array<number | null>>;
+    const metrics = {} as Record<QuantileName, QuantileStat | null>;
+    const col = new Float64Array(rows.length);
+    QUANTILE_NAMES.forEach((name, c) => {
+      let n = 0;
+      for (const row of rows) {
+        const v = row[c];
+        if (v !== null) col[n++] = v;
+      }
+      const sorted = col.subarray(0, n).sort();
+      metrics[name] = nearestRankQuantiles(sorted);
+    });
+    const result: StageQuantiles = { count: rows.length, final: ended, metrics };
+    if (ended) this.stmts.saveQuantiles.run(JSON.stringify(result), appId, stageId, attempt);
+    return result;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new EventStoreError('CLOSED', `the event store ${this.dbPath} is closed`);
+  }
+}
+
+// ---- rows and mapping -----------------------------------------------------------------------
+
+interface AppRow {
+  appId: string;
+  name: string;
+  user: string;
+  master: string;
+  conf: string;
+  startTime: number | null;
+  endTime: number | null;
+  state: string;
+  endReason: string | null;
+  eventsPosted: number;
+  storedThrough: number;
+  droppedEvents: number;
+  createdAt: number;
+}
+interface JobRow {
+  appId: string;
+  jobId: number;
+  description: string;
+  jobGroup: string | null;
+  state: JobState;
+  error: string | null;
+  submissionTime: number;
+  completionTime: number | null;
+  traceId: string | null;
+  stageIds: string;
+}
+interface StageRow {
+  stageId: number;
+  name: string;
+  kind: 'shuffleMap' | 'result';
+  numTasks: number;
+  parentIds: string;
+  rddInfos: string;
+}
+interface AttemptRow extends StageRow {
+  attempt: number;
+  state: StageAttemptState;
+  submissionTime: number | null;
+  completionTime: number | null;
+  failureReason: string | null;
+  quantiles: string | null;
+}
+interface StatusCount {
+  status: TaskStatus;
+  n: number;
+}
+type StageTotalsRow = { total: number; running: number | null; success: number | null; failed: number | null; killed: number | null } & { [K in keyof StageTotals]: number | null };
+type ExecutorStageRow = { executorId: string; host: string; total: number; running: number; success: number; failed: number; killed: number } & Record<
+  'duration' | 'inputBytes' | 'shuffleReadBytes' | 'shuffleWriteBytes' | 'memoryBytesSpilled' | 'diskBytesSpilled' | 'gcTime',
+  number | null
+>;
+interface ExecutorRow {
+  appId: string;
+  executorId: string;
+  host: string;
+  cores: number;
+  address: string;
+  pid: number | null;
+  workerId: string | null;
+  addedTime: number | null;
+  removedTime: number | null;
+  removalReason: string | null;
+  logUrls: string;
+}
+type ExecutorTotalsRow = { executorId: string } & { [K in keyof ExecutorTotals]: number | null };
+interface StorageRow {
+  executorId: string;
+  blocks: number;
+  memSize: number;
+  diskSize: number;
+}
+interface ChangeDbRow {
+  cursor: number;
+  appId: string;
+  kind: 'events' | 'appState';
+  time: number;
+  firstSeq: number;
+  lastSeq: number;
+  appChanged: number;
+  jobIds: string;
+  stageIds: string;
+  executorIds: string;
+  tasksStarted: number;
+  tasksEnded: number;
+}
+type TaskDbRow = Record<string, number | string | null>;
+
+const SORT_KEYS: ReadonlySet<string> = new Set(TASK_SORT_KEYS);
+const METRIC_FIELDS = [...TASK_METRIC_NAMES, ...PHASE_TIMESTAMP_NAMES] as const;
+
+function toTaskRow(r: TaskDbRow): TaskRow {
+  let metrics: TaskMetrics | null = null;
+  if (r.hasMetrics === 1) {
+    const m = {} as Record<string, number>;
+    for (const f of METRIC_FIELDS) m[f] = (r[f] as number | null) ?? 0;
+    metrics = m as unknown as TaskMetrics;
+  }
+  const n = (k: string) => r[k] as number | null;
+  return {
+    appId: r.appId as string,
+    taskId: r.taskId as number,
+    stageId: r.stageId as number,
+    stageAttempt: r.stageAttempt as number,
+    index: r.index as number,
+    attempt: r.attempt as number,
+    executorId: r.executorId as string,
+    host: r.host as string,
+    slot: r.slot as number,
+    locality: r.locality as string,
+    speculative: r.speculative === 1,
+    status: r.status as TaskStatus,
+    failureKind: r.failureKind as string | null,
+    failureMessage: r.failureMessage as string | null,
+    launchTime: r.launchTime as number,
+    finishTime: n('finishTime'),
+    duration: n('duration'),
+    metrics,
+    phases: {
+      schedulerDelay: n('schedulerDelay'),
+      deserialize: n('deserialize'),
+      shuffleReadWait: n('shuffleReadWait'),
+      compute: n('compute'),
+      shuffleWrite: n('shuffleWrite'),
+      resultSerialize: n('resultSerialize'),
+      resultFetch: n('resultFetch'),
+      duration: n('duration'),
+    },
+  };
+}
+
+function toExecutor(r: ExecutorRow, t: ExecutorTotalsRow | undefined, st: StorageRow | undefined): ExecutorSummary {
+  const z = (v: number | null | undefined) => v ?? 0;
+  return {
+    appId: r.appId,
+    executorId: r.executorId,
+    host: r.host,
+    address: r.address,
+    cores: r.cores,
+    pid: r.pid,
+    workerId: r.workerId,
+    addedTime: r.addedTime,
+    removedTime: r.removedTime,
+    removalReason: r.removalReason,
+    active: r.removedTime === null,
+    logUrls: parseJson<Record<string, string>>(r.logUrls, {}),
+    totals: {
+      tasks: z(t?.tasks),
+      activeTasks: z(t?.activeTasks),
+      succeededTasks: z(t?.succeededTasks),
+      failedTasks: z(t?.failedTasks),
+      killedTasks: z(t?.killedTasks),
+      duration: z(t?.duration),
+      executorRunTime: z(t?.executorRunTime),
+      gcTime: z(t?.gcTime),
+      inputBytes: z(t?.inputBytes),
+      shuffleReadBytes: z(t?.shuffleReadBytes),
+      shuffleWriteBytes: z(t?.shuffleWriteBytes),
+      memoryBytesSpilled: z(t?.memoryBytesSpilled),
+      diskBytesSpilled: z(t?.diskBytesSpilled),
+    },
+    storage: { blocks: z(st?.blocks), memSize: z(st?.memSize), diskSize: z(st?.diskSize) },
+  };
+}
+
+function countsFrom(rows: readonly StatusCount[]): TaskCounts {
+  const c: TaskCounts = { total: 0, running: 0, success: 0, failed: 0, killed: 0 };
+  for (const r of rows) {
+    c.total += r.n;
+    c[r.status.toLowerCase() as 'running'] += r.n;
+  }
+  return c;
+}
+
+function parseJson<T>(s: string | null, fallback: T): T {
+  if (s === null) return fallback;
+  try {
+    return JSON.parse(s) as T;
+  } catch {
+    return fallback;
+  }
+}
+
+function clampLimit(limit: number | undefined, dflt: number, max: number): number {
+  if (limit === undefined) return dflt;
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new EventStoreError('INVALID_INPUT', `limit must be an integer from 1 to ${max}, got ${limit}`);
+  return Math.min(limit, max);
+}
+
+const STATUS_SUMS = `COUNT(*) AS total, SUM("status" = 'RUNNING') AS running, SUM("status" = 'SUCCESS') AS success, SUM("status" = 'FAILED') AS failed, SUM("status" = 'KILLED') AS killed`;
+
+function prepareReads(db: Database.Database) {
+  const quantileCols = QUANTILE_NAMES.map((n) => `"${n}"`).join(', ');
+  return {
+    ensureApp: db.prepare(`INSERT OR IGNORE INTO "Application" ("appId", "createdAt") VALUES (?, ?)`),
+    storedThrough: db.prepare(`SELECT "storedThrough" FROM "Application" WHERE "appId" = ?`),
+    eventsPosted: db.prepare(`UPDATE "Application" SET "eventsPosted" = MAX("eventsPosted", ?) WHERE "appId" = ?`),
+    finishApp: db.prepare(
+      `UPDATE "Application" SET "state" = ?, "endTime" = COALESCE("endTime", ?), "endReason" = COALESCE(?, "endReason"), "droppedEvents" = MAX(0, "eventsPosted" - "storedThrough") WHERE "appId" = ?`,
+    ),
+    dropped: db.prepare(`SELECT "droppedEvents" FROM "Application" WHERE "appId" = ?`),
+    insertChange: db.prepare(
+      `INSERT INTO "Change" ("appId", "kind", "time", "firstSeq", "lastSeq", "appChanged", "jobIds", "stageIds", "executorIds", "tasksStarted", "tasksEnded") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    app: db.prepare(`SELECT * FROM "Application" WHERE "appId" = ?`),
+    appCreatedAt: db.prepare(`SELECT "createdAt" FROM "Application" WHERE "appId" = ?`),
+    jobCounts: db.prepare(`SELECT "state", COUNT(*) AS n FROM "Job" WHERE "appId" = ? GROUP BY "state"`),
+    stageCounts: db.prepare(`SELECT "state", COUNT(*) AS n FROM "StageAttempt" WHERE "appId" = ? GROUP BY "state"`),
+    appTaskCounts: db.prepare(`SELECT "status", COUNT(*) AS n FROM "Task" WHERE "appId" = ? GROUP BY "status"`),
+    executorCounts: db.prepare(`SELECT COUNT(*) AS total, SUM("removedTime" IS NULL) AS active FROM "Executor" WHERE "appId" = ?`),
+    jobs: db.prepare(`SELECT * FROM "Job" WHERE "appId" = ? ORDER BY "jobId" DESC`),
+    job: db.prepare(`SELECT * FROM "Job" WHERE "appId" = ? AND "jobId" = ?`),
+    jobTaskCounts: db.prepare(
+      `SELECT sa."jobId" AS "jobId", t."status" AS "status", COUNT(*) AS n FROM "StageAttempt" sa JOIN "Task" t ON t."appId" = sa."appId" AND t."stageId" = sa."stageId" AND t."stageAttempt" = sa."attempt"
+       WHERE sa."appId" = ? AND sa."jobId" IS NOT NULL GROUP BY sa."jobId", t."status"`,
+    ),
+    jobNumTasks: db.prepare(
+      `SELECT js."jobId" AS "jobId", SUM(s."numTasks") AS n FROM "JobStage" js JOIN "Stage" s ON s."appId" = js."appId" AND s."stageId" = js."stageId" WHERE js."appId" = ? AND js."submitted" = 1 GROUP BY js."jobId"`,
+    ),
+    jobStages: db.prepare(
+      `SELECT s.*, js."submitted" AS "submitted", la."attempt" AS "attempt", la."state" AS "attemptState" FROM "JobStage" js
+       JOIN "Stage" s ON s."appId" = js."appId" AND s."stageId" = js."stageId"
+       LEFT JOIN "StageAttempt" la ON la."appId" = js."appId" AND la."stageId" = js."stageId"
+         AND la."attempt" = (SELECT MAX("attempt") FROM "StageAttempt" x WHERE x."appId" = js."appId" AND x."stageId" = js."stageId")
+       WHERE js."appId" = ? AND js."jobId" = ? ORDER BY js."stageId"`,
+    ),
+    stageTaskCounts: db.prepare(`SELECT "status", COUNT(*) AS n FROM "Task" WHERE "appId" = ? AND "stageId" = ? AND "stageAttempt" = ? GROUP BY "status"`),
+    stageAttempts: db.prepare(
+      `SELECT s.*, sa."attempt", sa."numTasks", sa."state", sa."submissionTime", sa."completionTime", sa."failureReason", sa."quantiles" FROM "StageAttempt" sa
+       JOIN "Stage" s ON s."appId" = sa."appId" AND s."stageId" = sa."stageId" WHERE sa."appId" = ? ORDER BY sa."stageId" DESC, sa."attempt" DESC`,
+    ),
+    jobStageAttempts: db.prepare(
+      `SELECT s.*, sa."attempt", sa."numTasks", sa."state", sa."submissionTime", sa."completionTime", sa."failureReason", sa."quantiles" FROM "StageAttempt" sa
+       JOIN "Stage" s ON s."appId" = sa."appId" AND s."stageId" = sa."stageId"
+       WHERE sa."appId" = ? AND sa."stageId" IN (SELECT "stageId" FROM "JobStage" WHERE "appId" = ? AND "jobId" = ? AND "submitted" = 1) ORDER BY sa."stageId" DESC, sa."attempt" DESC`,
+    ),
+    stageAttempt: db.prepare(
+      `SELECT s.*, sa."attempt", sa."numTasks", sa."state", sa."submissionTime", sa."completionTime", sa."failureReason", sa."quantiles" FROM "StageAttempt" sa
+       JOIN "Stage" s ON s."appId" = sa."appId" AND s."stageId" = sa."stageId" WHERE sa."appId" = ? AND sa."stageId" = ? AND sa."attempt" = ?`,
+    ),
+    stageJobs: db.prepare(`SELECT "stageId", "jobId" FROM "JobStage" WHERE "appId" = ? ORDER BY "stageId", "jobId"`),
+    jobsOfStage: db.prepare(`SELECT "jobId" FROM "JobStage" WHERE "appId" = ? AND "stageId" = ? ORDER BY "jobId"`),
+    stageTotals: db.prepare(
+      `SELECT ${STATUS_SUMS}, SUM("inputBytes") AS "inputBytes", SUM("inputRecords") AS "inputRecords", SUM("outputBytes") AS "outputBytes", SUM("outputRecords") AS "outputRecords",
+       SUM("shuffleReadBytes") AS "shuffleReadBytes", SUM("shuffleReadRecords") AS "shuffleReadRecords", SUM("shuffleWriteBytes") AS "shuffleWriteBytes", SUM("shuffleWriteRecords") AS "shuffleWriteRecords",
+       SUM("memoryBytesSpilled") AS "memoryBytesSpilled", SUM("diskBytesSpilled") AS "diskBytesSpilled", SUM("executorRunTime") AS "executorRunTime", SUM("executorCpuTime") AS "executorCpuTime",
+       SUM("gcTime") AS "gcTime", SUM("duration") AS "duration"
+       FROM "Task" WHERE "appId" = ? AND "stageId" = ? AND "stageAttempt" = ?`,
+    ),
+    stageExecutors: db.prepare(
+      `SELECT "executorId", MAX("host") AS "host", ${STATUS_SUMS}, SUM("duration") AS "duration", SUM("inputBytes") AS "inputBytes", SUM("shuffleReadBytes") AS "shuffleReadBytes",
+       SUM("shuffleWriteBytes") AS "shuffleWriteBytes", SUM("memoryBytesSpilled") AS "memoryBytesSpilled", SUM("diskBytesSpilled") AS "diskBytesSpilled", SUM("gcTime") AS "gcTime"
+       FROM "Task" WHERE "appId" = ? AND "stageId" = ? AND "stageAttempt" = ? GROUP BY "executorId" ORDER BY "executorId"`,
+    ),
+    quantileRows: db.prepare(`SELECT ${quantileCols} FROM "Task" WHERE "appId" = ? AND "stageId" = ? AND "stageAttempt" = ? AND "status" = 'SUCCESS'`),
+    saveQuantiles: db.prepare(`UPDATE "StageAttempt" SET "quantiles" = ? WHERE "appId" = ? AND "stageId" = ? AND "attempt" = ?`),
+    executors: db.prepare(`SELECT * FROM "Executor" WHERE "appId" = ? ORDER BY "addedTime" IS NULL, "addedTime", "executorId"`),
+    executor: db.prepare(`SELECT * FROM "Executor" WHERE "appId" = ? AND "executorId" = ?`),
+    executorTotals: db.prepare(
+      `SELECT "executorId", COUNT(*) AS "tasks", SUM("status" = 'RUNNING') AS "activeTasks", SUM("status" = 'SUCCESS') AS "succeededTasks", SUM("status" = 'FAILED') AS "failedTasks",
+       SUM("status" = 'KILLED') AS "killedTasks", SUM("duration") AS "duration", SUM("executorRunTime") AS "executorRunTime", SUM("gcTime") AS "gcTime", SUM("inputBytes") AS "inputBytes",
+       SUM("shuffleReadBytes") AS "shuffleReadBytes", SUM("shuffleWriteBytes") AS "shuffleWriteBytes", SUM("memoryBytesSpilled") AS "memoryBytesSpilled", SUM("diskBytesSpilled") AS "diskBytesSpilled"
+       FROM "Task" WHERE "appId" = ? GROUP BY "executorId"`,
+    ),
+    executorStorage: db.prepare(`SELECT "executorId", COUNT(*) AS "blocks", SUM("memSize") AS "memSize", SUM("diskSize") AS "diskSize" FROM "BlockUpdate" WHERE "appId" = ? GROUP BY "executorId"`),
+    cachedRdds: db.prepare(
+      `SELECT "rddId", MAX("storageLevel") AS "storageLevel", COUNT(*) AS "cachedPartitions", SUM("memSize") AS "memSize", SUM("diskSize") AS "diskSize", COUNT(DISTINCT "executorId") AS "executors"
+       FROM "BlockUpdate" WHERE "appId" = ? GROUP BY "rddId" ORDER BY "rddId"`,
+    ),
+    changes: db.prepare(`SELECT * FROM "Change" WHERE "cursor" > ? ORDER BY "cursor" LIMIT ?`),
+    appChanges: db.prepare(`SELECT * FROM "Change" WHERE "appId" = ? AND "cursor" > ? ORDER BY "cursor" LIMIT ?`),
+    latestCursor: db.prepare(`SELECT MAX("cursor") AS c FROM "Change"`),
+  };
+}

@@ -1,0 +1,11 @@
+/**
+ * @flint/event-store — every listener event of every application in one SQLite
+ * file: used by the master (events shipped by drivers) and by local-mode
+ * drivers (their own event log). See EventStore for the queries and
+ * event-store-types.ts for the shapes they answer with.
+ */
+export { EventStore, MAX_BATCH_EVENTS, type EventStoreOptions } from './event-store.ts';
+export { EventStoreError, type EventStoreErrorCode } from './event-store-error.ts';
+export { taskPhases, nearestRankQuantiles } from './task-phases.ts';
+export { redactSecrets, REDACTED_VALUE } from './redact.ts';
+export * from './event-store-types.ts';
