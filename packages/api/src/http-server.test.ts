@@ -23,7 +23,7 @@ describe('Flint HTTP server', () => {
     const jobs = await client.jobs.list.query({ appId: APP });
     expect(jobs.map((j) => j.jobId)).toEqual([0, 1]);
     const page = await client.tasks.list.query({ appId: APP, stageId: 0, attempt: 0, sortBy: 'gcTime', desc: true, limit: 5 });
-    const expected = tasks.filter((t) => t.stageId === 0).sort((a, b) => b.metrics.gcTime - a.metrics.gcTime || a.taskId - b.taskId).slice(0, 5).map((t) => t.taskId);
+    const expected = tasks.filter((t) => t.stageId === 0).sort((a, b) => b.metrics.gcTime - a.metrics.gcTime || b.taskId - a.taskId).slice(0, 5).map((t) => t.taskId);
     expect(page.items.map((r) => r.taskId)).toEqual(expected);
     for (const path of ['/healthz', '/nope', '/api/trpc/cluster.overview', '/metrics']) {
       const res = await fetch(s.url + path);
@@ -136,10 +136,9 @@ describe('Flint HTTP server', () => {
         },
       );
       // New changes while subscribed arrive too.
-      setTimeout(() => q.setCluster({ masterId: 'm', workers: [], applications: [], executors: [] }), 50);
-      setTimeout(() => q.setCluster({ masterId: 'm', workers: [], applications: [], executors: [] }), 100);
-      setTimeout(() => q.setDroppedEvents(APP, 1), 150);
-      setTimeout(() => q.setCluster({ masterId: 'm', workers: [], applications: [], executors: [] }), 200);
+      setTimeout(() => q.setDroppedEvents(APP, 1), 50);
+      setTimeout(() => q.setDroppedEvents(APP, 2), 100);
+      setTimeout(() => q.setDroppedEvents(APP, 3), 200);
     });
     expect(resumed).toEqual(Array.from({ length: total + 3 - 5 }, (_, i) => i + 6));
     expect(lastId).toBe(String(total));

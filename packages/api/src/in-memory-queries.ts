@@ -167,11 +167,11 @@ export class InMemoryFlintQueries implements FlintQueries {
 
   setCluster(snapshot: ClusterSnapshotLike): void {
     this.cluster = snapshot;
-    this.change({ appId: null, kind: 'cluster' });
   }
 
   setDroppedEvents(appId: string, n: number): void {
     this.app(appId).droppedEvents = n;
+    this.change({ appId, kind: 'app' });
   }
 
   /** Records one listener event of `appId`. */
@@ -224,7 +224,7 @@ export class InMemoryFlintQueries implements FlintQueries {
           rec.metrics = ev.metrics;
         }
         s.tasks.set(ev.taskInfo.taskId, rec);
-        return this.change({ appId, kind: 'task', stageId: ev.stageId, stageAttempt: ev.stageAttempt });
+        return this.change({ appId, kind: 'task', stageId: ev.stageId, stageAttempt: ev.stageAttempt, started: ev.type === 'taskStart' });
       }
       case 'executorAdded':
         app.executors.set(ev.executorId, { executorId: ev.executorId, host: ev.host, cores: ev.totalCores, workerId: ev.workerId, addedTime: ev.time, removedTime: null, removedReason: null });
@@ -383,7 +383,7 @@ export class InMemoryFlintQueries implements FlintQueries {
   async changesSince(q: { appId?: string; cursor: number; limit: number }): Promise<ChangeRecord[]> {
     const out: ChangeRecord[] = [];
     for (const c of this.changes) {
-      if (c.cursor <= q.cursor || (q.appId && c.appId !== q.appId && c.appId !== null)) continue;
+      if (c.cursor <= q.cursor || (q.appId && c.appId !== q.appId)) continue;
       out.push(c);
       if (out.length >= q.limit) break;
     }
@@ -402,8 +402,20 @@ export class InMemoryFlintQueries implements FlintQueries {
     return a;
   }
 
-  private change(c: Partial<ChangeRecord> & Pick<ChangeRecord, 'appId' | 'kind'>): void {
-    this.changes.push({ cursor: this.changes.length + 1, jobId: null, stageId: null, stageAttempt: null, executorId: null, ...c });
+  /** One change record per event (the real store gives one per stored batch). */
+  private change(c: { appId: string; kind: 'app' | 'job' | 'stage' | 'task' | 'executor'; jobId?: number; stageId?: number; stageAttempt?: number; executorId?: string; started?: boolean }): void {
+    this.changes.push({
+      cursor: this.changes.length + 1,
+      appId: c.appId,
+      kind: c.kind === 'app' ? 'app' : 'events',
+      time: this.now(),
+      appChanged: c.kind === 'app',
+      jobIds: c.jobId === undefined ? [] : [c.jobId],
+      stageIds: c.stageId === undefined ? [] : [c.stageId],
+      executorIds: c.executorId === undefined ? [] : [c.executorId],
+      tasksStarted: c.kind === 'task' && c.started ? 1 : 0,
+      tasksEnded: c.kind === 'task' && !c.started ? 1 : 0,
+    });
   }
 
   private jobsOfStage(app: AppRec, stageId: number): number[] {
@@ -560,21 +572,25 @@ export function fieldOf(r: TaskRow, f: TaskSortKey | QuantileField): number | nu
     case 'index':
     case 'launchTime':
       return r[f];
+    case 'finishTime':
+      return r.finishTime;
     case 'duration':
       return r.durationMs;
+    case 'shuffleReadBytes':
+      return r.metrics ? r.metrics.shuffleReadRemoteBytes + r.metrics.shuffleReadLocalBytes : null;
   }
   if ((TASK_PHASE_NAMES as readonly string[]).includes(f)) return r.phases?.[f as TaskPhaseName] ?? null;
   return r.metrics?.[f as TaskMetricName] ?? null;
 }
 
-/** Nulls last in either direction; ties by taskId ascending. */
+/** Nulls last in either direction; ties by taskId in the same direction. */
 function compareRows(a: TaskRow, b: TaskRow, key: TaskSortKey, desc: boolean): number {
   const x = fieldOf(a, key);
   const y = fieldOf(b, key);
   if (x === null || y === null) {
     if (x !== y) return x === null ? 1 : -1;
   } else if (x !== y) return desc ? y - x : x - y;
-  return a.taskId - b.taskId;
+  return desc ? b.taskId - a.taskId : a.taskId - b.taskId;
 }
 
 /** Offset cursors: fine for an in-memory list. */

@@ -37,25 +37,28 @@ export type TaskMetricName = (typeof TASK_METRIC_NAMES)[number];
 /**
  * Phases of a task, each a duration in ms derived from its timestamps:
  * schedulerDelay = executor received − launched on the driver; deserialize =
- * deserialized − received; compute (including shuffle read wait) = compute end
- * − deserialized; shuffleWrite = shuffle write end − compute end;
- * resultSerialize = result serialized − shuffle write end; resultFetch = result
- * received by the driver − result serialized. A phase whose timestamps were not
- * measured is null.
+ * deserialized − received; shuffleReadWait = shuffleFetchWaitTime (measured
+ * inside compute); compute = compute end − deserialized − shuffleReadWait;
+ * shuffleWrite = shuffle write end − compute end; resultSerialize = result
+ * serialized − shuffle write end; resultFetch = result received by the driver
+ * − result serialized. They add up to the task's duration when every
+ * timestamp is known; a phase whose timestamps were not measured is null, and
+ * differences are clamped at 0 (driver and executor clocks differ slightly).
  */
-export const TASK_PHASE_NAMES = ['schedulerDelay', 'deserialize', 'compute', 'shuffleWrite', 'resultSerialize', 'resultFetch'] as const;
+export const TASK_PHASE_NAMES = ['schedulerDelay', 'deserialize', 'shuffleReadWait', 'compute', 'shuffleWrite', 'resultSerialize', 'resultFetch'] as const;
 export type TaskPhaseName = (typeof TASK_PHASE_NAMES)[number];
 
-/** What a task list can be sorted by: any metric, any phase, or these. */
-export const TASK_SORT_KEYS = ['taskId', 'index', 'launchTime', 'duration', ...TASK_METRIC_NAMES, ...TASK_PHASE_NAMES] as const;
+/** What a task list can be sorted by: any metric, any phase, or these (ties by taskId, same direction). */
+export const TASK_SORT_KEYS = ['taskId', 'index', 'launchTime', 'finishTime', 'duration', 'shuffleReadBytes', ...TASK_METRIC_NAMES, ...TASK_PHASE_NAMES] as const;
 export type TaskSortKey = (typeof TASK_SORT_KEYS)[number];
 
-/** The quantities a stage summarises: task duration, every metric, every phase. */
-export const QUANTILE_FIELDS = ['duration', ...TASK_METRIC_NAMES, ...TASK_PHASE_NAMES] as const;
+/** The quantities a stage summarises: task duration, every metric, shuffle bytes read (remote + local), every phase. */
+export const QUANTILE_FIELDS = ['duration', ...TASK_METRIC_NAMES, 'shuffleReadBytes', ...TASK_PHASE_NAMES] as const;
 export type QuantileField = (typeof QUANTILE_FIELDS)[number];
 
 export type WorkerState = 'ALIVE' | 'DEAD' | 'UNKNOWN';
-export type AppState = 'WAITING' | 'RUNNING' | 'FINISHED' | 'FAILED' | 'KILLED';
+/** LOST: the driver vanished without ending the application. */
+export type AppState = 'WAITING' | 'RUNNING' | 'FINISHED' | 'FAILED' | 'KILLED' | 'LOST';
 export type ExecutorState = 'LAUNCHING' | 'RUNNING' | 'KILLED' | 'FAILED' | 'EXITED' | 'LOST';
 export type JobState = 'running' | 'succeeded' | 'failed' | 'cancelled';
 export type StageState = 'pending' | 'active' | 'complete' | 'failed' | 'skipped';
@@ -300,17 +303,23 @@ export interface LogChunk {
 }
 
 /**
- * One change in the store, for live pages: "this thing changed, refetch it".
- * `cursor` increases strictly; changes are delivered in cursor order.
+ * One stored change, for live pages: "these things changed, refetch them".
+ * `cursor` increases strictly; changes are delivered in cursor order. A batch
+ * of events gives one record naming the jobs, stages and executors it touched;
+ * an application's state change gives a record of kind 'app'. Cluster state
+ * (workers, cores) is not in this stream: poll cluster.overview / workers.list.
  */
 export interface ChangeRecord {
   cursor: number;
-  appId: string | null;
-  kind: 'cluster' | 'app' | 'job' | 'stage' | 'task' | 'executor';
-  jobId: number | null;
-  stageId: number | null;
-  stageAttempt: number | null;
-  executorId: string | null;
+  appId: string;
+  kind: 'events' | 'app';
+  time: number;
+  appChanged: boolean;
+  jobIds: number[];
+  stageIds: number[];
+  executorIds: string[];
+  tasksStarted: number;
+  tasksEnded: number;
 }
 
 export interface ListAppsQuery {
@@ -380,13 +389,20 @@ export class ApiRefusal extends Error {
   }
 }
 
-/** Durations of a task's phases from its timestamps (see TASK_PHASE_NAMES); null where one is missing (0). */
-export function taskPhases(launchTime: number, finishTime: number | null, t: { executorReceivedTime: number; deserializeEndTime: number; computeEndTime: number; shuffleWriteEndTime: number; resultSerializedTime: number }): TaskPhases {
-  const span = (a: number | null, b: number | null) => (a && b ? Math.max(0, b - a) : null);
+/** Durations of a task's phases from its timestamps (see TASK_PHASE_NAMES); null where a timestamp is missing (0). */
+export function taskPhases(
+  launchTime: number,
+  finishTime: number | null,
+  t: { executorReceivedTime: number; deserializeEndTime: number; computeEndTime: number; shuffleWriteEndTime: number; resultSerializedTime: number; shuffleFetchWaitTime: number },
+): TaskPhases {
+  const span = (from: number | null, to: number | null) => (from && to ? Math.max(0, to - from) : null);
+  const wait = t.shuffleFetchWaitTime ?? 0;
+  const computeAll = span(t.deserializeEndTime, t.computeEndTime);
   return {
     schedulerDelay: span(launchTime, t.executorReceivedTime),
     deserialize: span(t.executorReceivedTime, t.deserializeEndTime),
-    compute: span(t.deserializeEndTime, t.computeEndTime),
+    shuffleReadWait: wait,
+    compute: computeAll === null ? null : Math.max(0, computeAll - wait),
     shuffleWrite: span(t.computeEndTime, t.shuffleWriteEndTime),
     resultSerialize: span(t.shuffleWriteEndTime, t.resultSerializedTime),
     resultFetch: span(t.resultSerializedTime, finishTime),
@@ -395,12 +411,12 @@ export function taskPhases(launchTime: number, finishTime: number | null, t: { e
 
 /**
  * The quantile definition every implementation uses, so tests can recompute
- * it from task rows: over the values sorted ascending, the q-quantile is the
- * element at index round(q × (n − 1)) (nearest rank on the closed range;
- * min and max are q = 0 and 1).
+ * it from task rows: nearest rank — over the n values sorted ascending, the
+ * q-quantile is the one at rank ⌈q·n⌉ (1-based), min the first, max the last.
+ * Always a value that occurred, never an interpolation.
  */
 export function quantileIndex(n: number, q: number): number {
-  return Math.min(n - 1, Math.max(0, Math.round(q * (n - 1))));
+  return Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1));
 }
 
 /** Quantiles of `values` (any order) by `quantileIndex`; null for none. */

@@ -14,7 +14,7 @@ function caller(q: ApiContext['queries'], over: Partial<ApiContext> = {}) {
 /** Quantile by sorting and picking the nearest rank, written apart from the implementation. */
 function nearestRank(values: number[], q: number): number {
   const s = [...values].sort((a, b) => a - b);
-  return s[Math.round(q * (s.length - 1))];
+  return s[Math.max(1, Math.ceil(q * s.length)) - 1];
 }
 
 async function allTasks(c: ReturnType<typeof caller>, stageId: number, sortBy: 'taskId' | 'duration' | 'gcTime' | 'shuffleWriteBytes' | 'schedulerDelay' | 'executorRunTime' = 'taskId', desc = false, limit = 7): Promise<TaskRow[]> {
@@ -82,6 +82,8 @@ describe('API routers over InMemoryFlintQueries', () => {
         ...TASK_METRIC_NAMES.map((m) => [m, (r: TaskRow) => r.metrics![m]] as [string, (r: TaskRow) => number]),
         ['schedulerDelay', (r) => r.phases!.schedulerDelay!],
         ['compute', (r) => r.phases!.compute!],
+        ['shuffleReadWait', (r) => r.metrics!.shuffleFetchWaitTime],
+        ['shuffleReadBytes', (r) => r.metrics!.shuffleReadLocalBytes + r.metrics!.shuffleReadRemoteBytes],
         ['resultFetch', (r) => r.phases!.resultFetch!],
       ];
       for (const [name, get] of fields) {
@@ -109,7 +111,7 @@ describe('API routers over InMemoryFlintQueries', () => {
         expect(new Set(rows.map((r) => r.taskId)).size).toBe(45);
         // Running tasks have no value: they come last either way.
         expect(rows.slice(40).every((r) => r.status === 'running')).toBe(true);
-        const expected = [...stage2].sort((a, b) => (desc ? get(b) - get(a) : get(a) - get(b)) || a.taskId - b.taskId).map((t) => t.taskId);
+        const expected = [...stage2].sort((a, b) => (desc ? get(b) - get(a) || b.taskId - a.taskId : get(a) - get(b) || a.taskId - b.taskId)).map((t) => t.taskId);
         expect(rows.slice(0, 40).map((r) => r.taskId), `${key} ${desc}`).toEqual(expected);
       }
     }
