@@ -219,3 +219,61 @@ describe('lost map outputs of a finished parent stage', () => {
     }
   });
 });
+
+describe('a task whose executor is lost every time it runs', () => {
+  test('fails its job after flint.task.maxFailures losses, naming the task and each exit; other tasks and the next job run', async () => {
+    const { backend, dag, taskScheduler, events } = await harness(3);
+    let n = 0;
+    const exec = (): string => {
+      const id = `e${n++}`;
+      backend.addExecutor(id, 2);
+      return id;
+    };
+    exec();
+    const job = dag.runJob(sc.parallelize([1, 2, 3, 4], 2) as RDD<unknown>, { name: 'collect', args: {} }, undefined, 'poison');
+    const failure = job.then(
+      () => null,
+      (e: unknown) => e as Error,
+    );
+    await tick();
+    const losses: string[] = [];
+    let good = 0;
+    for (let round = 0; round < 20; round++) {
+      for (const l of backend.offer()) {
+        if (l.task.partition === 0) {
+          backend.end(l.task.taskId, resultSuccess([1, 2]));
+          good++;
+        } else {
+          // Partition 1 takes its executor down with it; a new executor replaces it.
+          losses.push(l.offer.executorId);
+          backend.loseExecutor(l.offer.executorId, `exited with signal SIGKILL (round ${round})`);
+          exec();
+        }
+      }
+      await tick();
+      if (backend.executors.size > 50) break;
+    }
+    const err = await Promise.race([failure, new Promise<'still running'>((r) => setTimeout(() => r('still running'), 200))]);
+    expect(err).toBeInstanceOf(FlintError);
+    if (!(err instanceof Error)) throw new Error('unreachable');
+    expect(losses.length).toBe(3);
+    expect(good).toBeGreaterThanOrEqual(1);
+    expect(err.message).toMatch(/Task 1 in stage \d+\.0 failed 3 times/);
+    for (const k of losses.keys()) expect(err.message).toContain(`attempt ${k} (task `);
+    for (const id of losses) expect(err.message).toContain(`on executor ${id}: exited with signal SIGKILL`);
+    await tick();
+    const end = events.find((e): e is Extract<FlintEvent, { type: 'jobEnd' }> => e.type === 'jobEnd');
+    expect(end?.result.status).toBe('failed');
+    expect(dag.tableSizes()).toEqual({ stages: 0, shuffleStages: 0, jobs: 0, waiting: 0, running: 0, failed: 0 });
+    expect(taskScheduler.tableSizes()).toEqual({ taskSets: 0, runningTasks: 0 });
+
+    // The next job runs normally on the executors left.
+    const next = dag.runJob(sc.parallelize([5, 6, 7], 3) as RDD<unknown>, { name: 'collect', args: {} }, undefined, 'next');
+    await tick();
+    for (let round = 0; round < 5; round++) {
+      for (const l of backend.offer()) backend.end(l.task.taskId, resultSuccess([l.task.partition + 5]));
+      await tick();
+    }
+    expect(await next).toEqual([[5], [6], [7]]);
+  });
+});

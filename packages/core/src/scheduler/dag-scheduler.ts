@@ -20,6 +20,7 @@ import { deserialize, serialize } from '../serializer.ts';
 import { BlockManagerMaster } from './block-manager-master.ts';
 import { EventLoop } from './event-loop.ts';
 import { type MapStatus, MapOutputTracker } from './map-output-tracker.ts';
+import type { JobTracing } from '../telemetry/tracing.ts';
 import type { ExecutorDescription } from './scheduler-backend.ts';
 import { type ActiveJob, Stage } from './stage.ts';
 import type { TaskScheduler, TaskSchedulerListener } from './task-scheduler.ts';
@@ -47,6 +48,8 @@ export interface DAGSchedulerHooks {
   executorAddress(executorId: string): string;
   /** A shuffle no job can use any more: delete its map output files (grouped by their executor). */
   removeShuffleFiles(shuffleId: number, outputs: MapStatus[]): void;
+  /** Job and stage spans (OpenTelemetry); sees every event before the bus. */
+  tracing?: JobTracing;
 }
 
 class MissingOutput extends Error {
@@ -77,6 +80,7 @@ export class DAGScheduler implements TaskSchedulerListener {
   }
 
   private post(e: FlintEvent): void {
+    this.hooks.tracing?.onEvent(e);
     this.hooks.bus.post(e);
   }
 
@@ -120,6 +124,18 @@ export class DAGScheduler implements TaskSchedulerListener {
 
   cancelAllJobs(reason: string): void {
     this.loop.post({ t: 'cancelAll', reason });
+  }
+
+  /** @internal How many entries each table of the scheduler holds (all zero when no job runs), for tests and diagnostics. */
+  tableSizes(): Record<'stages' | 'shuffleStages' | 'jobs' | 'waiting' | 'running' | 'failed', number> {
+    return {
+      stages: this.stages.size,
+      shuffleStages: this.shuffleStages.size,
+      jobs: this.jobs.size,
+      waiting: this.waiting.size,
+      running: this.running.size,
+      failed: this.failed.size,
+    };
   }
 
   stop(): void {
@@ -384,6 +400,7 @@ export class DAGScheduler implements TaskSchedulerListener {
       jobId: job.jobId,
       kind: stage.isShuffleMap ? 'shuffleMap' : 'result',
       planId: `${stage.id}.${attempt}`,
+      traceParent: this.hooks.tracing?.traceParent(stage.id, attempt) ?? null,
       plan: () => planBytes,
       tasks: partitions.map((p) => ({ partition: p, prefs: this.preferredLocs(stage.rdd, p, 0) })),
       makeSplit: (p: number): SplitOrMissing => {

@@ -120,6 +120,7 @@ export class TaskScheduler implements TaskSchedulerPort {
           planId: ts.planId,
           split: sm.split,
         };
+        if (ts.traceParent) task.traceParent = ts.traceParent;
         this.listener.taskStarted(ts, info);
         launches.push({ offer, task, plan: ts.plan });
         break;
@@ -160,7 +161,7 @@ export class TaskScheduler implements TaskSchedulerPort {
   executorLost(executorId: string, reason: string): void {
     if (!this.executors.delete(executorId)) return;
     const resubmitted: { stageId: number; partitions: number[] }[] = [];
-    // Running tasks there end as executorLost (not counted against maxFailures).
+    // Running tasks there end as executorLost, which counts against each of them (bounded by maxFailures).
     for (const [taskId, m] of [...this.taskToManager]) {
       const r = m.runningTask(taskId);
       if (r && r.info.executorId === executorId) {
@@ -182,6 +183,11 @@ export class TaskScheduler implements TaskSchedulerPort {
 
   broadcastBytes(id: number): Uint8Array {
     return this.listener.broadcastBytes(id);
+  }
+
+  /** @internal Task sets held and tasks running (all zero when no job runs), for tests and diagnostics. */
+  tableSizes(): { taskSets: number; runningTasks: number } {
+    return { taskSets: this.managers.length, runningTasks: this.taskToManager.size };
   }
 
   stop(): void {

@@ -29,6 +29,8 @@ export class TaskSetManager {
   private readonly failures: number[];
   private readonly attempts: number[];
   private readonly failedOn: Set<string>[];
+  /** Per task index, the executor losses its attempts ran into (sparse). */
+  private readonly exits: string[][] = [];
   private readonly running = new Map<number, { index: number; info: TaskInfo }>();
   /** Task ids of the successful attempt per index (map outputs from those are valid). */
   readonly successfulExecutor: (string | null)[];
@@ -185,12 +187,17 @@ export class TaskSetManager {
       return { info: r.info, index: i, abort: null, countsAsSuccess: false };
     }
     this.state[i] = 'pending';
-    if (reason.kind === 'exception') {
+    if (reason.kind === 'exception' || reason.kind === 'executorLost') {
+      // An executor that dies while running a task counts against the task, as Spark counts it:
+      // a task that kills every executor it runs on (a record that exhausts memory, a crash in
+      // native code) would otherwise be retried, and lose executors, forever.
       this.failures[i]!++;
       this.failedOn[i]!.add(r.info.executorId);
+      if (reason.kind === 'executorLost') (this.exits[i] ??= []).push(`attempt ${r.info.attempt} (task ${r.info.taskId}) on executor ${reason.executorId}: ${reason.message}`);
       if (this.failures[i]! >= this.maxFailures) {
         this.zombie = true;
-        return { info: r.info, index: i, abort: describeFailure(this, i, r.info, reason), countsAsSuccess: false };
+        const abort = reason.kind === 'exception' ? describeFailure(this, i, r.info, reason) : describeExecutorLosses(this, i, r.info, this.exits[i]!);
+        return { info: r.info, index: i, abort, countsAsSuccess: false };
       }
     }
     if (!this.zombie) this.addPending(i);
@@ -226,6 +233,16 @@ function describeFailure(tsm: TaskSetManager, i: number, info: TaskInfo, reason:
   if (reason.fnSource) msg += `\n  in the function given to ${reason.fnMethod}(): ${reason.fnSource.length > 500 ? `${reason.fnSource.slice(0, 500)}…` : reason.fnSource}`;
   msg += `\nExecutor stack:\n${reason.stack}`;
   return msg;
+}
+
+function describeExecutorLosses(tsm: TaskSetManager, i: number, info: TaskInfo, exits: string[]): string {
+  const ts = tsm.taskSet;
+  return (
+    `Task ${info.index} in stage ${ts.stageId}.${ts.stageAttempt} failed ${tsm.failuresOf(i)} times (flint.task.maxFailures); most recent failure: ` +
+    `task ${info.taskId} on executor ${info.executorId}: the executor was lost while running it. ` +
+    `Its executors exited each time it ran (a task that kills its process, e.g. by running out of memory, is retried on a new executor until the bound):\n` +
+    exits.map((e) => `  ${e}`).join('\n')
+  );
 }
 
 function push<K>(m: Map<K, number[]>, k: K, v: number): void {
