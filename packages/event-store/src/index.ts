@@ -9,3 +9,4 @@ export { EventStoreError, type EventStoreErrorCode } from './event-store-error.t
 export { taskPhases, nearestRankQuantiles } from './task-phases.ts';
 export { redactSecrets, REDACTED_VALUE } from './redact.ts';
 export * from './event-store-types.ts';
+export { syntheticApplication, syntheticTaskEnd, type SyntheticApplicationOptions } from './synthetic-application.ts';
