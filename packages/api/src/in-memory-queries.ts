@@ -27,6 +27,7 @@ import {
   type Quantiles,
   type ReadLogQuery,
   type StageDetail,
+  type StageExecutorMetrics,
   type StageState,
   type StageSummary,
   TASK_METRIC_NAMES,
@@ -345,8 +346,29 @@ export class InMemoryFlintQueries implements FlintQueries {
       const vals = rows.map((r) => fieldOf(r, f)).filter((v): v is number => v !== null);
       quantiles[f] = exactQuantiles(vals);
     }
+    const byExec = new Map<string, StageExecutorMetrics>();
+    for (const t of s.tasks.values()) {
+      const id = t.info.executorId;
+      let e = byExec.get(id);
+      if (!e) byExec.set(id, (e = { executorId: id, host: t.info.host, tasks: emptyCounts(), durationMs: 0, inputBytes: 0, shuffleReadBytes: 0, shuffleWriteBytes: 0, memoryBytesSpilled: 0, diskBytesSpilled: 0, gcTime: 0 }));
+      e.tasks.total++;
+      if (t.status === 'running') e.tasks.running++;
+      else if (t.status === 'success') e.tasks.succeeded++;
+      else if (t.status === 'killed') e.tasks.killed++;
+      else e.tasks.failed++;
+      if (t.status !== 'running' && t.info.finishTime !== null) e.durationMs += t.info.finishTime - t.info.launchTime;
+      if (t.metrics) {
+        e.inputBytes += t.metrics.inputBytes;
+        e.shuffleReadBytes += t.metrics.shuffleReadRemoteBytes + t.metrics.shuffleReadLocalBytes;
+        e.shuffleWriteBytes += t.metrics.shuffleWriteBytes;
+        e.memoryBytesSpilled += t.metrics.memoryBytesSpilled;
+        e.diskBytesSpilled += t.metrics.diskBytesSpilled;
+        e.gcTime += t.metrics.gcTime;
+      }
+    }
     return {
       ...stageSummary(s),
+      executors: [...byExec.values()].sort((a, b) => (a.executorId < b.executorId ? -1 : 1)),
       rdds: s.info.rddInfos.map((r) => ({ rddId: r.id, name: r.name, scope: r.scope, parentIds: r.parentIds, numPartitions: r.numPartitions, storageLevel: r.storageLevel })),
       quantiles,
       quantilesExact: s.state === 'complete' || s.state === 'failed',
@@ -518,7 +540,7 @@ function stageSummary(s: StageRec): StageSummary {
   addCounts(tasks, s);
   const totals = { durationMs: 0, executorRunTime: 0, executorCpuTime: 0, gcTime: 0, inputBytes: 0, inputRecords: 0, outputBytes: 0, outputRecords: 0, shuffleReadBytes: 0, shuffleReadRecords: 0, shuffleWriteBytes: 0, shuffleWriteRecords: 0, memoryBytesSpilled: 0, diskBytesSpilled: 0 };
   for (const t of s.tasks.values()) {
-    if (t.status !== 'success' || !t.metrics) continue;
+    if (!t.metrics) continue;
     const m = t.metrics;
     totals.durationMs += (t.info.finishTime ?? t.info.launchTime) - t.info.launchTime;
     totals.executorRunTime += m.executorRunTime;
@@ -598,7 +620,7 @@ function page<T>(all: T[], cursor: string | undefined, limit: number): Page<T> {
   const from = cursor ? Number.parseInt(cursor, 10) : 0;
   if (!Number.isInteger(from) || from < 0) throw new ApiRefusal('BAD_REQUEST', `bad cursor ${JSON.stringify(cursor)}: pass back a nextCursor this API gave`);
   const items = all.slice(from, from + limit);
-  return { items, nextCursor: from + limit < all.length ? String(from + limit) : null };
+  return { items, nextCursor: from + limit < all.length ? String(from + limit) : null, total: all.length };
 }
 
 function sum(xs: number[]): number {

@@ -69,6 +69,8 @@ export type LogStream = 'stdout' | 'stderr';
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
+  /** Rows matching the filters over all pages, when the source counts them. */
+  total?: number;
 }
 
 export interface ClusterOverview {
@@ -175,8 +177,8 @@ export interface JobSummary {
 /** A stage in a job's DAG; `parentIds` are the stages it reads from. */
 export interface StageNode {
   stageId: number;
-  /** Latest attempt. */
-  attempt: number;
+  /** Latest attempt, or null when the stage never ran (skipped or pending). */
+  attempt: number | null;
   name: string;
   kind: 'shuffleMap' | 'result';
   parentIds: number[];
@@ -217,7 +219,7 @@ export interface StageSummary {
   completionTime: number | null;
   failureReason: string | null;
   tasks: TaskCounts;
-  /** Sums over the stage attempt's successful tasks. */
+  /** Sums over the stage attempt's ended tasks (every status). */
   totals: StageTotals;
 }
 
@@ -242,8 +244,23 @@ export interface Quantiles {
   max: number;
 }
 
+/** One executor's share of a stage attempt. */
+export interface StageExecutorMetrics {
+  executorId: string;
+  host: string;
+  tasks: TaskCounts;
+  durationMs: number;
+  inputBytes: number;
+  shuffleReadBytes: number;
+  shuffleWriteBytes: number;
+  memoryBytesSpilled: number;
+  diskBytesSpilled: number;
+  gcTime: number;
+}
+
 export interface StageDetail extends StageSummary {
   rdds: RddNode[];
+  executors: StageExecutorMetrics[];
   /** One entry per `QUANTILE_FIELDS` name; null when no successful task measured it. */
   quantiles: Record<QuantileField, Quantiles | null>;
   /** True once the stage has ended (quantiles are then over every task row). */

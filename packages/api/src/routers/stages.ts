@@ -7,6 +7,8 @@
  *       inputRecords, outputBytes, outputRecords, shuffleReadBytes, shuffleReadRecords,
  *       shuffleWriteBytes, shuffleWriteRecords, memoryBytesSpilled, diskBytesSpilled } }
  * stages.get({ appId, stageId, attempt }) → StageDetail = StageSummary &
+ *   { executors: { executorId, host, tasks, durationMs, inputBytes, shuffleReadBytes,
+ *       shuffleWriteBytes, memoryBytesSpilled, diskBytesSpilled, gcTime }[] (per executor) } &
  *   { rdds: RddNode[] (the operations inside the stage as a graph),
  *     quantiles: { [QUANTILE_FIELDS name]: { min, p25, median, p75, p95, max } | null },
  *     quantilesExact, quantileTaskCount }

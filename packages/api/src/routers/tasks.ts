@@ -1,5 +1,5 @@
 /**
- * tasks.list({ appId, stageId, attempt, sortBy?, desc?, status?, executorId?, cursor?, limit? }) → Page<TaskRow>
+ * tasks.list({ appId, stageId, attempt, sortBy?, desc?, status?, executorId?, cursor?, limit? }) → Page<TaskRow> & { total? }
  *   sortBy: 'taskId' (default) | 'index' | 'launchTime' | 'duration' | any metric
  *   (TASK_METRIC_NAMES) | any phase (TASK_PHASE_NAMES); ties broken by taskId.
  *   TaskRow { taskId, index, attempt, status: 'running'|'success'|'failed'|'killed',
