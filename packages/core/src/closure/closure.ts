@@ -82,11 +82,26 @@ export function expressionSource(src: string): string {
   return `function ${s}`;
 }
 
+interface FoundGlobal {
+  name: string;
+  nodes: { parents?: { type: string }[] }[];
+}
+
+/**
+ * A `this` that acorn-globals reports as free is the enclosing scope's `this` unless it sits in a
+ * class static block, where it is the class: esbuild's keepNames (tsx) puts
+ * `static { __name(this, "P") }` into every class, which made any class in a closure or an env a
+ * free `this`.
+ */
+function isLexicalThis(node: { parents?: { type: string }[] }): boolean {
+  return !(node.parents ?? []).some((p) => p.type === 'StaticBlock');
+}
+
 function freeVariables(src: string, method: string): string[] {
   let cached = freeVarCache.get(src);
   if (cached) return cached;
   try {
-    cached = (findGlobals(`(${src})`) as { name: string }[]).map((g) => g.name);
+    cached = (findGlobals(`(${src})`) as FoundGlobal[]).filter((g) => g.name !== 'this' || g.nodes.some(isLexicalThis)).map((g) => g.name);
   } catch (e) {
     throw new ClosureError(
       `${method}(): cannot parse the function's source to ship it (${(e as Error).message}); pass an arrow function or a function expression`,
@@ -200,6 +215,13 @@ function serializeFnIn(
           `rewrote to "${name}", which is not in its env. Pass ${named.length > 0 ? `{ ${named.join(', ')} }` : 'what it uses'} in env under ` +
           `the names they are imported as, or copy them to local consts first (default and namespace imports cannot be matched)`,
         named[0] ?? name,
+        method,
+      );
+    }
+    if (name === 'this') {
+      throw new ClosureError(
+        `${where}: the function uses "this" from where it was written, which executors do not have. Copy what it reads from "this" to a local const and pass that in env`,
+        name,
         method,
       );
     }

@@ -10,10 +10,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import type { FnSpec } from '../closure/ship.ts';
+import { FlintError, FlintErrorCode } from '../errors.ts';
 import { canonicalKey, keyEquals } from '../keys/key-hash.ts';
 import { KeyMap } from '../keys/key-map.ts';
 import { KeyTable } from '../keys/key-table.ts';
-import { compareKeys } from '../keys/ordering.ts';
+import { compareKeys, sortValues } from '../keys/ordering.ts';
 import { readLines } from '../files/text-input.ts';
 import { isPairFrame, PairCursor } from '../pair-columns.ts';
 import { decodeFrame } from '../serializer.ts';
@@ -166,7 +167,7 @@ function computeUncached(node: PlanNode, split: Split, ctx: TaskContext): Iterab
     case 'empty':
       return [];
     case 'range':
-      return rangeIter(s.start as number, s.end as number, s.step as number);
+      return rangeIter(s.start as number, s.step as number, s.from as number, s.to as number);
     case 'textFile':
       return countInput(readLines(s as never, (n) => (ctx.metrics.inputBytes += n)), ctx);
     case 'wholeTextFiles':
@@ -196,7 +197,11 @@ function computeUncached(node: PlanNode, split: Split, ctx: TaskContext): Iterab
     case 'cartesian':
       return cartesian(node.left, node.right, s.left as Split, s.right as Split, ctx);
     case 'zip':
-      return zipIters(node.parents.map((p, k) => computeNode(p, (s.parents as Split[])[k]!, ctx)));
+      return zipIters(
+        node.parents.map((p, k) => computeNode(p, (s.parents as Split[])[k]!, ctx)),
+        node.parents.map((p) => p.id),
+        s.i,
+      );
     case 'shuffled':
       return readShuffled(node, s.blocks as BlockRef[], ctx);
     case 'cogroup':
@@ -224,9 +229,9 @@ function countInput<T>(it: Batched<T>, ctx: TaskContext): Batched<T> {
   return counted(() => batchesOf(it), (n) => (ctx.metrics.inputRecords += n));
 }
 
-function* rangeIter(start: number, end: number, step: number): Generator<number> {
-  if (step > 0) for (let x = start; x < end; x += step) yield x;
-  else for (let x = start; x > end; x += step) yield x;
+/** Elements `from` .. `to` - 1 of a range, each computed from its index (no accumulated rounding). */
+function* rangeIter(start: number, step: number, from: number, to: number): Generator<number> {
+  for (let i = from; i < to; i++) yield start + i * step;
 }
 
 function* wholeFiles(paths: string[], ctx: TaskContext): Generator<[string, string]> {
@@ -254,13 +259,24 @@ function* cartesian(left: PlanNode, right: PlanNode, ls: Split, rs: Split, ctx: 
   for (const a of computeNode(left, ls, ctx)) for (const b of rightRecords) yield [a, b];
 }
 
-function* zipIters(its: Iterable<unknown>[]): Generator<unknown[]> {
+/**
+ * Pairs the elements of partitions by position. Unequal lengths are the engine's error, not a user
+ * function's: a FlintError, which the task runner never attributes to a function of the stage.
+ */
+function* zipIters(its: Iterable<unknown>[], rddIds: number[], partition: number): Generator<unknown[]> {
   const iters = its.map((i) => i[Symbol.iterator]());
-  for (;;) {
+  for (let n = 0; ; n++) {
     const rs = iters.map((i) => i.next());
     const done = rs.filter((r) => r.done).length;
     if (done === rs.length) return;
-    if (done > 0) throw new Error('zip: can only zip RDDs with the same number of elements in each partition');
+    if (done > 0) {
+      const ended = rddIds.filter((_, k) => rs[k]!.done).map((id) => `RDD ${id}`);
+      const more = rddIds.filter((_, k) => !rs[k]!.done).map((id) => `RDD ${id}`);
+      throw new FlintError(
+        FlintErrorCode.INVALID_ARGUMENT,
+        `zip: partition ${partition} of ${ended.join(', ')} has ${n} elements but that of ${more.join(', ')} has more; zip needs the same number of elements in each partition (pair by zipWithIndex and join instead)`,
+      );
+    }
     yield rs.map((r) => r.value);
   }
 }
@@ -704,11 +720,11 @@ export function runResultFn(rf: BuiltinTransform, input: Iterable<unknown>, part
       for (const x of input) {
         buf.push(x);
         if (buf.length >= 4 * n + 64) {
-          buf.sort(cmp);
+          sortValues(buf, cmp);
           buf = buf.slice(0, n);
         }
       }
-      buf.sort(cmp);
+      sortValues(buf, cmp);
       return buf.slice(0, n);
     }
     case 'stats': {
@@ -774,14 +790,16 @@ export function runResultFn(rf: BuiltinTransform, input: Iterable<unknown>, part
   }
 }
 
+/** Counts per bucket of sorted edges, all numbers or all strings; elements of another type (and NaN) are skipped. */
 function histogramCounts(input: Iterable<number>, edges: number[], evenly: boolean): number[] {
   const nb = edges.length - 1;
   const counts = new Array<number>(nb).fill(0);
   const lo = edges[0]!;
   const hi = edges[nb]!;
   const inc = (hi - lo) / nb;
+  const kind = typeof lo;
   for (const x of input) {
-    if (typeof x !== 'number' || Number.isNaN(x) || x < lo || x > hi) continue;
+    if (typeof x !== kind || Number.isNaN(x) || x < lo || x > hi) continue;
     let b: number;
     if (x === hi) b = nb - 1;
     else if (evenly) {

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { compileFn, functionInStack, prepareFns, type ClosureRuntime } from '../closure/compile.ts';
 import type { FnSpec } from '../closure/ship.ts';
-import { FetchFailedError } from '../errors.ts';
+import { FetchFailedError, FlintError } from '../errors.ts';
 import { makePartitionFn } from '../rdd/partitioner.ts';
 import type { BlockRef, StagePlan } from '../rdd/plan.ts';
 import { deserialize, serialize } from '../serializer.ts';
@@ -204,6 +204,7 @@ export class TaskRunner implements ClosureRuntime {
         },
       };
       metrics.executorDeserializeTime = performance.now() - t0;
+      metrics.deserializeEndTime = Date.now();
       const tRun = performance.now();
       const records = computeNode(plan.root, task.split, ctx);
       let value: Uint8Array | null = null;
@@ -226,6 +227,10 @@ export class TaskRunner implements ClosureRuntime {
             onPeakMemory: (b) => {
               if (b > metrics.peakExecutionMemory) metrics.peakExecutionMemory = Math.round(b);
             },
+            // Map tasks compute while the writer takes their records: compute ends with the input.
+            onInputEnd: () => {
+              metrics.computeEndTime = Date.now();
+            },
           },
         );
         const tw = performance.now();
@@ -233,12 +238,17 @@ export class TaskRunner implements ClosureRuntime {
         metrics.shuffleWriteTime = performance.now() - tw;
         metrics.shuffleWriteBytes = mapOutput.lengths.reduce((a, b) => a + b, 0);
         metrics.shuffleWriteRecords = mapOutput.records.reduce((a, b) => a + b, 0);
+        metrics.shuffleWriteEndTime = Date.now();
+        metrics.resultSerializedTime = metrics.shuffleWriteEndTime;
       } else {
         const result = runResultFn(plan.resultFn!, records, task.partition, ctx);
+        metrics.computeEndTime = Date.now();
+        metrics.shuffleWriteEndTime = metrics.computeEndTime;
         const ts = performance.now();
         value = serialize(result);
         metrics.resultSerializationTime = performance.now() - ts;
         metrics.resultSize = value.length;
+        metrics.resultSerializedTime = Date.now();
       }
       metrics.executorRunTime = performance.now() - tRun;
       metrics.executorCpuTime = Math.max(0, threadCpuMs() - cpu0);
@@ -256,7 +266,8 @@ export class TaskRunner implements ClosureRuntime {
         };
       }
       const e = err instanceof Error ? err : new Error(describeThrown(err));
-      const spec = functionInStack(e.stack) ?? (fnSpecs.length === 1 ? fnSpecs[0]! : null);
+      // The engine's own errors (FlintError: zip lengths, unreadable input) blame no user function.
+      const spec = e instanceof FlintError ? null : (functionInStack(e.stack) ?? (fnSpecs.length === 1 ? fnSpecs[0]! : null));
       return {
         status: 'failed',
         reason: {

@@ -79,3 +79,16 @@ export function orderingBy<T>(keyFn: ((x: T) => unknown) | null, ascending = tru
   if (!keyFn) return ascending ? (a, b) => compareKeys(a, b) : (a, b) => compareKeys(b, a);
   return ascending ? (a, b) => compareKeys(keyFn(a), keyFn(b)) : (a, b) => compareKeys(keyFn(b), keyFn(a));
 }
+
+/**
+ * Sorts `arr` in place by `cmp`, undefined elements included: Array.prototype.sort moves
+ * undefined to the end without asking the comparator, which put it after everything in
+ * takeOrdered and min although the order ranks it first. Arrays without undefined sort directly.
+ */
+export function sortValues<T>(arr: T[], cmp: (a: T, b: T) => number): T[] {
+  if (!arr.includes(undefined as T)) return arr.sort(cmp);
+  const boxed = arr.map((v) => ({ v }));
+  boxed.sort((a, b) => cmp(a.v, b.v));
+  for (let i = 0; i < arr.length; i++) arr[i] = boxed[i]!.v;
+  return arr;
+}

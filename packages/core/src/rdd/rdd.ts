@@ -14,7 +14,8 @@ import type { FnSpec } from '../closure/ship.ts';
 import { serializeFn } from '../closure/closure.ts';
 import type { FlintContext } from '../context.ts';
 import { FlintError, FlintErrorCode } from '../errors.ts';
-import { compareKeys } from '../keys/ordering.ts';
+import { localPath } from '../files/text-input.ts';
+import { compareKeys, sortValues } from '../keys/ordering.ts';
 import { KeyMap, keyMapToMap } from '../keys/key-map.ts';
 import { compileFn } from '../closure/compile.ts';
 import { StorageLevel, type StorageLevelName } from '../storage/storage-level.ts';
@@ -58,6 +59,9 @@ function splitNumOrEnv(a: number | Env | undefined, b: Env | undefined): [number
 }
 
 const B = (name: string, args: Record<string, unknown> = {}): BuiltinTransform => ({ name, args });
+
+/** The env name under which treeReduce's merge calls the user's function. */
+const TREE_REDUCE_OP = '__flintTreeReduceOp';
 
 export abstract class RDD<T> {
   readonly id: number;
@@ -325,17 +329,21 @@ export abstract class RDD<T> {
     const spec = fn(f, env, 'treeReduce');
     const partial = this._builtin<{ has: boolean; v?: T }>('reducePartition', { f: spec }, 'treeReduce');
     const zero = { has: false } as { has: boolean; v?: T };
+    // The merge calls the user's function under a name of its own, in one env with the user's
+    // names, so the function keeps every value it takes from its env.
+    if (env && TREE_REDUCE_OP in env) throw new FlintError(FlintErrorCode.INVALID_ARGUMENT, `treeReduce: env may not use the name ${TREE_REDUCE_OP}`);
+    const mergeEnv = { ...env, [TREE_REDUCE_OP]: f };
     const merged = await partial.treeAggregate(
       zero,
-      (a: { has: boolean; v?: T }, b: { has: boolean; v?: T }) => (!a.has ? b : !b.has ? a : { has: true, v: op(a.v, b.v) }),
-      (a: { has: boolean; v?: T }, b: { has: boolean; v?: T }) => (!a.has ? b : !b.has ? a : { has: true, v: op(a.v, b.v) }),
+      (a: { has: boolean; v?: T }, b: { has: boolean; v?: T }) => (!a.has ? b : !b.has ? a : { has: true, v: __flintTreeReduceOp(a.v, b.v) }),
+      (a: { has: boolean; v?: T }, b: { has: boolean; v?: T }) => (!a.has ? b : !b.has ? a : { has: true, v: __flintTreeReduceOp(a.v, b.v) }),
       depth,
-      { op: f },
+      mergeEnv,
     );
     if (!merged.has) throw new FlintError(FlintErrorCode.EMPTY_RDD, `treeReduce(): cannot reduce an empty RDD (RDD ${this.id})`);
     return merged.v as T;
-    // `op` is bound through env above.
-    function op(a: unknown, b: unknown): never {
+    // Bound through env above on executors; on the driver (the last merge) the user's function.
+    function __flintTreeReduceOp(a: unknown, b: unknown): never {
       return f(a as T, b as T) as never;
     }
   }
@@ -391,7 +399,7 @@ export abstract class RDD<T> {
     const parts = await this._run<T[]>(B('takeOrdered', { n: num, key, ascending }), undefined, method);
     const all = parts.flat();
     const k = keyFn ?? ((x: T) => x);
-    all.sort((a, b) => (ascending ? compareKeys(k(a), k(b)) : compareKeys(k(b), k(a))));
+    sortValues(all, (a, b) => (ascending ? compareKeys(k(a), k(b)) : compareKeys(k(b), k(a))));
     return all.slice(0, num);
   }
   async max(keyFn?: (x: T) => unknown, env?: Env): Promise<T> {
@@ -457,7 +465,28 @@ export abstract class RDD<T> {
    * PySpark's histogram: `buckets` is a bucket count (evenly spaced between min and max) or
    * sorted bucket edges; returns [edges, counts]. The last bucket includes its upper edge.
    */
-  async histogram(this: RDD<number>, buckets: number | number[]): Promise<[number[], number[]]> {
+  async histogram(this: RDD<number>, buckets: number | number[]): Promise<[number[], number[]]>;
+  /** Buckets of strings, as PySpark allows: string elements counted by the edges' order, others skipped. */
+  async histogram(this: RDD<string>, buckets: string[]): Promise<[string[], number[]]>;
+  async histogram(this: RDD<number> | RDD<string>, buckets: number | number[] | string[]): Promise<[number[] | string[], number[]]> {
+    if (Array.isArray(buckets) && buckets.some((b) => typeof b === 'string')) {
+      const strEdges = buckets.slice() as unknown[];
+      if (strEdges.length < 2) throw new FlintError(FlintErrorCode.INVALID_ARGUMENT, 'histogram: buckets must have at least two edges');
+      if (!strEdges.every((b) => typeof b === 'string')) throw new FlintError(FlintErrorCode.INVALID_ARGUMENT, `histogram: bucket edges must be all numbers or all strings, got ${JSON.stringify(buckets)}`);
+      for (let i = 1; i < strEdges.length; i++) {
+        if (!((strEdges[i] as string) > (strEdges[i - 1] as string))) throw new FlintError(FlintErrorCode.INVALID_ARGUMENT, `histogram: bucket edges must be sorted and distinct, got ${JSON.stringify(buckets)}`);
+      }
+      return this._histogramCounts(strEdges as string[], false);
+    }
+    return (this as RDD<number>)._histogramNumbers(buckets as number | number[]);
+  }
+  private async _histogramCounts<E>(edges: E[], evenly: boolean): Promise<[E[], number[]]> {
+    const parts = await this._run<number[]>(B('histogram', { edges, evenly }), undefined, 'histogram');
+    const counts = new Array<number>(edges.length - 1).fill(0);
+    for (const p of parts) for (let i = 0; i < counts.length; i++) counts[i]! += p[i]!;
+    return [edges, counts];
+  }
+  private async _histogramNumbers(this: RDD<number>, buckets: number | number[]): Promise<[number[], number[]]> {
     let edges: number[];
     let evenly = false;
     if (typeof buckets === 'number') {
@@ -487,10 +516,7 @@ export abstract class RDD<T> {
       const inc = edges[1]! - edges[0]!;
       evenly = edges.every((e, i) => i === 0 || Math.abs(e - edges[i - 1]! - inc) < 1e-10 * Math.max(1, Math.abs(inc)));
     }
-    const parts = await this._run<number[]>(B('histogram', { edges, evenly }), undefined, 'histogram');
-    const counts = new Array<number>(edges.length - 1).fill(0);
-    for (const p of parts) for (let i = 0; i < counts.length; i++) counts[i]! += p[i]!;
-    return [edges, counts];
+    return this._histogramCounts(edges, evenly);
   }
   async countByValue(): Promise<Map<T, number>> {
     const pairs = new OpsRDD<[T, number]>(this, [{ t: 'pairWith', value: 1 }], 'countByValue', false);
@@ -498,7 +524,7 @@ export abstract class RDD<T> {
   }
 
   async saveAsTextFile(outputPath: string): Promise<void> {
-    const dir = path.resolve(outputPath);
+    const dir = localPath(outputPath, 'saveAsTextFile');
     if (fs.existsSync(dir)) {
       throw new FlintError(FlintErrorCode.FILE_EXISTS, `saveAsTextFile: output directory ${dir} already exists; remove it or choose another path`);
     }
@@ -762,16 +788,23 @@ export class ParallelCollectionRDD<T> extends RDD<T> {
 
 /** Numbers start, start+step, ... < end, generated on executors. */
 export class RangeRDD extends RDD<number> {
-  private readonly bounds: { start: number; end: number }[] = [];
+  private readonly bounds: { start: number; from: number; to: number }[] = [];
   constructor(sc: FlintContext, start: number, end: number, readonly step: number, numSlices: number) {
     super(sc, 'range');
     checkPositive(numSlices, 'range');
     if (step === 0 || !Number.isFinite(step)) throw new FlintError(FlintErrorCode.INVALID_ARGUMENT, 'range: step must be a non-zero finite number');
-    const count = Math.max(0, Math.ceil((end - start) / step));
+    if (!Number.isFinite(start) || !Number.isFinite(end)) throw new FlintError(FlintErrorCode.INVALID_ARGUMENT, `range: start and end must be finite numbers, got ${start} and ${end}`);
+    // Element i is start + i * step, computed from its index: adding step repeatedly drifts
+    // (range(0, 1, 0.1) gave 0.7 twice). The count is checked against the same formula, since the
+    // quotient can round across an integer either way.
+    const inRange = (i: number): boolean => (step > 0 ? start + i * step < end : start + i * step > end);
+    let count = Math.max(0, Math.ceil((end - start) / step));
+    while (count > 0 && !inRange(count - 1)) count--;
+    while (inRange(count)) count++;
     for (let i = 0; i < numSlices; i++) {
       const a = Math.floor((i * count) / numSlices);
       const b = Math.floor(((i + 1) * count) / numSlices);
-      this.bounds.push({ start: start + a * step, end: start + b * step });
+      this.bounds.push({ start, from: a, to: b });
     }
   }
   getNumPartitions(): number {
@@ -784,7 +817,7 @@ export class RangeRDD extends RDD<number> {
     return { t: 'range', id: this.id };
   }
   split(i: number): Split {
-    return { i, start: this.bounds[i]!.start, end: this.bounds[i]!.end, step: this.step };
+    return { i, ...this.bounds[i]!, step: this.step };
   }
 }
 

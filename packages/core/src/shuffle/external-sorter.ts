@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { encodeFrame } from '../serializer.ts';
 import { FrameFileWriter, readFrameRange } from '../util/frame-file.ts';
+import { sortValues } from '../keys/ordering.ts';
 import { pushAll } from '../util/push.ts';
 import type { SpillContext } from './external-aggregator.ts';
 import { SizeEstimator } from './size-estimator.ts';
@@ -43,7 +44,7 @@ function sortIterator<T>(records: Iterable<T>, compare: (a: T, b: T) => number, 
   let buf: T[] = [];
   const runs: { path: string; length: number }[] = [];
   let checkAt = 4096;
-  const sortBuffer = (): T[] => (hints.pairKey && radixSortByNumberKey(buf, hints.pairKey === 'descending')) || buf.sort(compare);
+  const sortBuffer = (): T[] => (hints.pairKey && radixSortByNumberKey(buf, hints.pairKey === 'descending')) || sortValues(buf, compare);
   const writeRun = (): void => {
     const sorted = sortBuffer();
     const file = path.join(ctx.localDir, `spill-sort-${ctx.taskId}-${process.pid}-${runSeq++}.tmp`);

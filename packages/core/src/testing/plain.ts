@@ -128,10 +128,34 @@ export function sparkSlices<T>(data: T[], k: number): T[][] {
   return out;
 }
 
-/** Lines of a text as Spark's textFile yields them: split on \n, no empty last line after a final newline, CR stripped. */
+/**
+ * Lines of a text as Spark's textFile yields them: ended by \n, \r\n or a lone \r (Hadoop's
+ * LineReader), no empty last line after a final terminator, a byte-order mark at the start dropped.
+ */
 export function textLines(text: string): string[] {
-  if (text.length === 0) return [];
-  const lines = text.split('\n');
-  if (text.endsWith('\n')) lines.pop();
-  return lines.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+  return bytesLines(Buffer.from(text, 'utf8'));
+}
+
+/**
+ * Lines of a file's bytes, found byte by byte and each decoded on its own (invalid UTF-8 as
+ * U+FFFD): the reference for textFile over any bytes.
+ */
+export function bytesLines(bytes: Uint8Array): string[] {
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  // A byte-order mark belongs to the first line (a file of only a mark is one empty line, as in Hadoop).
+  const bom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+  const out: string[] = [];
+  let i = bom ? 3 : 0;
+  let lineStart = i;
+  if (bom && i === bytes.length) out.push('');
+  while (i < bytes.length) {
+    const b = bytes[i]!;
+    if (b === 10 || b === 13) {
+      out.push(decoder.decode(bytes.subarray(lineStart, i)));
+      i += b === 13 && bytes[i + 1] === 10 ? 2 : 1;
+      lineStart = i;
+    } else i++;
+  }
+  if (lineStart < bytes.length) out.push(decoder.decode(bytes.subarray(lineStart)));
+  return out;
 }
