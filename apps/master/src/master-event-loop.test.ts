@@ -38,6 +38,7 @@ class RecordingMessenger implements ClusterMessenger {
   }
 }
 
+const LIVE: ReadonlySet<string> = new Set(['LAUNCHING', 'RUNNING']);
 const settings: MasterEventLoopSettings = { workerTimeoutMs: 3000, driverTimeoutMs: 5000, heartbeatIntervalMs: 750, spreadOut: true, defaultCores: null, maxExecutorRetries: 3 };
 
 function registration(id: string, cores = 2, over: Partial<MasterProtocol['registerWorker']['request']> = {}): MasterProtocol['registerWorker']['request'] {
@@ -182,6 +183,60 @@ describe('MasterEventLoop', () => {
     expect(messenger.of('executorRemoved')).toHaveLength(3);
     expect(messenger.of('executorRemoved')[0]!.msg).toMatchObject({ executorId: '0', exitCode: 1 });
     expect(messenger.of('applicationKilled')).toHaveLength(1);
+  });
+
+  it('fails an application whose executors keep dying after they start, even while others of its executors run', async () => {
+    // Two one-core executors; each one that runs the poison task reaches RUNNING, then dies.
+    await loop.post({ type: 'registerWorker', msg: registration('w1', 2) });
+    const { appId } = await loop.post({ type: 'registerApplication', msg: appRequest({ coresPerExecutor: 1 }), peerId: 'p1' });
+    await running(appId);
+    let deaths = 0;
+    for (let i = 0; i < 20 && (await state()).applications[0]!.state !== 'FAILED'; i++) {
+      clock.advance(1000);
+      const victim = (await state()).executors.find((e) => e.appId === appId && e.state === 'RUNNING')!;
+      await loop.post({ type: 'executorStateChanged', msg: { workerId: 'w1', appId, executorId: victim.executorId, state: 'FAILED', exitCode: 137, message: 'killed by SIGKILL' } });
+      deaths++;
+      await settle();
+      await running(appId);
+    }
+    const s = await state();
+    expect(deaths).toBe(3);
+    expect(s.applications[0]).toMatchObject({ appId, state: 'FAILED' });
+    expect(s.executors.filter((e) => e.state === 'FAILED')).toHaveLength(3);
+    expect(messenger.of('applicationKilled')).toHaveLength(1);
+  });
+
+  it('counts a long-running executor that fails as the start of a new row, and launches no more while a healthy executor runs', async () => {
+    loop = make({ executorHealthyAfterMs: 10_000 });
+    await loop.post({ type: 'registerWorker', msg: registration('w1', 2) });
+    const { appId } = await loop.post({ type: 'registerApplication', msg: appRequest({ coresPerExecutor: 1 }), peerId: 'p1' });
+    await running(appId);
+    clock.advance(20_000);
+    // Executor 0 has been healthy for 20 s; executor 1's slot crash-loops beside it.
+    const fail = (executorId: string) =>
+      loop.post({ type: 'executorStateChanged', msg: { workerId: 'w1', appId, executorId, state: 'FAILED', exitCode: 1, message: 'boom' } });
+    await fail('1');
+    await settle();
+    await running(appId);
+    for (let i = 0; i < 5; i++) {
+      const young = (await state()).executors.filter((e) => e.appId === appId && e.state === 'RUNNING' && e.executorId !== '0');
+      if (young.length === 0) break;
+      clock.advance(1000);
+      await fail(young[0]!.executorId);
+      await settle();
+      await running(appId);
+    }
+    let s = await state();
+    // Three failures in a row; the healthy executor keeps the application alive, and no fourth executor is launched.
+    expect(s.applications[0]!.state).toBe('RUNNING');
+    expect(s.executors.filter((e) => e.state === 'FAILED')).toHaveLength(3);
+    expect(s.executors.filter((e) => e.state === 'RUNNING').map((e) => e.executorId)).toEqual(['0']);
+    // The healthy one fails too: a new row starts (count 1), so a replacement is launched.
+    await fail('0');
+    await settle();
+    s = await state();
+    expect(s.applications[0]!.state).not.toBe('FAILED');
+    expect(s.executors.filter((e) => LIVE.has(e.state))).toHaveLength(2);
   });
 
   it('treats a refused launch as a failed executor and tries again', async () => {

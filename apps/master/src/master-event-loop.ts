@@ -17,7 +17,16 @@ export interface MasterEventLoopSettings {
   spreadOut: boolean;
   defaultCores: number | null;
   maxExecutorRetries: number;
+  /**
+   * An executor that has run this long is healthy: its abnormal exit starts a
+   * new count of failures in a row, and while one runs the application is not
+   * failed for executors that keep dying beside it.
+   * @default 30_000
+   */
+  executorHealthyAfterMs?: number;
 }
+
+const DEFAULT_EXECUTOR_HEALTHY_AFTER_MS = 30_000;
 
 export interface MasterEventLoopDeps {
   masterId: string;
@@ -26,6 +35,12 @@ export interface MasterEventLoopDeps {
   clock: Clock;
   log: Logger;
   settings: MasterEventLoopSettings;
+  /**
+   * Told (synchronously, inside the loop) when an application ends; `driverLost` when its
+   * driver vanished or stopped heartbeating rather than ending it. The master finishes the
+   * application in its event store here.
+   */
+  applicationEnded?: (e: { appId: string; state: 'FINISHED' | 'FAILED' | 'KILLED'; reason: string; time: number; driverLost: boolean }) => void;
 }
 
 interface WorkerEntry {
@@ -271,7 +286,8 @@ export class MasterEventLoop {
       await this.persist(() => this.deps.store.saveExecutor(e));
       if (msg.state === 'RUNNING' && app) {
         this.log.info({ event: 'executorRunning', appId: e.appId, executorId: e.executorId, workerId: e.workerId }, `executor running: ${e.appId}/${e.executorId} on ${e.workerId}`);
-        app.record.executorFailures = 0;
+        // No reset here: an executor that reaches RUNNING and dies on its first task (a task that
+        // kills its process) is as much a failure in a row as one that never starts.
         await this.markAppRunning(app);
       }
       return;
@@ -310,15 +326,39 @@ export class MasterEventLoop {
     this.tell(`tell driver ${driverAddress} that executor ${e.executorId} ended`, () =>
       this.deps.messenger.executorRemoved(driverAddress, { executorId: e.executorId, reason: `${state}: ${reason}`, exitCode }),
     );
-    const normal = state === 'KILLED' || (state === 'EXITED' && (exitCode === 0 || exitCode === null));
+    // LOST is the worker's loss, not the application's doing (as Spark does not count it either).
+    const normal = state === 'KILLED' || state === 'LOST' || (state === 'EXITED' && (exitCode === 0 || exitCode === null));
     if (normal) return;
+    if (e.endedAt - e.launchedAt >= this.healthyAfterMs) app.record.executorFailures = 0;
     app.record.executorFailures += 1;
     await this.persist(() => this.deps.store.saveApplication(app.record));
     const max = this.deps.settings.maxExecutorRetries;
-    const running = [...this.executors.values()].some((x) => x.appId === app.record.appId && x.state === 'RUNNING');
-    if (max >= 0 && app.record.executorFailures >= max && !running) {
-      await this.finishApplication(app, 'FAILED', `${app.record.executorFailures} executors in a row failed (flint.deploy.maxExecutorRetries = ${max}); last: ${reason}`, true);
+    if (max >= 0 && app.record.executorFailures >= max) {
+      if (!this.hasHealthyExecutor(app.record.appId)) {
+        await this.finishApplication(app, 'FAILED', `${app.record.executorFailures} executors in a row failed (flint.deploy.maxExecutorRetries = ${max}); last: ${reason}`, true);
+      } else if (app.record.executorFailures === max) {
+        this.log.warn(
+          { event: 'executorRetriesExhausted', appId: app.record.appId, executorFailures: app.record.executorFailures },
+          `application ${app.record.appId}: ${app.record.executorFailures} executors in a row failed (flint.deploy.maxExecutorRetries = ${max}); no more are launched while its healthy executors run; last: ${reason}`,
+        );
+      }
     }
+  }
+
+  private get healthyAfterMs(): number {
+    return this.deps.settings.executorHealthyAfterMs ?? DEFAULT_EXECUTOR_HEALTHY_AFTER_MS;
+  }
+
+  /** An executor of the application has been running for the healthy time. */
+  private hasHealthyExecutor(appId: string): boolean {
+    const now = this.deps.clock.now();
+    return [...this.executors.values()].some((x) => x.appId === appId && x.state === 'RUNNING' && now - x.launchedAt >= this.healthyAfterMs);
+  }
+
+  /** Too many executors in a row failed: while a healthy one runs, launch no more (the application keeps what it has). */
+  private retriesExhausted(r: ApplicationRecord): boolean {
+    const max = this.deps.settings.maxExecutorRetries;
+    return max >= 0 && r.executorFailures >= max;
   }
 
   // ---- applications ----------------------------------------------------------------------
@@ -375,7 +415,7 @@ export class MasterEventLoop {
   private async peerClosed(peerId: string, lost: boolean): Promise<void> {
     for (const app of [...this.apps.values()]) {
       if (app.driverPeerId !== peerId || !LIVE_APP.has(app.record.state)) continue;
-      await this.finishApplication(app, lost ? 'FAILED' : 'FINISHED', lost ? 'the driver vanished (its connection was lost)' : 'the driver disconnected', false);
+      await this.finishApplication(app, lost ? 'FAILED' : 'FINISHED', lost ? 'the driver vanished (its connection was lost)' : 'the driver disconnected', false, lost);
     }
   }
 
@@ -390,7 +430,7 @@ export class MasterEventLoop {
    * Ends an application: kills its executors, tells the workers it ran on,
    * and — when the master decided it (`tellDriver`) — its driver.
    */
-  private async finishApplication(app: AppEntry, state: 'FINISHED' | 'FAILED' | 'KILLED', reason: string, tellDriver: boolean): Promise<void> {
+  private async finishApplication(app: AppEntry, state: 'FINISHED' | 'FAILED' | 'KILLED', reason: string, tellDriver: boolean, driverLost = false): Promise<void> {
     const now = this.deps.clock.now();
     app.record.state = state;
     app.record.endedAt = now;
@@ -398,6 +438,7 @@ export class MasterEventLoop {
     app.driverPeerId = null;
     await this.persist(() => this.deps.store.saveApplication(app.record));
     this.log.info({ event: 'appFinished', appId: app.record.appId, state, reason }, `app ${state.toLowerCase()}: ${app.record.appId} (${reason})`);
+    this.deps.applicationEnded?.({ appId: app.record.appId, state, reason, time: now, driverLost });
     const appId = app.record.appId;
     for (const e of [...this.executors.values()]) {
       if (e.appId !== appId || !LIVE_EXECUTOR.has(e.state)) continue;
@@ -431,6 +472,7 @@ export class MasterEventLoop {
     const apps = [...this.apps.values()].filter((a) => LIVE_APP.has(a.record.state)).sort((a, b) => a.record.submittedAt - b.record.submittedAt);
     for (const app of apps) {
       const r = app.record;
+      if (this.retriesExhausted(r) && this.hasHealthyExecutor(r.appId)) continue;
       const live = [...this.executors.values()].filter((e) => e.appId === r.appId && LIVE_EXECUTOR.has(e.state));
       const granted = live.reduce((s, e) => s + e.cores, 0);
       const max = r.maxCores ?? this.deps.settings.defaultCores ?? Number.POSITIVE_INFINITY;
@@ -505,7 +547,7 @@ export class MasterEventLoop {
     }
     for (const app of [...this.apps.values()]) {
       if (LIVE_APP.has(app.record.state) && now - app.lastContact > driverTimeoutMs) {
-        await this.finishApplication(app, 'FAILED', `no heartbeat from the driver for ${now - app.lastContact} ms (flint.driver.timeout = ${driverTimeoutMs} ms)`, true);
+        await this.finishApplication(app, 'FAILED', `no heartbeat from the driver for ${now - app.lastContact} ms (flint.driver.timeout = ${driverTimeoutMs} ms)`, true, true);
       }
     }
   }
