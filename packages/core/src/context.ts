@@ -22,6 +22,8 @@ import type { SchedulerBackend, SchedulerBackendFactory } from './scheduler/sche
 import { TaskScheduler } from './scheduler/task-scheduler.ts';
 import { serialize } from './serializer.ts';
 import { Accumulator, Broadcast } from './shared-vars.ts';
+import { DriverMetrics } from './telemetry/driver-metrics.ts';
+import { JobTracing } from './telemetry/tracing.ts';
 import { ConsoleProgressBar } from './ui/console-progress-bar.ts';
 
 export interface FlintContextOptions {
@@ -57,12 +59,14 @@ export function registerSchedulerBackend(f: SchedulerBackendFactory): void {
 
 /**
  * The settings as plain data for the applicationStart event (it is stored and shipped): values
- * that are not JSON (functions, Maps, class instances) become their string form.
+ * that are not JSON (functions, Maps, class instances) become their string form, and secrets
+ * (the cluster secret, passwords, tokens) are not shipped.
  */
 function plainConf(raw: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(raw)) {
-    if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[k] = v;
+    if (/secret|password|token|credential/i.test(k)) out[k] = '[redacted]';
+    else if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[k] = v;
     else if (v === undefined) continue;
     else {
       try {
@@ -116,6 +120,8 @@ export class FlintContext {
   private progress: ConsoleProgressBar | null = null;
   private localDirPath: string;
   private applicationStarted = false;
+  private readonly tracing = new JobTracing(() => this._appId);
+  private driverMetrics: DriverMetrics | null = null;
   private applicationEnded = false;
   private closureRuntime: ClosureRuntime | null = null;
   private readonly shuffleCleaner = new FinalizationRegistry<number>((shuffleId) => {
@@ -180,12 +186,16 @@ export class FlintContext {
       broadcastBytes: (id) => this.broadcastBytes(id),
       executorAddress: (id) => this.taskScheduler.executor(id)?.address ?? '',
       removeShuffleFiles: (shuffleId, outputs) => this.backend.removeShuffle(shuffleId, outputs),
+      tracing: this.tracing,
     });
+    this.driverMetrics = DriverMetrics.create(() => this._appId);
+    if (this.driverMetrics) this.bus.addListener(this.driverMetrics.listener);
     this.taskScheduler.setBackend(this.backend);
     if (!this.backend.registersApplication) this.postApplicationStart();
     await this.backend.start(this.taskScheduler, {
       registered: (appId) => this.adoptApplicationId(appId),
       addListener: (l) => this.bus.addListener(l),
+      ...(this.driverMetrics ? { telemetry: this.driverMetrics } : {}),
       appId: this.appId,
       appName: this.appName,
       conf: { ...this.conf.raw, 'flint.transport': this.transport },
@@ -395,6 +405,7 @@ export class FlintContext {
     } finally {
       this.postApplicationEnd();
       await this.bus.flush();
+      this.tracing.close();
       this.progress?.stop();
       fs.rmSync(this.localDirPath, { recursive: true, force: true });
       liveLocalDirs.delete(this.localDirPath);

@@ -20,6 +20,7 @@ export { Broadcast, Accumulator } from './shared-vars.ts';
 export { moduleRef, ModuleRef, type FnSpec } from './closure/ship.ts';
 export { serializeFn } from './closure/closure.ts';
 export { StatCounter } from './util/stat-counter.ts';
+export { TELEMETRY_SCOPE, formatTraceParent, parseTraceParent } from './telemetry/tracing.ts';
 export {
   FlintError,
   FlintErrorCode,

@@ -84,12 +84,18 @@ export class ExecutorProcess {
         messages: {
           launchTask: (m) => {
             const task = deserialize<TaskDescription>(m.task);
+            const receivedTime = Date.now();
             if (m.plan) this.plans.set(task.planId, m.plan);
-            this.pool.launch(m.slot, task, () => {
-              const p = this.plans.get(task.planId);
-              if (!p) throw new Error(`plan ${task.planId} was never sent to executor ${o.executorId}`);
-              return p;
-            });
+            this.pool.launch(
+              m.slot,
+              task,
+              () => {
+                const p = this.plans.get(task.planId);
+                if (!p) throw new Error(`plan ${task.planId} was never sent to executor ${o.executorId}`);
+                return p;
+              },
+              receivedTime,
+            );
           },
           killTask: (m) => this.pool.kill(m.taskId, m.reason),
           removeRdd: (m) => this.pool.removeRdd(m.rddId),

@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import type { BlockRef } from '../rdd/plan.ts';
+import { TaskSpans } from '../telemetry/tracing.ts';
 import { BlockBufferPool } from './block-buffer-pool.ts';
 import type { TaskDescription, TaskOutcome } from './task-description.ts';
 import { type BlockMessage, type FromThread, type ThreadInit, type ToThread, transferOf } from './thread-messages.ts';
@@ -70,12 +71,25 @@ const DEFAULT_YOUNG_GENERATION_MB = Number(process.env.FLINT_EXECUTOR_YOUNG_GEN_
 export class ExecutorThreadPool {
   private readonly slots: Slot[] = [];
   private readonly taskSlot = new Map<number, number>();
+  /** When each running task reached this executor (its metrics' executorReceivedTime). */
+  private readonly received = new Map<number, number>();
+  private readonly spans: TaskSpans;
   private stopped = false;
   /** Remote blocks' buffers, reused across tasks: as many bytes kept as one task may fetch into memory. */
   private readonly blockBuffers: BlockBufferPool;
 
   private constructor(private readonly opts: ExecutorThreadPoolOptions) {
     this.blockBuffers = new BlockBufferPool(Math.max(4 << 20, Math.floor(opts.memoryBudget / 2)));
+    this.spans = new TaskSpans(opts.executorId);
+  }
+
+  /** Every task end goes through here: the receive time goes into its metrics and its span ends. */
+  private taskEnded(taskId: number, outcome: TaskOutcome): void {
+    const received = this.received.get(taskId);
+    this.received.delete(taskId);
+    if (received !== undefined && outcome.metrics) outcome.metrics.executorReceivedTime = received;
+    this.spans.end(taskId, outcome);
+    this.opts.onTaskEnd(taskId, outcome);
   }
 
   static async create(opts: ExecutorThreadPoolOptions): Promise<ExecutorThreadPool> {
@@ -141,7 +155,7 @@ export class ExecutorThreadPool {
     if (!this.stopped) this.slots[slot] = this.spawn(slot);
     if (running !== null) {
       this.taskSlot.delete(running);
-      this.opts.onTaskEnd(running, {
+      this.taskEnded(running, {
         status: 'failed',
         reason: { kind: 'exception', className: 'ExecutorThreadError', message, stack: message, fnMethod: null, fnSource: null },
         metrics: null,
@@ -158,7 +172,7 @@ export class ExecutorThreadPool {
         this.endFetches(s);
         if (s.running === m.taskId) s.running = null;
         this.taskSlot.delete(m.taskId);
-        this.opts.onTaskEnd(m.taskId, m.outcome);
+        this.taskEnded(m.taskId, m.outcome);
         return;
       case 'fetchBroadcast':
         this.opts.fetchBroadcast(m.id).then(
@@ -232,13 +246,18 @@ export class ExecutorThreadPool {
     return this.slots[slot]?.running === null;
   }
 
-  /** Runs a task on a slot; `plan` is the serialized StagePlan, sent only if the thread lacks it. */
-  launch(slot: number, task: TaskDescription, plan: () => Uint8Array): void {
+  /**
+   * Runs a task on a slot; `plan` is the serialized StagePlan, sent only if the thread lacks it.
+   * `receivedTime` is when the task reached this executor (epoch ms; default now).
+   */
+  launch(slot: number, task: TaskDescription, plan: () => Uint8Array, receivedTime = Date.now()): void {
     const s = this.slots[slot];
     if (!s) throw new Error(`no executor slot ${slot}`);
     if (s.running !== null) throw new Error(`executor slot ${slot} is busy with task ${s.running}`);
     s.running = task.taskId;
     this.taskSlot.set(task.taskId, slot);
+    this.received.set(task.taskId, receivedTime);
+    this.spans.start(task, receivedTime);
     let bytes: Uint8Array | null = null;
     if (!s.plans.has(task.planId)) {
       bytes = plan();
@@ -257,7 +276,7 @@ export class ExecutorThreadPool {
     s.running = null;
     this.slots[slot] = this.spawn(slot);
     void s.worker.terminate();
-    this.opts.onTaskEnd(taskId, { status: 'failed', reason: { kind: 'killed', reason }, metrics: null });
+    this.taskEnded(taskId, { status: 'failed', reason: { kind: 'killed', reason }, metrics: null });
   }
 
   removeRdd(rddId: number): void {
@@ -270,6 +289,7 @@ export class ExecutorThreadPool {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.spans.close();
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 }

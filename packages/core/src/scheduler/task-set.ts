@@ -22,4 +22,6 @@ export interface TaskSet {
   plan: () => Uint8Array;
   tasks: PendingTask[];
   makeSplit(partition: number): SplitOrMissing;
+  /** W3C traceparent of the stage attempt's span, when the job is traced: its tasks' spans go under it. */
+  traceParent?: string | null;
 }

@@ -29,6 +29,8 @@ export interface ShuffleWriteContext {
   taskId: number;
   onSpill(bytes: number, memoryBytes: number): void;
   onPeakMemory(bytes: number): void;
+  /** Called once the input is consumed, before the output file is written (a task's compute end). */
+  onInputEnd?(): void;
 }
 
 const BATCH = 512;
@@ -125,6 +127,7 @@ export class ShuffleWriter {
         this.combined = new KeyTable(combinedKeysSeen.get(shuffleId) ?? 0, HINTED_MAX_SLOTS);
         this.writeCombined(input, shuffleId);
       } else this.writePlain(input);
+      this.ctx.onInputEnd?.();
       return this.commit(shuffleId, mapId);
     } finally {
       for (const s of this.spills) fs.rmSync(s.path, { force: true });
