@@ -16,10 +16,10 @@ function mediansOf(tasks: FlagTask[]): StageMedians {
 }
 
 function quantileView(tasks: FlagTask[]) {
-  const metrics: Record<string, { p50: number; max: number }> = {};
+  const metrics: Record<string, { median: number; max: number }> = {};
   for (const m of [...SKEW_METRICS, 'duration'] as const) {
     const vs = tasks.map((t) => (m === 'duration' ? t.duration! : (t.values[m] ?? 0)));
-    metrics[m] = { p50: median(vs)!, max: Math.max(...vs) };
+    metrics[m] = { median: median(vs)!, max: Math.max(...vs) };
   }
   return { count: tasks.length, numTasks: tasks.length, metrics };
 }
@@ -63,7 +63,7 @@ describe('flags', () => {
   });
 
   it('a running task is a straggler by its elapsed time', () => {
-    const running: FlagTask = { index: 3, executorId: 'e9', status: 'RUNNING', launchTime: 10_000, duration: null, values: {} };
+    const running: FlagTask = { index: 3, executorId: 'e9', status: 'running', launchTime: 10_000, duration: null, values: {} };
     const med: StageMedians = { duration: 500, values: {}, doneFraction: 0.9 };
     expect(taskFlags(running, med, 10_400)).toEqual([]);
     const f = taskFlags(running, med, 13_000);

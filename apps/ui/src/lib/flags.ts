@@ -88,7 +88,8 @@ export function taskFlags(task: FlagTask, medians: StageMedians, now: number): T
       break; // one skew flag per task: the first measure in SKEW_METRICS order
     }
   }
-  const duration = task.duration ?? (task.status === 'RUNNING' ? now - task.launchTime : null);
+  const running = task.status.toLowerCase() === 'running';
+  const duration = task.duration ?? (running ? now - task.launchTime : null);
   if (duration != null && medians.duration != null && isStraggler(duration, medians.duration, medians.doneFraction)) {
     flags.push({
       kind: 'straggler',
@@ -97,7 +98,7 @@ export function taskFlags(task: FlagTask, medians: StageMedians, now: number): T
       metric: 'duration',
       value: duration,
       median: medians.duration,
-      text: `straggler: partition ${task.index} on executor ${task.executorId} ${task.status === 'RUNNING' ? 'has run' : 'took'} ${(duration / Math.max(1, medians.duration)).toFixed(1)}× the median duration`,
+      text: `straggler: partition ${task.index} on executor ${task.executorId} ${running ? 'has run' : 'took'} ${(duration / Math.max(1, medians.duration)).toFixed(1)}× the median duration`,
     });
   }
   return flags;
@@ -107,7 +108,7 @@ export function taskFlags(task: FlagTask, medians: StageMedians, now: number): T
 export interface StageQuantileView {
   count: number;
   numTasks: number;
-  metrics: Partial<Record<string, { p50: number; max: number } | null>>;
+  metrics: Partial<Record<string, { median: number; max: number } | null>>;
 }
 
 export interface StageFlagSummary {
@@ -125,11 +126,11 @@ export function stageFlags(q: StageQuantileView): StageFlagSummary {
   const skew: SkewMetric[] = [];
   for (const metric of SKEW_METRICS) {
     const s = q.metrics[metric];
-    if (s && isSkewed(metric, s.max, s.p50)) skew.push(metric);
+    if (s && isSkewed(metric, s.max, s.median)) skew.push(metric);
   }
   const d = q.metrics['duration'];
   const doneFraction = q.numTasks > 0 ? q.count / q.numTasks : 0;
-  return { skew, straggler: !!d && isStraggler(d.max, d.p50, doneFraction) };
+  return { skew, straggler: !!d && isStraggler(d.max, d.median, doneFraction) };
 }
 
 export function hasStageFlags(f: StageFlagSummary): boolean {

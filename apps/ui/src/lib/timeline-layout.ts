@@ -274,7 +274,8 @@ export function phaseParts(t: Pick<TimelineTask, 'phases'>, duration: number): A
 }
 
 export function isFailed(status: string): boolean {
-  return status === 'FAILED' || status === 'KILLED';
+  const s = status.toLowerCase();
+  return s === 'failed' || s === 'killed';
 }
 
 /** Zoom `view` by `factor` (<1 zooms in) around time `at`, kept inside [min, max] and no narrower than minSpan. */
