@@ -20,10 +20,11 @@ export function masterCommand(): Command {
     .option('--ui-port <port>', 'port of the status API, GET /api/cluster-state (0 = any free port)', portArg('--ui-port'), MASTER_DEFAULTS.uiPort)
     .option('--no-ui', 'serve no status API')
     .option('--db <path>', 'SQLite database of the cluster state', DEFAULT_MASTER_DB)
+    .option('--events-db <path>', 'SQLite event store of every application (default: beside --db, <db>-events.db)')
     .addOption(new Option('--transport <name>', 'cluster transport').choices(['tcp', 'http']).default(MASTER_DEFAULTS.transport))
     .addHelpText('after', '\nEnvironment: FLINT_SECRET (cluster secret), FLINT_WORKER_TIMEOUT_MS (default 60000), FLINT_DRIVER_TIMEOUT_MS, FLINT_LOG_LEVEL.')
-    .action(async (o: { host: string; port: number; uiPort: number; ui: boolean; db: string; transport: string }) => {
-      await runMasterCommand({ host: o.host, port: o.port, uiPort: o.ui ? o.uiPort : null, dbPath: o.db, transport: o.transport });
+    .action(async (o: { host: string; port: number; uiPort: number; ui: boolean; db: string; eventsDb?: string; transport: string }) => {
+      await runMasterCommand({ host: o.host, port: o.port, uiPort: o.ui ? o.uiPort : null, dbPath: o.db, eventsDbPath: o.eventsDb, transport: o.transport });
     });
 }
 

@@ -11,6 +11,7 @@ import {
   WorkerHeartbeatRequest,
   messageHandler,
 } from '@flint/core';
+import type { EventStore } from '@flint/event-store';
 import type { Logger } from './logger.ts';
 import type { MasterEventLoop } from './master-event-loop.ts';
 import { parseMessage } from './message-validation.ts';
@@ -19,14 +20,34 @@ import { parseMessage } from './message-validation.ts';
  * The master's side of `MasterProtocol`: validates every inbound message with
  * its schema from the catalogue and posts it to the event loop. A malformed
  * request fails back to its sender with INVALID_MESSAGE; a malformed one-way
- * message is logged and dropped. Stateless.
+ * message is logged and dropped. Stateless. Event batches (`appEvents`) go
+ * straight to the event store, not through the loop: storing them touches no
+ * cluster state, and the loop keeps serving while a batch is written.
  */
-export function masterHandler(loop: MasterEventLoop, log: Logger): TransportHandler {
+export function masterHandler(loop: MasterEventLoop, log: Logger, events?: EventStore): TransportHandler {
   const executorStateChanged = (m: unknown) => loop.post({ type: 'executorStateChanged', msg: parseMessage('executorStateChanged', ExecutorStateChangedMessage, m) });
-  const appEvents = (m: unknown) => {
+  const appEvents = async (m: unknown) => {
     const msg = parseMessage('appEvents', AppEventsMessage, m);
-    log.debug({ appId: msg.appId, firstSeq: msg.firstSeq, events: msg.events.length }, `app events from ${msg.appId} (not stored by this master)`);
-    return { storedThrough: 0 };
+    if (!events) return { storedThrough: 0 };
+    const r = await events.ingest(msg.appId, msg.firstSeq, msg.events);
+    if (r.gap) {
+      log.warn(
+        { event: 'eventsGap', appId: msg.appId, firstSeq: msg.firstSeq, storedThrough: r.storedThrough },
+        `events of ${msg.appId} from #${msg.firstSeq} refused: #${r.storedThrough + 1} has not arrived; the driver resends from there`,
+      );
+    }
+    return { storedThrough: r.storedThrough };
+  };
+  const driverHeartbeat = (m: unknown, peerId: string) => {
+    const msg = parseMessage('driverHeartbeat', DriverHeartbeatRequest, m);
+    if (events && msg.eventsPosted !== undefined) {
+      try {
+        events.recordEventsPosted(msg.appId, msg.eventsPosted);
+      } catch (err) {
+        log.warn({ event: 'eventStoreError', appId: msg.appId, err: (err as Error).message }, `cannot record events posted by ${msg.appId}: ${(err as Error).message}`);
+      }
+    }
+    return loop.post({ type: 'driverHeartbeat', msg, peerId });
   };
   const oneWay = (kind: string, fn: (m: unknown) => unknown) => async (m: unknown) => {
     try {
@@ -42,7 +63,7 @@ export function masterHandler(loop: MasterEventLoop, log: Logger): TransportHand
       executorStateChanged,
       registerApplication: (m, peer) => loop.post({ type: 'registerApplication', msg: parseMessage('registerApplication', RegisterApplicationRequest, m), peerId: peer.id }),
       unregisterApplication: (m) => loop.post({ type: 'unregisterApplication', msg: parseMessage('unregisterApplication', UnregisterApplicationRequest, m) }),
-      driverHeartbeat: (m, peer) => loop.post({ type: 'driverHeartbeat', msg: parseMessage('driverHeartbeat', DriverHeartbeatRequest, m), peerId: peer.id }),
+      driverHeartbeat: (m, peer) => driverHeartbeat(m, peer.id),
       appEvents,
       clusterState: (m) => {
         parseMessage('clusterState', ClusterStateRequest, m ?? {});

@@ -7,8 +7,9 @@ import { type Logger, createLogger } from './logger.ts';
 import { masterHandler } from './master-handler.ts';
 import { MasterError } from './master-error.ts';
 import { MasterEventLoop } from './master-event-loop.ts';
-import { type CompiledMasterOptions, type MasterOptions, compileMasterOptions } from './master-options.ts';
-import { StatusServer } from './status-server.ts';
+import { type CompiledMasterOptions, type MasterOptions, compileMasterOptions, defaultEventsDb } from './master-options.ts';
+import { EventStore } from '@flint/event-store';
+import { type MasterApi, startMasterApi } from './api/master-api.ts';
 import type { MasterStore } from './store/master-store.ts';
 import { DEFAULT_MASTER_DB, PrismaMasterStore } from './store/prisma-master-store.ts';
 
@@ -18,10 +19,10 @@ type ClusterState = MasterProtocol['clusterState']['response'];
 /**
  * The master daemon: binds the cluster transport, recovers the state its
  * store kept, hands every inbound message to its `MasterEventLoop`, checks
- * timeouts on a timer, and serves the status API.
+ * timeouts on a timer, and serves the UI/API port (`/api/trpc`, `/metrics`, the UI).
  *
  * Owns the transport (server and client connections), the store, the event
- * loop, the timer and the status server; `stop()` releases all of them and is
+ * loop, the timer and the UI/API server; `stop()` releases all of them and is
  * idempotent. Runs on the Node event loop; every state change goes through
  * the event loop's queue.
  */
@@ -38,8 +39,10 @@ export class Master {
     private readonly transport: Transport,
     private readonly server: TransportServer,
     private readonly messenger: ClusterMessenger,
-    private readonly status: StatusServer | null,
+    private readonly status: MasterApi | null,
     private readonly timer: NodeJS.Timeout,
+    /** Every application's listener events (the API reads it). */
+    readonly eventStore: EventStore,
   ) {}
 
   static async create(opts: MasterOptions = {}): Promise<Master> {
@@ -50,6 +53,8 @@ export class Master {
     try {
       const store = options.store ?? (await PrismaMasterStore.open(path.resolve(options.dbPath ?? DEFAULT_MASTER_DB)));
       cleanup.unshift(() => store.close());
+      const eventStore = await EventStore.open(options.eventsDbPath ?? defaultEventsDb(path.resolve(options.dbPath ?? DEFAULT_MASTER_DB)));
+      cleanup.unshift(() => eventStore.close());
       const transport = await loadNamedTransport(options.transport, { secret: options.secret, logger: transportLogger(log) });
       cleanup.unshift(() => transport.close());
       const messenger = new TransportClusterMessenger(transport, log);
@@ -60,6 +65,14 @@ export class Master {
         messenger,
         clock: options.clock,
         log,
+        applicationEnded: (e) => {
+          try {
+            const { droppedEvents } = e.driverLost ? eventStore.markApplicationLost(e.appId, e.reason, e.time) : eventStore.finishApplication(e.appId, e.state, e.time, e.reason);
+            if (droppedEvents > 0) log.warn({ event: 'eventsDropped', appId: e.appId, droppedEvents }, `${droppedEvents} events of ${e.appId} never reached the master (the driver numbered more than it stored)`);
+          } catch (err) {
+            log.error({ event: 'eventStoreError', appId: e.appId, err: (err as Error).message }, `cannot record the end of ${e.appId} in ${eventStore.dbPath}: ${(err as Error).message}`);
+          }
+        },
         settings: {
           workerTimeoutMs: options.workerTimeoutMs,
           driverTimeoutMs: options.driverTimeoutMs,
@@ -72,9 +85,9 @@ export class Master {
       const recovered = loop.recover(await store.load());
       log.info(
         { event: 'started', masterId, store: store.description, transport: options.transport, workerTimeoutMs: options.workerTimeoutMs, recovered },
-        `master ${masterId} started with ${store.description}; recovered ${recovered.workers} workers, ${recovered.applications} applications, ${recovered.executors} executors`,
+        `master ${masterId} started with ${store.description}, events in ${eventStore.dbPath}; recovered ${recovered.workers} workers, ${recovered.applications} applications, ${recovered.executors} executors`,
       );
-      const server = await transport.listen(masterHandler(loop, log), { host: options.host, port: options.port }).catch((err: Error) => {
+      const server = await transport.listen(masterHandler(loop, log, eventStore), { host: options.host, port: options.port }).catch((err: Error) => {
         throw new MasterError('CONFIG', `cannot listen on ${options.host}:${options.port}: ${err.message}. Choose another --port (0 for any free port) or --host`, { cause: err });
       });
       cleanup.unshift(() => server.close());
@@ -83,11 +96,30 @@ export class Master {
       });
       const address = formatTransportAddress(server.address);
       log.info({ event: 'listening', address, url: `flint://${address}`, transport: options.transport }, `master listening on flint://${address} (${options.transport})`);
-      const status = options.uiPort === null ? null : await StatusServer.start(options.host, options.uiPort, () => loop.post({ type: 'clusterState' }), log);
-      if (status) cleanup.unshift(() => status.close());
+      const status =
+        options.uiPort === null
+          ? null
+          : await startMasterApi({
+              host: options.uiHost,
+              port: options.uiPort,
+              secret: options.secret ?? null,
+              masterId,
+              startedAt: Date.now(),
+              clusterState: () => loop.post({ type: 'clusterState' }),
+              events: () => eventStore,
+              killApp: (appId, reason) => loop.post({ type: 'killApplication', appId, reason }),
+              ui: options.ui,
+              isPublicUiPath: options.isPublicUiPath,
+            }).catch((err: Error) => {
+              throw new MasterError('CONFIG', err.message, { cause: err });
+            });
+      if (status) {
+        cleanup.unshift(() => status.close());
+        log.info({ event: 'uiListening', url: status.url }, `UI and API on ${status.url}`);
+      }
       const every = Math.min(15_000, Math.max(25, Math.floor(Math.min(options.workerTimeoutMs, options.driverTimeoutMs) / 4)));
       const timer = setInterval(() => void loop.post({ type: 'checkTimeouts' }).catch(() => undefined), every);
-      return new Master(options, masterId, log, store, loop, transport, server, messenger, status, timer);
+      return new Master(options, masterId, log, store, loop, transport, server, messenger, status, timer, eventStore);
     } catch (err) {
       for (const undo of cleanup) await undo().catch(() => undefined);
       log.error({ event: 'startFailed', err: (err as Error).message }, `master failed to start: ${(err as Error).message}`);
@@ -109,9 +141,14 @@ export class Master {
     return `flint://${this.address}`;
   }
 
-  /** Port of the status API, or null when none is served. */
+  /** Port of the UI/API server, or null when none is served. */
   get uiPort(): number | null {
     return this.status?.port ?? null;
+  }
+
+  /** `http://host:port` of the UI/API server, or null when none is served. */
+  get uiUrl(): string | null {
+    return this.status?.url ?? null;
   }
 
   clusterState(): Promise<ClusterState> {
@@ -134,6 +171,7 @@ export class Master {
       await this.messenger.close().catch(() => undefined);
       await this.transport.close().catch(() => undefined);
       await this.store.close().catch(() => undefined);
+      await this.eventStore.close().catch(() => undefined);
       this._state = 'stopped';
       this.log.info({ event: 'stopped', masterId: this.masterId }, `master ${this.masterId} stopped`);
     })();

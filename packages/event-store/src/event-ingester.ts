@@ -94,7 +94,7 @@ export class EventIngester {
       }
     }
     const last = firstSeq + events.length - 1;
-    s.setStoredThrough.run(last, appId);
+    s.setStoredThrough.run({ through: last, appId });
     for (const key of ch.endedTaskStages) {
       const [stageId, attempt] = key.split(':').map(Number);
       s.clearQuantiles.run(appId, stageId, attempt);
@@ -253,7 +253,10 @@ function prepare(db: Database.Database) {
   return {
     ensureApp: db.prepare(`INSERT OR IGNORE INTO "Application" ("appId", "createdAt") VALUES (?, ?)`),
     storedThrough: db.prepare(`SELECT "storedThrough" FROM "Application" WHERE "appId" = ?`),
-    setStoredThrough: db.prepare(`UPDATE "Application" SET "storedThrough" = ? WHERE "appId" = ?`),
+    // A batch that lands after the application ended (its last one, racing the end) shrinks the proven loss.
+    setStoredThrough: db.prepare(
+      `UPDATE "Application" SET "storedThrough" = @through, "droppedEvents" = CASE WHEN "state" = 'RUNNING' THEN "droppedEvents" ELSE MAX(0, "eventsPosted" - @through) END WHERE "appId" = @appId`,
+    ),
     insertChange: db.prepare(
       `INSERT INTO "Change" ("appId", "kind", "time", "firstSeq", "lastSeq", "appChanged", "jobIds", "stageIds", "executorIds", "tasksStarted", "tasksEnded") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),

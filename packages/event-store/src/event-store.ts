@@ -191,7 +191,7 @@ export class EventStore {
     this.db
       .transaction(() => {
         this.stmts.ensureApp.run(appId, this.now());
-        this.stmts.eventsPosted.run(eventsPosted, appId);
+        this.stmts.eventsPosted.run({ posted: eventsPosted, appId });
       })
       .immediate();
   }
@@ -770,7 +770,9 @@ function prepareReads(db: Database.Database) {
   return {
     ensureApp: db.prepare(`INSERT OR IGNORE INTO "Application" ("appId", "createdAt") VALUES (?, ?)`),
     storedThrough: db.prepare(`SELECT "storedThrough" FROM "Application" WHERE "appId" = ?`),
-    eventsPosted: db.prepare(`UPDATE "Application" SET "eventsPosted" = MAX("eventsPosted", ?) WHERE "appId" = ?`),
+    eventsPosted: db.prepare(
+      `UPDATE "Application" SET "eventsPosted" = MAX("eventsPosted", @posted), "droppedEvents" = CASE WHEN "state" = 'RUNNING' THEN "droppedEvents" ELSE MAX(0, MAX("eventsPosted", @posted) - "storedThrough") END WHERE "appId" = @appId`,
+    ),
     finishApp: db.prepare(
       `UPDATE "Application" SET "state" = ?, "endTime" = COALESCE("endTime", ?), "endReason" = COALESCE(?, "endReason"), "droppedEvents" = MAX(0, "eventsPosted" - "storedThrough") WHERE "appId" = ?`,
     ),
