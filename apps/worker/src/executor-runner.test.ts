@@ -75,6 +75,7 @@ describe('ExecutorRunner', () => {
       FLINT_HOST: '127.0.0.1',
       FLINT_WORK_DIR: spec.workDir,
       FLINT_EXECUTOR_CONF: '{"flint.x":1}',
+      FLINT_EXECUTOR_STDIN: 'launch-pipe',
     });
     expect(env).not.toHaveProperty('FLINT_SECRET');
     expect(fs.readFileSync(runner.stdoutPath, 'utf8')).toContain(`in ${spec.workDir}`);
@@ -85,10 +86,20 @@ describe('ExecutorRunner', () => {
     expect(changes).toHaveLength(2);
   });
 
-  it('passes the cluster secret when the worker has one', async () => {
-    const { runner, spec } = start({}, { secret: 's3cret' });
-    await until(() => fs.existsSync(path.join(spec.workDir, 'started')) && fs.readFileSync(runner.stdoutPath, 'utf8').includes('env '), 'the stub');
-    expect(fs.readFileSync(runner.stdoutPath, 'utf8')).toContain('"FLINT_SECRET":"s3cret"');
+  it('passes the cluster secret through the launch pipe, never the environment, and keeps secret conf keys out', async () => {
+    const { runner, spec } = start({ 'flint.authenticate.secret': 'app-s3cret', 'flint.x': 2 }, { secret: 's3cret' });
+    const out = () => fs.readFileSync(runner.stdoutPath, 'utf8');
+    await until(() => fs.existsSync(path.join(spec.workDir, 'started')) && out().includes('env ') && out().includes('launch line'), 'the stub');
+    expect(out()).toContain('launch line {"secret":"s3cret"}');
+    const env = JSON.parse(out().split('\n').find((l) => l.startsWith('env '))!.slice(4)) as Record<string, string>;
+    expect(env).not.toHaveProperty('FLINT_SECRET');
+    expect(env.FLINT_EXECUTOR_CONF).toBe('{"flint.x":2}');
+    const environ = fs.readFileSync(`/proc/${runner.pid}/environ`, 'latin1');
+    expect(environ).not.toContain('s3cret');
+    // Work dir and logs are the owner's alone.
+    expect(fs.statSync(spec.workDir).mode & 0o777).toBe(0o700);
+    expect(fs.statSync(runner.stdoutPath).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(runner.stderrPath).mode & 0o777).toBe(0o600);
   });
 
   it('reports EXITED for code 0 and FAILED with the code otherwise', async () => {

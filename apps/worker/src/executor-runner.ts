@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { ExecutorState } from '@flint/core';
+import { EXECUTOR_LAUNCH_PIPE, type ExecutorState, withoutSecrets } from '@flint/core';
 
 /** The tsx loader, resolved from this package, that executor processes import to run TypeScript. */
 export const TSX_LOADER_URL = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
@@ -61,11 +61,17 @@ export function executorEnv(spec: ExecutorLaunchSpec): NodeJS.ProcessEnv {
     FLINT_TRANSPORT: spec.transport,
     FLINT_HOST: spec.host,
     FLINT_WORK_DIR: spec.workDir,
-    FLINT_EXECUTOR_CONF: JSON.stringify(spec.conf),
+    FLINT_EXECUTOR_CONF: JSON.stringify(withoutSecrets(spec.conf)),
+    FLINT_EXECUTOR_STDIN: EXECUTOR_LAUNCH_PIPE,
   };
-  if (spec.secret) env.FLINT_SECRET = spec.secret;
-  else delete env.FLINT_SECRET;
+  // The secret goes through the launch pipe (see launchLine), never through the environment.
+  delete env.FLINT_SECRET;
   return env;
+}
+
+/** The first line an executor reads on its stdin: what must not be in its environment. */
+export function launchLine(spec: ExecutorLaunchSpec): string {
+  return `${JSON.stringify({ secret: spec.secret ?? null })}\n`;
 }
 
 /**
@@ -114,13 +120,17 @@ export class ExecutorRunner {
     let out: number | undefined;
     let err: number | undefined;
     try {
-      fs.mkdirSync(this.spec.workDir, { recursive: true });
-      out = fs.openSync(this.stdoutPath, 'a');
-      err = fs.openSync(this.stderrPath, 'a');
+      // Shuffle files, results and logs of an application are its owner's alone.
+      fs.mkdirSync(this.spec.workDir, { recursive: true, mode: 0o700 });
+      fs.chmodSync(this.spec.workDir, 0o700);
+      out = fs.openSync(this.stdoutPath, 'a', 0o600);
+      err = fs.openSync(this.stderrPath, 'a', 0o600);
       const { command, args } = executorCommand(this.spec.entry);
       const child = spawn(command, args, { cwd: this.spec.workDir, env: executorEnv(this.spec), stdio: ['pipe', out, err] });
       this.child = child;
       child.stdin?.on('error', () => undefined);
+      // Kept open for the executor's life: its end tells the executor this worker is gone.
+      child.stdin?.write(launchLine(this.spec));
       child.once('spawn', () => {
         if (this._state !== 'LAUNCHING') return;
         this._state = 'RUNNING';

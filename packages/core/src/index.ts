@@ -21,6 +21,7 @@ export { moduleRef, ModuleRef, type FnSpec } from './closure/ship.ts';
 export { serializeFn } from './closure/closure.ts';
 export { StatCounter } from './util/stat-counter.ts';
 export { TELEMETRY_SCOPE, formatTraceParent, parseTraceParent } from './telemetry/tracing.ts';
+export { REDACTED, SECRET_KEY_PATTERN, isSecretKey, redactConf, withoutSecrets } from './util/redact.ts';
 export {
   FlintError,
   FlintErrorCode,
@@ -52,4 +53,4 @@ export type { MapStatus } from './scheduler/map-output-tracker.ts';
 export { readFrameBuffer, readFrameRange } from './util/frame-file.ts';
 export * from './transport/index.ts';
 export * from './protocol/cluster-protocol.ts';
-export { ExecutorProcess, runExecutorFromEnv, DIRECT_RESULT_MAX_BYTES, type ExecutorProcessOptions } from './executor/executor-process.ts';
+export { ExecutorProcess, runExecutorFromEnv, followLaunchPipe, EXECUTOR_LAUNCH_PIPE, DIRECT_RESULT_MAX_BYTES, type ExecutorLaunchSecrets, type ExecutorProcessOptions } from './executor/executor-process.ts';

@@ -243,11 +243,23 @@ export class StandaloneBackend implements SchedulerBackend {
       }
     }
     if (outcome.status === 'success' && outcome.resultRef) {
+      // Checked on the announced size, before any byte is fetched: the scheduler fails the job with
+      // flint.driver.maxResultSize named, and the driver never holds the result.
+      if (outcome.resultRef.size > this.maxResultSize()) {
+        this.scheduler.statusUpdate(taskId, { ...outcome, value: null });
+        this.reviveOffers();
+        return;
+      }
       void this.pullResult(taskId, outcome);
       return;
     }
     this.scheduler.statusUpdate(taskId, outcome);
     this.reviveOffers();
+  }
+
+  private maxResultSize(): number {
+    const v = this.conf['flint.driver.maxResultSize'];
+    return v === undefined ? 1024 ** 3 : parseSize(v, 'flint.driver.maxResultSize');
   }
 
   private async pullResult(taskId: number, outcome: Extract<TaskOutcome, { status: 'success' }>): Promise<void> {

@@ -2,7 +2,8 @@
  * A stand-in executor process for tests of workers and clusters: prints what
  * it was started with, then sleeps. FLINT_EXECUTOR_CONF may hold
  * `stub.exitAfterMs` and `stub.exitCode` (exit on its own), and
- * `stub.ignoreSigterm` (only SIGKILL ends it). Exits when its stdin closes,
+ * `stub.ignoreSigterm` (only SIGKILL ends it). Prints the launch line of its
+ * stdin, and exits when its stdin closes,
  * which happens when the worker that started it dies. Writes a `started`
  * file in its work dir once its signal handlers are in place.
  */
@@ -22,6 +23,14 @@ if (conf['stub.ignoreSigterm'] === true) {
     process.exit(0);
   });
 }
+// The worker's launch pipe: a first line with the secret, then open until the worker is gone.
+let head = '';
+process.stdin.setEncoding('utf8');
+process.stdin.on('data', (chunk: string) => {
+  if (head.includes('\n')) return;
+  head += chunk;
+  if (head.includes('\n')) process.stdout.write(`launch line ${head.slice(0, head.indexOf('\n'))}\n`);
+});
 process.stdin.on('end', () => process.exit(0));
 process.stdin.resume();
 if (typeof conf['stub.exitAfterMs'] === 'number') {

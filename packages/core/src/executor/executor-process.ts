@@ -44,6 +44,7 @@ export class ExecutorProcess {
   private readonly plans = new Map<string, Uint8Array>();
   private readonly pendingResults = new Map<number, Uint8Array>();
   private stopping = false;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
   private fetchSeq = 0;
   private memoryBudget = 256 * 1024 ** 2;
   private exitResolve!: (code: number) => void;
@@ -83,8 +84,8 @@ export class ExecutorProcess {
       messageHandler<ExecutorProtocol>({
         messages: {
           launchTask: (m) => {
-            const task = deserialize<TaskDescription>(m.task);
             const receivedTime = Date.now();
+            const task = deserialize<TaskDescription>(m.task);
             if (m.plan) this.plans.set(task.planId, m.plan);
             this.pool.launch(
               m.slot,
@@ -118,6 +119,7 @@ export class ExecutorProcess {
             const bytes = this.pendingResults.get(m.taskId);
             if (!bytes) throw new Error(`no stored result for task ${m.taskId}`);
             this.pendingResults.delete(m.taskId);
+            o.log(`sending the result of task ${m.taskId} (${bytes.length} bytes)`);
             return chunks(bytes);
           },
         },
@@ -143,6 +145,28 @@ export class ExecutorProcess {
     });
     if (!r.ok) throw new Error(`driver refused executor ${o.executorId}: ${r.message}`);
     o.log(`executor ${o.executorId} of ${o.appId} registered with driver ${o.driverAddress}; serving on ${address} with ${o.cores} cores`);
+    const { parseTime } = await import('../conf.ts');
+    const hbMs = parseTime(o.conf['flint.executor.heartbeatInterval'] ?? 2000, 'flint.executor.heartbeatInterval');
+    this.heartbeatTimer = setInterval(() => void this.heartbeat(hbMs), hbMs);
+  }
+
+  /**
+   * Asks the driver whether it still counts on this executor. A driver that declared it lost (e.g.
+   * while the process was frozen) answers no: the executor then exits, so its worker frees the
+   * cores instead of keeping a process nobody sends tasks to.
+   */
+  private async heartbeat(hbMs: number): Promise<void> {
+    if (this.stopping) return;
+    let known: boolean;
+    try {
+      known = (await this.driver.request('executorHeartbeat', { executorId: this.opts.executorId, time: Date.now() }, { timeoutMs: Math.max(5_000, hbMs * 5) })).known;
+    } catch {
+      return; // a slow or lost driver is noticed through the connection
+    }
+    if (!known && !this.stopping) {
+      this.opts.log(`the driver no longer knows executor ${this.opts.executorId} (it was declared lost or removed); exiting`);
+      void this.stop(0);
+    }
   }
 
   private reportTaskEnd(taskId: number, outcome: TaskOutcome): void {
@@ -242,6 +266,7 @@ export class ExecutorProcess {
   async stop(code: number): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     try {
       await this.pool?.stop();
       await this.server?.close();
@@ -281,15 +306,80 @@ function* chunks(bytes: Uint8Array): Generator<Uint8Array> {
   for (let i = 0; i < bytes.length; i += 1 << 20) yield bytes.subarray(i, Math.min(bytes.length, i + (1 << 20)));
 }
 
+/** What a worker writes as the first line of an executor's stdin (never in its environment). */
+export interface ExecutorLaunchSecrets {
+  secret: string | null;
+}
+
+/** The value of FLINT_EXECUTOR_STDIN telling an executor its stdin is its worker's launch pipe. */
+export const EXECUTOR_LAUNCH_PIPE = 'launch-pipe';
+
+/**
+ * Follows the launch pipe a worker holds open on an executor's stdin: resolves with the secrets
+ * of its first line, then calls `onClosed` when the pipe ends, i.e. when the worker is gone (a
+ * SIGKILLed worker cannot kill its executors; the kernel closes the pipe for it). The secret
+ * travels this way because a pipe is readable by this process alone, where an environment
+ * variable would stay in /proc/<pid>/environ for the life of the process and of its children.
+ */
+export function followLaunchPipe(stdin: NodeJS.ReadableStream, onClosed: () => void): Promise<ExecutorLaunchSecrets> {
+  return new Promise((resolve, reject) => {
+    let head = '';
+    let settled = false;
+    stdin.setEncoding('utf8');
+    stdin.on('data', (chunk: string) => {
+      if (settled) return;
+      head += chunk;
+      const nl = head.indexOf('\n');
+      if (nl < 0) {
+        if (head.length > 64 * 1024) {
+          settled = true;
+          reject(new Error('executor: the launch line on stdin is longer than 64 KiB; executors are started by a worker'));
+        }
+        return;
+      }
+      settled = true;
+      try {
+        const parsed = JSON.parse(head.slice(0, nl)) as Partial<ExecutorLaunchSecrets>;
+        head = '';
+        resolve({ secret: typeof parsed.secret === 'string' && parsed.secret !== '' ? parsed.secret : null });
+      } catch (e) {
+        reject(new Error(`executor: the launch line on stdin is not JSON (${(e as Error).message}); executors are started by a worker`));
+      }
+    });
+    const ended = () => {
+      if (!settled) {
+        settled = true;
+        reject(new Error('executor: stdin closed before the launch line; the worker that started this executor is gone'));
+        return;
+      }
+      onClosed();
+    };
+    stdin.once('end', ended);
+    stdin.once('error', ended);
+    stdin.resume();
+  });
+}
+
 /** Reads the executor's settings from the environment a worker sets, runs it until it should exit. */
-export async function runExecutorFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function runExecutorFromEnv(env: NodeJS.ProcessEnv = process.env, stdin: NodeJS.ReadableStream = process.stdin): Promise<number> {
   const need = (k: string): string => {
     const v = env[k];
     if (!v) throw new Error(`executor: environment variable ${k} is missing (executors are started by a worker)`);
     return v;
   };
   const log = (line: string) => process.stdout.write(`${new Date().toISOString()} executor ${env.FLINT_EXECUTOR_ID ?? '?'}: ${line}\n`);
-  const ex = await ExecutorProcess.create({
+  let ex: ExecutorProcess | null = null;
+  let workerGone = false;
+  const onWorkerGone = () => {
+    workerGone = true;
+    log('the worker that started this executor is gone (its launch pipe closed); exiting');
+    // Tasks may hold the threads: the exit must not wait on them for long.
+    setTimeout(() => process.exit(1), 3_000).unref();
+    void ex?.stop(1);
+  };
+  const secrets: ExecutorLaunchSecrets =
+    env.FLINT_EXECUTOR_STDIN === EXECUTOR_LAUNCH_PIPE ? await followLaunchPipe(stdin, onWorkerGone) : { secret: env.FLINT_SECRET ?? null };
+  ex = await ExecutorProcess.create({
     appId: need('FLINT_APP_ID'),
     executorId: need('FLINT_EXECUTOR_ID'),
     workerId: env.FLINT_WORKER_ID ?? 'unknown',
@@ -300,12 +390,13 @@ export async function runExecutorFromEnv(env: NodeJS.ProcessEnv = process.env): 
     transport: env.FLINT_TRANSPORT ?? 'tcp',
     workDir: env.FLINT_WORK_DIR ?? process.cwd(),
     conf: env.FLINT_EXECUTOR_CONF ? (JSON.parse(env.FLINT_EXECUTOR_CONF) as Record<string, unknown>) : {},
-    secret: env.FLINT_SECRET ?? null,
+    secret: secrets.secret,
     log,
   });
+  if (workerGone) void ex.stop(1);
   const onSignal = (sig: string) => {
     log(`received ${sig}; stopping`);
-    void ex.stop(0);
+    void ex?.stop(0);
   };
   process.once('SIGTERM', () => onSignal('SIGTERM'));
   process.once('SIGINT', () => onSignal('SIGINT'));

@@ -524,7 +524,8 @@ export class DAGScheduler implements TaskSchedulerListener {
         // Usually partition i is the job's i-th: skip the scan (10,000 tiny tasks made it quadratic).
         const idx = job.partitions[info.index] === info.index ? info.index : job.partitions.indexOf(info.index);
         if (idx < 0 || job.finished[idx]) return;
-        job.resultBytes += outcome.value?.length ?? 0;
+        // A result still on its executor counts by its announced size (the backend never fetches one over the limit).
+        job.resultBytes += outcome.value?.length ?? outcome.resultRef?.size ?? 0;
         if (job.resultBytes > this.hooks.maxResultSize) {
           this.failJob(
             job,
