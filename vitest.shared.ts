@@ -4,6 +4,8 @@ const root = fileURLToPath(new URL('.', import.meta.url));
 export const flintAliases = {
   '@flint/core': `${root}packages/core/src/index.ts`,
   '@flint/scheduler': `${root}packages/scheduler/src/index.ts`,
+  '@flint/telemetry/register': `${root}packages/telemetry/src/register.ts`,
+  '@flint/telemetry': `${root}packages/telemetry/src/index.ts`,
   '@flint/transport-tcp': `${root}packages/transport-tcp/src/index.ts`,
   '@flint/transport-http': `${root}packages/transport-http/src/index.ts`,
   '@flint/event-store': `${root}packages/event-store/src/index.ts`,

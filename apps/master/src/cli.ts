@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { otlpConfigured } from '@flint/telemetry';
 import { TSX_LOADER_URL, workerCommand } from '@flint/worker';
 import { LocalCluster } from './local-cluster.ts';
 import { masterCommand, portArg } from './master-command.ts';
@@ -25,7 +26,10 @@ function count(name: string, min: number) {
  * SIGINT/SIGTERM on; resolves with its exit code.
  */
 function runProgram(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const child = spawn(process.execPath, ['--import', TSX_LOADER_URL, path.resolve(file), ...args], { stdio: 'inherit', env: { ...process.env, ...env } });
+  const childEnv = { ...process.env, ...env };
+  // The driver records traces and metrics (exported by OTLP) when an endpoint is configured.
+  const telemetry = otlpConfigured(childEnv) ? ['--import', import.meta.resolve('@flint/telemetry/register')] : [];
+  const child = spawn(process.execPath, ['--import', TSX_LOADER_URL, ...telemetry, path.resolve(file), ...args], { stdio: 'inherit', env: childEnv });
   const forward = (signal: NodeJS.Signals) => child.kill(signal);
   process.on('SIGINT', forward);
   process.on('SIGTERM', forward);
