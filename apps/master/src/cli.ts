@@ -61,7 +61,7 @@ function stopOnSignal(cluster: LocalCluster, onStop: () => void = () => {}): Pro
 function describeCluster(cluster: LocalCluster): string {
   const lines = [`master    ${cluster.masterUrl}  (pid ${cluster.masterPid}, log ${cluster.masterInfo.logPath})`];
   cluster.workers.forEach((w, i) => lines.push(`worker ${i}  ${w.address}  (pid ${w.pid}, log ${w.logPath})`));
-  if (cluster.uiPort !== null) lines.push(`status    http://127.0.0.1:${cluster.uiPort}/api/cluster-state`);
+  if (cluster.uiPort !== null) lines.push(`ui/api    http://127.0.0.1:${cluster.uiPort}`);
   return lines.join('\n');
 }
 
@@ -79,7 +79,7 @@ export function buildCli(): Command {
     .requiredOption('--cores <c>', 'cores per worker', count('--cores', 1))
     .option('--memory <size>', 'memory per worker', '2g')
     .addOption(transportOption())
-    .option('--ui-port <port>', 'port of the master\'s status API (0 = any free port)', portArg('--ui-port'), 0)
+    .option('--ui-port <port>', 'port of the master\'s UI and API (0 = any free port)', portArg('--ui-port'), 0)
     .option('--dir <dir>', 'keep databases, work dirs and logs here (default: a temporary dir, removed at stop)')
     .action(async (o: { workers: number; cores: number; memory: string; transport: 'tcp' | 'http'; uiPort: number; dir?: string }) => {
       const cluster = await LocalCluster.start({ workers: o.workers, coresPerWorker: o.cores, memoryPerWorker: o.memory, transport: o.transport, uiPort: o.uiPort, baseDir: o.dir, keepBaseDir: o.dir !== undefined });

@@ -164,6 +164,20 @@ describe('MasterEventLoop', () => {
     expect(messenger.of('killExecutor')).toHaveLength(1);
   });
 
+  it('kills an application on request: its executors are killed, its driver and workers told, a second kill refused', async () => {
+    await loop.post({ type: 'registerWorker', msg: registration('w1', 2) });
+    const { appId } = await loop.post({ type: 'registerApplication', msg: appRequest(), peerId: 'p1' });
+    await running(appId);
+    expect(await loop.post({ type: 'killApplication', appId: 'app-none', reason: 'x' })).toEqual({ killed: false, message: 'no application app-none on this master' });
+    expect(await loop.post({ type: 'killApplication', appId, reason: 'killed through the API' })).toMatchObject({ killed: true });
+    const s = await state();
+    expect(s.applications[0]).toMatchObject({ state: 'KILLED', cores: 0, endReason: 'killed through the API' });
+    expect(s.executors[0]!.state).toBe('KILLED');
+    expect(messenger.of('killExecutor')).toMatchObject([{ to: '127.0.0.1:9001', msg: { appId, executorId: '0' } }]);
+    expect(messenger.of('applicationKilled')).toMatchObject([{ to: '127.0.0.1:5000', msg: { appId, reason: 'killed through the API' } }]);
+    expect(await loop.post({ type: 'killApplication', appId, reason: 'again' })).toEqual({ killed: false, message: `application ${appId} already ended (killed)` });
+  });
+
   it('finishes an application its driver unregisters, once', async () => {
     const { appId } = await loop.post({ type: 'registerApplication', msg: appRequest(), peerId: 'p1' });
     expect(await loop.post({ type: 'unregisterApplication', msg: { appId, state: 'FINISHED' } })).toEqual({ ok: true });

@@ -1,4 +1,4 @@
-import type { AppState, ExecutorState, MasterProtocol, WorkerState } from '@flint/core';
+import { type AppState, type ExecutorState, type MasterProtocol, type WorkerState, redactConf } from '@flint/core';
 import type { ClusterMessenger } from './cluster-messenger.ts';
 import type { Clock } from './clock.ts';
 import { allocateExecutors } from './executor-allocator.ts';
@@ -163,6 +163,8 @@ export class MasterEventLoop {
         return this.checkTimeouts();
       case 'clusterState':
         return this.clusterState();
+      case 'killApplication':
+        return this.killApplication(ev.appId, ev.reason);
     }
   }
 
@@ -375,7 +377,8 @@ export class MasterEventLoop {
       memoryPerExecutorMb: msg.memoryPerExecutorMb,
       maxCores: msg.maxCores,
       transport: msg.transport,
-      conf: msg.conf,
+      // Stored and shown: never a secret, whatever the driver sent.
+      conf: redactConf(msg.conf),
       state: 'WAITING',
       submittedAt: now,
       endedAt: null,
@@ -402,6 +405,14 @@ export class MasterEventLoop {
     if (!app || !LIVE_APP.has(app.record.state)) return { ok: false };
     await this.finishApplication(app, msg.state, 'the driver unregistered it', false);
     return { ok: true };
+  }
+
+  private async killApplication(appId: string, reason: string): Promise<MasterEventResults['killApplication']> {
+    const app = this.apps.get(appId);
+    if (!app) return { killed: false, message: `no application ${appId} on this master` };
+    if (!LIVE_APP.has(app.record.state)) return { killed: false, message: `application ${appId} already ended (${app.record.state.toLowerCase()})` };
+    await this.finishApplication(app, 'KILLED', reason, true);
+    return { killed: true, message: `application ${appId} killed; its executors are being stopped` };
   }
 
   private async driverHeartbeat(msg: Req<'driverHeartbeat'>, peerId: string): Promise<MasterEventResults['driverHeartbeat']> {

@@ -20,7 +20,9 @@ export type MasterEvent =
   | { type: 'launchFailed'; appId: string; executorId: string; reason: string }
   /** Declares silent workers dead and silent drivers' applications failed. */
   | { type: 'checkTimeouts' }
-  | { type: 'clusterState' };
+  | { type: 'clusterState' }
+  /** Someone with the right (the API's apps.kill) ends a live application and its executors. */
+  | { type: 'killApplication'; appId: string; reason: string };
 
 export type MasterEventType = MasterEvent['type'];
 
@@ -36,4 +38,5 @@ export interface MasterEventResults {
   launchFailed: void;
   checkTimeouts: void;
   clusterState: Res<'clusterState'>;
+  killApplication: { killed: boolean; message: string };
 }

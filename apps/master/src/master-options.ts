@@ -17,11 +17,21 @@ export interface MasterOptions {
   /** @default 7077 (0 picks a free port) */
   port?: number;
   /**
-   * Port of the HTTP status API (`GET /api/cluster-state`); 0 picks a free
-   * port, `null` serves none.
+   * Port of the UI/API server (`/api/trpc`, `/metrics`, the web UI); 0 picks
+   * a free port, `null` serves none.
    * @default 8080
    */
   uiPort?: number | null;
+  /**
+   * Address the UI/API port binds. Anything but loopback needs the cluster
+   * secret, which every request must then carry.
+   * @default '127.0.0.1'
+   */
+  uiHost?: string;
+  /** The web UI: handles every path the API does not own. Absent: a small 404 page. */
+  ui?: ((req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void | Promise<void>) | null;
+  /** UI paths served without the secret (its login page and assets). */
+  isPublicUiPath?: (pathname: string) => boolean;
   /**
    * SQLite database of the cluster state.
    * @default ~/.flint/master.db
@@ -87,6 +97,9 @@ export interface CompiledMasterOptions {
   readonly host: string;
   readonly port: number;
   readonly uiPort: number | null;
+  readonly uiHost: string;
+  readonly ui: MasterOptions['ui'];
+  readonly isPublicUiPath: MasterOptions['isPublicUiPath'];
   readonly dbPath: string | null;
   readonly store: MasterStore | null;
   /** Null: beside the cluster database (see `defaultEventsDb`). */
@@ -108,6 +121,7 @@ export const MASTER_DEFAULTS = {
   host: '127.0.0.1',
   port: 7077,
   uiPort: 8080,
+  uiHost: '127.0.0.1',
   transport: 'tcp',
   workerTimeoutMs: 60_000,
   maxExecutorRetries: 10,
@@ -169,6 +183,9 @@ export function compileMasterOptions(opts: MasterOptions = {}): CompiledMasterOp
     host: opts.host ?? MASTER_DEFAULTS.host,
     port: port('port', opts.port ?? MASTER_DEFAULTS.port, true),
     uiPort: opts.uiPort === null ? null : port('uiPort', opts.uiPort ?? MASTER_DEFAULTS.uiPort, true),
+    uiHost: opts.uiHost ?? MASTER_DEFAULTS.uiHost,
+    ui: opts.ui ?? null,
+    isPublicUiPath: opts.isPublicUiPath,
     dbPath: opts.store ? null : (opts.dbPath ?? null),
     store: opts.store ?? null,
     eventsDbPath: opts.eventsDbPath ?? (opts.store ? ':memory:' : null),

@@ -1,3 +1,4 @@
+import { createFlintClient } from '@flint/api';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -39,15 +40,16 @@ async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: str
 }
 
 describe('Master', () => {
-  it('serves the cluster over its transport and its status API, and stops idempotently', async () => {
+  it('serves the cluster over its transport and its UI/API port, and stops idempotently', async () => {
     const master = await startMaster({ store: new InMemoryMasterStore(), uiPort: 0 });
     expect(master.url).toMatch(/^flint:\/\/127\.0\.0\.1:\d+$/);
     await startWorker(master.url, 'w-status');
     await until(() => master.clusterState(), (s) => s.workers.length === 1, 'the worker');
-    const res = await fetch(`http://127.0.0.1:${master.uiPort}/api/cluster-state`);
-    const body = (await res.json()) as MasterProtocol['clusterState']['response'];
-    expect(body.masterId).toBe(master.masterId);
-    expect(body.workers[0]).toMatchObject({ state: 'ALIVE', cores: 2, memoryMb: 1024 });
+    expect(master.uiUrl).toBe(`http://127.0.0.1:${master.uiPort}`);
+    const api = createFlintClient({ url: master.uiUrl! });
+    expect((await api.cluster.overview.query()).masterId).toBe(master.masterId);
+    const workers = await api.workers.list.query();
+    expect(workers[0]).toMatchObject({ state: 'ALIVE', cores: 2, memoryMb: 1024 });
     expect((await fetch(`http://127.0.0.1:${master.uiPort}/nope`)).status).toBe(404);
     await master.stop();
     await master.stop();

@@ -9,7 +9,7 @@ import { MasterError } from './master-error.ts';
 import { MasterEventLoop } from './master-event-loop.ts';
 import { type CompiledMasterOptions, type MasterOptions, compileMasterOptions, defaultEventsDb } from './master-options.ts';
 import { EventStore } from '@flint/event-store';
-import { StatusServer } from './status-server.ts';
+import { type MasterApi, startMasterApi } from './api/master-api.ts';
 import type { MasterStore } from './store/master-store.ts';
 import { DEFAULT_MASTER_DB, PrismaMasterStore } from './store/prisma-master-store.ts';
 
@@ -19,10 +19,10 @@ type ClusterState = MasterProtocol['clusterState']['response'];
 /**
  * The master daemon: binds the cluster transport, recovers the state its
  * store kept, hands every inbound message to its `MasterEventLoop`, checks
- * timeouts on a timer, and serves the status API.
+ * timeouts on a timer, and serves the UI/API port (`/api/trpc`, `/metrics`, the UI).
  *
  * Owns the transport (server and client connections), the store, the event
- * loop, the timer and the status server; `stop()` releases all of them and is
+ * loop, the timer and the UI/API server; `stop()` releases all of them and is
  * idempotent. Runs on the Node event loop; every state change goes through
  * the event loop's queue.
  */
@@ -39,7 +39,7 @@ export class Master {
     private readonly transport: Transport,
     private readonly server: TransportServer,
     private readonly messenger: ClusterMessenger,
-    private readonly status: StatusServer | null,
+    private readonly status: MasterApi | null,
     private readonly timer: NodeJS.Timeout,
     /** Every application's listener events (the API reads it). */
     readonly eventStore: EventStore,
@@ -96,8 +96,27 @@ export class Master {
       });
       const address = formatTransportAddress(server.address);
       log.info({ event: 'listening', address, url: `flint://${address}`, transport: options.transport }, `master listening on flint://${address} (${options.transport})`);
-      const status = options.uiPort === null ? null : await StatusServer.start(options.host, options.uiPort, () => loop.post({ type: 'clusterState' }), log);
-      if (status) cleanup.unshift(() => status.close());
+      const status =
+        options.uiPort === null
+          ? null
+          : await startMasterApi({
+              host: options.uiHost,
+              port: options.uiPort,
+              secret: options.secret ?? null,
+              masterId,
+              startedAt: Date.now(),
+              clusterState: () => loop.post({ type: 'clusterState' }),
+              events: () => eventStore,
+              killApp: (appId, reason) => loop.post({ type: 'killApplication', appId, reason }),
+              ui: options.ui,
+              isPublicUiPath: options.isPublicUiPath,
+            }).catch((err: Error) => {
+              throw new MasterError('CONFIG', err.message, { cause: err });
+            });
+      if (status) {
+        cleanup.unshift(() => status.close());
+        log.info({ event: 'uiListening', address: `${status.host}:${status.port}`, url: status.url }, `UI and API on ${status.url}`);
+      }
       const every = Math.min(15_000, Math.max(25, Math.floor(Math.min(options.workerTimeoutMs, options.driverTimeoutMs) / 4)));
       const timer = setInterval(() => void loop.post({ type: 'checkTimeouts' }).catch(() => undefined), every);
       return new Master(options, masterId, log, store, loop, transport, server, messenger, status, timer, eventStore);
@@ -122,9 +141,14 @@ export class Master {
     return `flint://${this.address}`;
   }
 
-  /** Port of the status API, or null when none is served. */
+  /** Port of the UI/API server, or null when none is served. */
   get uiPort(): number | null {
     return this.status?.port ?? null;
+  }
+
+  /** `http://host:port` of the UI/API server, or null when none is served. */
+  get uiUrl(): string | null {
+    return this.status?.url ?? null;
   }
 
   clusterState(): Promise<ClusterState> {

@@ -56,7 +56,7 @@ export type TaskSortKey = (typeof TASK_SORT_KEYS)[number];
 export const QUANTILE_FIELDS = ['duration', ...TASK_METRIC_NAMES, 'shuffleReadBytes', ...TASK_PHASE_NAMES] as const;
 export type QuantileField = (typeof QUANTILE_FIELDS)[number];
 
-export type WorkerState = 'ALIVE' | 'DEAD' | 'UNKNOWN';
+export type WorkerState = 'ALIVE' | 'DEAD' | 'DECOMMISSIONED' | 'UNKNOWN';
 /** LOST: the driver vanished without ending the application. */
 export type AppState = 'WAITING' | 'RUNNING' | 'FINISHED' | 'FAILED' | 'KILLED' | 'LOST';
 export type ExecutorState = 'LAUNCHING' | 'RUNNING' | 'KILLED' | 'FAILED' | 'EXITED' | 'LOST';
