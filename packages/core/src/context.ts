@@ -22,6 +22,7 @@ import type { SchedulerBackend, SchedulerBackendFactory } from './scheduler/sche
 import { TaskScheduler } from './scheduler/task-scheduler.ts';
 import { serialize } from './serializer.ts';
 import { Accumulator, Broadcast } from './shared-vars.ts';
+import { redactConf } from './util/redact.ts';
 import { DriverMetrics } from './telemetry/driver-metrics.ts';
 import { JobTracing } from './telemetry/tracing.ts';
 import { ConsoleProgressBar } from './ui/console-progress-bar.ts';
@@ -230,7 +231,8 @@ export class FlintContext {
       appName: this.appName,
       master: this.master,
       user: os.userInfo().username,
-      conf: plainConf(this.conf.raw),
+      // Events are logged, stored and shown: secrets are redacted.
+      conf: redactConf(plainConf(this.conf.raw)),
     });
   }
 

@@ -103,7 +103,12 @@ export class EventStore {
     const file = memory ? dbPath : path.resolve(dbPath);
     let db: Database.Database;
     try {
-      if (!memory) fs.mkdirSync(path.dirname(file), { recursive: true });
+      if (!memory) {
+        fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+        // The owner's alone (SQLite gives its WAL and shared-memory files the same mode).
+        fs.closeSync(fs.openSync(file, 'a', 0o600));
+        if ((fs.statSync(file).mode & 0o077) !== 0) fs.chmodSync(file, 0o600);
+      }
       db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
     } catch (cause) {
       throw new EventStoreError('IO', `cannot open the event store ${file}: ${(cause as Error).message}; check the directory exists and is writable, or give another path`, { cause });

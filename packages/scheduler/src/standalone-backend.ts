@@ -20,6 +20,7 @@ import {
   serialize,
   parseSize,
   parseTime,
+  redactConf,
   FlintError,
   FlintErrorCode,
   type SchedulerBackend,
@@ -149,7 +150,8 @@ export class StandaloneBackend implements SchedulerBackend {
       memoryPerExecutorMb: Math.round(parseSize(this.conf['flint.executor.memory'] ?? '1g', 'flint.executor.memory') / 1024 / 1024),
       maxCores: maxCores === undefined ? null : Number(maxCores),
       transport: transportName,
-      conf: ctx.conf,
+      // The master stores and shows the conf, and hands it to executors: no secret leaves the driver.
+      conf: redactConf(ctx.conf),
     });
     this.appId = reg.appId;
     this.masterConn = conn;

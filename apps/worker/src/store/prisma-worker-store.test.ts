@@ -17,6 +17,17 @@ workerStoreContract('PrismaWorkerStore', {
 });
 
 describe('PrismaWorkerStore database', () => {
+  it('is created readable by its owner only, with its WAL files, and an existing looser one is tightened', async () => {
+    const file = path.join(dir, 'private', 'worker.db');
+    const store = await PrismaWorkerStore.open(file);
+    await store.saveExecutor({ appId: 'a', executorId: '0', pid: 1, state: 'RUNNING', cores: 1, memoryMb: 1, workDir: '/w', stdoutPath: '/w/o', stderrPath: '/w/e', startedAt: 1, endedAt: null, exitCode: null, message: null });
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) expect({ f, mode: fs.statSync(f).mode & 0o777 }).toEqual({ f, mode: 0o600 });
+    await store.close();
+    fs.chmodSync(file, 0o644);
+    await (await PrismaWorkerStore.open(file)).close();
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+  });
+
   it('is created in WAL mode with its migration recorded', async () => {
     const file = path.join(dir, 'sub', 'worker.db');
     await (await PrismaWorkerStore.open(file)).close();

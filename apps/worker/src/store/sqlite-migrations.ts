@@ -12,6 +12,27 @@ export interface MigrationResult {
 const TABLE = '_flint_migrations';
 
 /**
+ * Creates the database file readable and writable by its owner only (0600), and tightens one that
+ * exists (with its WAL and shared-memory files) to the same: it holds application names, users,
+ * addresses and confs. SQLite gives the WAL and shared-memory files it creates later the mode of
+ * the database file.
+ */
+function restrictToOwner(dbPath: string): void {
+  try {
+    fs.closeSync(fs.openSync(dbPath, 'a', 0o600));
+  } catch (cause) {
+    throw new StoreError('IO', `cannot create the database ${dbPath}: ${(cause as Error).message}; check the path given with --db`, { cause });
+  }
+  for (const f of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) {
+    try {
+      if ((fs.statSync(f).mode & 0o077) !== 0) fs.chmodSync(f, 0o600);
+    } catch {
+      // absent (the WAL files until first use), or not ours to change: SQLite reports what matters
+    }
+  }
+}
+
+/**
  * Brings a SQLite database up to date with the SQL migrations in
  * `migrationsDir` (`<name>/migration.sql`, applied in name order), all in one
  * immediate transaction, and records each in `_flint_migrations` with a
@@ -19,7 +40,10 @@ const TABLE = '_flint_migrations';
  * WAL journaling, which the database keeps.
  */
 export function applySqlMigrations(dbPath: string, migrationsDir: string): MigrationResult {
-  if (dbPath !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(dbPath)), { recursive: true });
+  if (dbPath !== ':memory:') {
+    fs.mkdirSync(path.dirname(path.resolve(dbPath)), { recursive: true, mode: 0o700 });
+    restrictToOwner(dbPath);
+  }
   let db: Database.Database;
   try {
     db = new Database(dbPath, { timeout: 10_000 });
