@@ -8,9 +8,11 @@ import {
   ApplicationFinishedMessage,
   KillExecutorRequest,
   LaunchExecutorRequest,
+  ReadExecutorLogRequest,
   formatTransportAddress,
   messageHandler,
 } from '@flint/core';
+import { readLogSlice } from './executor-log.ts';
 import { type ExecutorChange, ExecutorRunner } from './executor-runner.ts';
 import { loadNamedTransport, transportLogger } from './load-transport.ts';
 import { type Logger, createLogger } from './logger.ts';
@@ -73,6 +75,7 @@ export class Worker {
               launchExecutor: (m) => ready(worker).launchExecutor(parseMessage('launchExecutor', LaunchExecutorRequest, m)),
               killExecutor: (m) => ready(worker).killExecutor(parseMessage('killExecutor', KillExecutorRequest, m)),
               applicationFinished: (m) => ready(worker).applicationFinished(parseMessage('applicationFinished', ApplicationFinishedMessage, m).appId),
+              readExecutorLog: (m) => ready(worker).readExecutorLog(parseMessage('readExecutorLog', ReadExecutorLogRequest, m)),
             },
             messages: {
               applicationFinished: async (m) => {
@@ -200,6 +203,25 @@ export class Worker {
     this.log.info({ event: 'executorKill', appId: msg.appId, executorId: msg.executorId, reason: msg.reason }, `killing executor ${msg.appId}/${msg.executorId}: ${msg.reason}`);
     void runner.kill(msg.reason);
     return { ok: true };
+  }
+
+  /**
+   * A slice of one of its executors' stdout/stderr, live or exited. Only
+   * executors this worker launched, and only the files it opened for them:
+   * the request names ids, never a path.
+   */
+  async readExecutorLog(msg: WorkerProtocol['readExecutorLog']['request']): Promise<WorkerProtocol['readExecutorLog']['response']> {
+    const record = this.records.get(key(msg.appId, msg.executorId));
+    if (!record) throw new WorkerError('INVALID_MESSAGE', `executor ${msg.appId}/${msg.executorId} is not one of this worker's (${this.workerId}) executors`);
+    const file = msg.stream === 'stdout' ? record.stdoutPath : record.stderrPath;
+    try {
+      return await readLogSlice(file, msg.offset, msg.length);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new WorkerError('INVALID_MESSAGE', `the ${msg.stream} of executor ${msg.appId}/${msg.executorId} is gone (its application's work directory was removed when it finished)`);
+      }
+      throw err;
+    }
   }
 
   /** Kills what is left of the application here, then removes its work directory. */

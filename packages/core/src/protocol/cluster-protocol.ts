@@ -119,11 +119,21 @@ export const LaunchExecutorRequest = z.object({
 });
 export const KillExecutorRequest = z.object({ appId: z.string(), executorId: z.string(), reason: z.string() });
 export const ApplicationFinishedMessage = z.object({ appId: z.string() });
+/** A slice of an executor's stdout or stderr, named by ids only (never a path); a negative offset counts from the end. */
+export const ReadExecutorLogRequest = z.object({
+  appId: z.string().max(128),
+  executorId: z.string().max(128),
+  stream: z.enum(['stdout', 'stderr']),
+  offset: z.number().int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER),
+  length: z.number().int().min(1).max(1 << 20),
+});
 
 export type WorkerProtocol = {
   launchExecutor: { request: z.infer<typeof LaunchExecutorRequest>; response: { ok: boolean; message: string | null } };
   killExecutor: { request: z.infer<typeof KillExecutorRequest>; response: { ok: boolean } };
   applicationFinished: { request: z.infer<typeof ApplicationFinishedMessage>; response: void };
+  /** Bytes [offset, offset + data.length) of the log; `size` is the file's size now. */
+  readExecutorLog: { request: z.infer<typeof ReadExecutorLogRequest>; response: { data: Uint8Array; offset: number; size: number } };
 };
 
 // ---- driver --------------------------------------------------------------------------------
