@@ -23,3 +23,4 @@ export { InMemoryMasterStore } from './store/in-memory-master-store.ts';
 export { PrismaMasterStore, DEFAULT_MASTER_DB } from './store/prisma-master-store.ts';
 export { applySqlMigrations } from '@flint/worker';
 export { LocalCluster, type LocalClusterOptions, type DaemonInfo } from './local-cluster.ts';
+export { loadUiHandler, isPublicUiPath, defaultUiDir, UiUnavailableError, type UiHandler } from './ui-handler.ts';
