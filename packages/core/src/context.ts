@@ -175,6 +175,7 @@ export class FlintContext {
         executorLost: (id, r, rs) => this.dag.executorLost(id, r, rs),
         slotReset: (id, s) => this.dag.slotReset(id, s),
         broadcastBytes: (id) => this.broadcastBytes(id),
+        applicationKilled: (r) => this.dag.applicationKilled(r),
       },
     );
     this.dag = new DAGScheduler(this.taskScheduler, {

@@ -15,6 +15,8 @@ export const FlintErrorCode = {
   FILE_EXISTS: 'FILE_EXISTS',
   RESULT_TOO_LARGE: 'RESULT_TOO_LARGE',
   EXECUTOR_LOST: 'EXECUTOR_LOST',
+  /** The master ended the application (e.g. too many executors failed in a row): no job can run. */
+  APPLICATION_KILLED: 'APPLICATION_KILLED',
   CONFIG: 'CONFIG',
   INTERNAL: 'INTERNAL',
 } as const;

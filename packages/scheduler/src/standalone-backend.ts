@@ -47,6 +47,12 @@ interface ExecutorEntry {
   running: Map<number, number>;
 }
 
+/**
+ * How long a disconnected executor waits for the master's word on how it ended before its loss is
+ * reported without it: the worker sees the exit and the master forwards it within milliseconds.
+ */
+const EXIT_REASON_GRACE_MS = 1000;
+
 /** Parses `flint://host:port` (also `spark://`); null for other URLs. */
 export function parseStandaloneMaster(master: string): { host: string; port: number } | null {
   const m = /^(?:flint|spark):\/\/([^:/\s]+):(\d+)\/?$/.exec(master.trim());
@@ -121,6 +127,7 @@ export class StandaloneBackend implements SchedulerBackend {
           applicationKilled: (m) => {
             process.emitWarning(`flint: the master killed application ${m.appId}: ${m.reason}`);
             for (const id of [...this.executors.keys()]) this.removeExecutor(id, `application killed: ${m.reason}`);
+            this.scheduler.applicationKilled(m.reason);
           },
         },
       }),
@@ -128,7 +135,7 @@ export class StandaloneBackend implements SchedulerBackend {
     );
     this.server.on('peerClosed', (peer) => {
       for (const e of this.executors.values()) {
-        if (e.peerId === peer.id) this.removeExecutor(e.executorId, 'executor disconnected');
+        if (e.peerId === peer.id) this.executorDisconnected(e);
       }
     });
     const driverAddress = `${this.server.address.host}:${this.server.address.port}`;
@@ -280,6 +287,17 @@ export class StandaloneBackend implements SchedulerBackend {
       this.scheduler.statusUpdate(taskId, { status: 'failed', reason: { kind: 'resultLost', message: `cannot fetch the result of task ${taskId}: ${(err as Error).message}` }, metrics: outcome.metrics });
     }
     this.reviveOffers();
+  }
+
+  /**
+   * An executor's connection closed. Usually its process ended, and the master says how (exit
+   * code, signal) moments later, as its worker saw the exit: that reason is what the tasks lost
+   * there report (a task that kills every executor it runs on fails naming those exits). Nothing
+   * more is launched there meanwhile; after the grace the loss is reported as a disconnection.
+   */
+  private executorDisconnected(e: ExecutorEntry): void {
+    e.free.clear();
+    setTimeout(() => this.removeExecutor(e.executorId, 'executor disconnected'), EXIT_REASON_GRACE_MS).unref();
   }
 
   private removeExecutor(executorId: string, reason: string): void {

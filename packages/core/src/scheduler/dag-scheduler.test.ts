@@ -142,6 +142,7 @@ async function harness(maxFailures = 4): Promise<Harness> {
       executorLost: (id, r, rs) => dag.executorLost(id, r, rs),
       slotReset: (id, s) => dag.slotReset(id, s),
       broadcastBytes: () => new Uint8Array(0),
+      applicationKilled: (r) => dag.applicationKilled(r),
     },
   );
   dag = new DAGScheduler(taskScheduler, {
@@ -275,5 +276,32 @@ describe('a task whose executor is lost every time it runs', () => {
       await tick();
     }
     expect(await next).toEqual([[5], [6], [7]]);
+  });
+});
+
+describe('an application the cluster ends', () => {
+  test('fails its running jobs and every later one with a clear error, instead of waiting for executors forever', async () => {
+    const { backend, dag, taskScheduler } = await harness();
+    backend.addExecutor('e1', 1);
+    const job = dag.runJob(sc.parallelize([1, 2, 3, 4], 2) as RDD<unknown>, { name: 'collect', args: {} }, undefined, 'running');
+    const failure = job.then(
+      () => null,
+      (e: unknown) => e as FlintError,
+    );
+    await tick();
+    expect(backend.offer().length).toBe(1);
+    backend.loseExecutor('e1', 'application killed');
+    backend.port.applicationKilled('5 executors in a row failed');
+    const err = await Promise.race([failure, new Promise<'still running'>((r) => setTimeout(() => r('still running'), 200))]);
+    expect(err).toBeInstanceOf(FlintError);
+    expect((err as FlintError).code).toBe('APPLICATION_KILLED');
+    expect((err as FlintError).message).toContain('5 executors in a row failed');
+    const later = await dag.runJob(sc.parallelize([1], 1) as RDD<unknown>, { name: 'collect', args: {} }, undefined, 'later').then(
+      () => null,
+      (e: unknown) => e as FlintError,
+    );
+    expect(later?.code).toBe('APPLICATION_KILLED');
+    expect(dag.tableSizes()).toEqual({ stages: 0, shuffleStages: 0, jobs: 0, waiting: 0, running: 0, failed: 0 });
+    expect(taskScheduler.tableSizes().runningTasks).toBe(0);
   });
 });

@@ -36,6 +36,7 @@ type DagEvent =
   | { t: 'executorLost'; executorId: string; reason: string; resubmitted: { stageId: number; partitions: number[] }[] }
   | { t: 'resubmitFailedStages' }
   | { t: 'cancelAll'; reason: string }
+  | { t: 'applicationKilled'; reason: string }
   | { t: 'removeShuffle'; shuffleId: number };
 
 export interface DAGSchedulerHooks {
@@ -71,6 +72,8 @@ export class DAGScheduler implements TaskSchedulerListener {
   private stageSeq = 0;
   private jobSeq = 0;
   private resubmitTimer: NodeJS.Timeout | null = null;
+  /** Set once the cluster has ended the application: every job fails. */
+  private killedReason: string | null = null;
 
   constructor(private readonly taskScheduler: TaskScheduler, private readonly hooks: DAGSchedulerHooks) {
     this.loop = new EventLoop<DagEvent>('dag-scheduler', (e) => this.handle(e), (err, e) => {
@@ -169,6 +172,9 @@ export class DAGScheduler implements TaskSchedulerListener {
   broadcastBytes(id: number): Uint8Array {
     return this.hooks.broadcastBytes(id);
   }
+  applicationKilled(reason: string): void {
+    this.loop.post({ t: 'applicationKilled', reason });
+  }
 
   // ---- the loop ---------------------------------------------------------------------------
 
@@ -217,6 +223,10 @@ export class DAGScheduler implements TaskSchedulerListener {
         return;
       case 'removeShuffle':
         this.handleRemoveShuffle(e.shuffleId);
+        return;
+      case 'applicationKilled':
+        this.killedReason ??= e.reason;
+        for (const job of [...this.jobs.values()]) this.failJob(job, this.applicationKilledError(job.jobId), null);
         return;
     }
   }
@@ -299,7 +309,18 @@ export class DAGScheduler implements TaskSchedulerListener {
     };
   }
 
+  private applicationKilledError(jobId: number): FlintError {
+    return new FlintError(
+      FlintErrorCode.APPLICATION_KILLED,
+      `job ${jobId} failed: the cluster ended this application (${this.killedReason}); no executor will come back, so create a new FlintContext`,
+    );
+  }
+
   private onJobSubmitted(rdd: RDD<unknown>, j: Omit<ActiveJob, 'finalStage'>): void {
+    if (this.killedReason !== null) {
+      j.reject(this.applicationKilledError(j.jobId));
+      return;
+    }
     let finalStage: Stage;
     try {
       const parents = this.parentStages(rdd, j.jobId);

@@ -47,6 +47,8 @@ export interface TaskSchedulerPort {
   slotReset(executorId: string, slot: number): void;
   /** Serialized value of a broadcast, for executors that ask. */
   broadcastBytes(id: number): Uint8Array;
+  /** The cluster ended the application: every job fails with `reason`, and so does every later one. */
+  applicationKilled(reason: string): void;
 }
 
 export interface SchedulerBackendContext {

@@ -21,6 +21,7 @@ export interface TaskSchedulerListener {
   executorLost(executorId: string, reason: string, resubmittedMapTasks: { stageId: number; partitions: number[] }[]): void;
   slotReset(executorId: string, slot: number): void;
   broadcastBytes(id: number): Uint8Array;
+  applicationKilled(reason: string): void;
 }
 
 export interface TaskSchedulerOptions {
@@ -183,6 +184,10 @@ export class TaskScheduler implements TaskSchedulerPort {
 
   broadcastBytes(id: number): Uint8Array {
     return this.listener.broadcastBytes(id);
+  }
+
+  applicationKilled(reason: string): void {
+    this.listener.applicationKilled(reason);
   }
 
   /** @internal Task sets held and tasks running (all zero when no job runs), for tests and diagnostics. */
