@@ -22,6 +22,8 @@ export interface ClusterMessenger {
   applicationFinished(workerAddress: string, msg: WorkerProtocol['applicationFinished']['request']): Promise<void>;
   executorRemoved(driverAddress: string, msg: DriverProtocol['executorRemoved']['request']): Promise<void>;
   applicationKilled(driverAddress: string, msg: DriverProtocol['applicationKilled']['request']): Promise<void>;
+  /** Relays the API's jobs.cancel to the application's driver. */
+  cancelJob(driverAddress: string, msg: DriverProtocol['cancelJob']['request']): Promise<DriverProtocol['cancelJob']['response']>;
   /** A slice of an executor's log from the worker that ran it (for the API's logs.read). */
   readExecutorLog(workerAddress: string, msg: WorkerProtocol['readExecutorLog']['request']): Promise<WorkerProtocol['readExecutorLog']['response']>;
   close(): Promise<void>;
@@ -60,6 +62,10 @@ export class TransportClusterMessenger implements ClusterMessenger {
 
   async applicationKilled(driverAddress: string, msg: DriverProtocol['applicationKilled']['request']): Promise<void> {
     await (await this.client<DriverProtocol>(driverAddress)).send('applicationKilled', msg);
+  }
+
+  async cancelJob(driverAddress: string, msg: DriverProtocol['cancelJob']['request']): Promise<DriverProtocol['cancelJob']['response']> {
+    return (await this.client<DriverProtocol>(driverAddress)).request('cancelJob', msg, { timeoutMs: this.requestTimeoutMs });
   }
 
   async readExecutorLog(workerAddress: string, msg: WorkerProtocol['readExecutorLog']['request']): Promise<WorkerProtocol['readExecutorLog']['response']> {

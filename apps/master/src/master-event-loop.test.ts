@@ -32,6 +32,10 @@ class RecordingMessenger implements ClusterMessenger {
   async applicationKilled(to: string, msg: object) {
     this.rec(to, 'applicationKilled', msg);
   }
+  async cancelJob(to: string, msg: object) {
+    this.rec(to, 'cancelJob', msg);
+    return { cancelled: true, message: '' };
+  }
   async readExecutorLog(to: string, msg: object) {
     this.rec(to, 'readExecutorLog', msg);
     return { data: new Uint8Array(0), offset: 0, size: 0 };

@@ -9,7 +9,7 @@ import { MasterError } from './master-error.ts';
 import { MasterEventLoop } from './master-event-loop.ts';
 import { type CompiledMasterOptions, type MasterOptions, compileMasterOptions, defaultEventsDb } from './master-options.ts';
 import { EventStore } from '@flint/event-store';
-import { readExecutorLog } from './api/executor-logs.ts';
+import { cancelJobOnDriver, readExecutorLog } from './api/executor-logs.ts';
 import { type MasterApi, startMasterApi } from './api/master-api.ts';
 import type { MasterStore } from './store/master-store.ts';
 import { DEFAULT_MASTER_DB, PrismaMasterStore } from './store/prisma-master-store.ts';
@@ -110,6 +110,7 @@ export class Master {
               events: () => eventStore,
               killApp: (appId, reason) => loop.post({ type: 'killApplication', appId, reason }),
               readLog: (q) => readExecutorLog(() => loop.post({ type: 'clusterState' }), messenger, q),
+              cancelJob: (appId, jobId) => cancelJobOnDriver(() => loop.post({ type: 'clusterState' }), messenger, appId, jobId),
               ui: options.ui,
               isPublicUiPath: options.isPublicUiPath,
             }).catch((err: Error) => {

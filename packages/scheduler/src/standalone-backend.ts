@@ -120,6 +120,11 @@ export class StandaloneBackend implements SchedulerBackend {
           },
           fetchBroadcast: (m) => this.scheduler.broadcastBytes(m.id),
           executorHeartbeat: (m) => ({ known: this.executors.has(m.executorId) }),
+          cancelJob: (m) => {
+            if (m.appId !== this.appId) return { cancelled: false, message: `this driver runs ${this.appId}, not ${m.appId}` };
+            if (!ctx.cancelJob) return { cancelled: false, message: 'this driver cannot cancel jobs' };
+            return ctx.cancelJob(m.jobId, m.reason);
+          },
         },
         messages: {
           statusUpdate: (m) => this.onStatusUpdate(m.executorId, m.taskId, deserialize<TaskOutcome>(m.outcome)),

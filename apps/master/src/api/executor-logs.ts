@@ -42,3 +42,15 @@ export function completeUtf8Length(b: Uint8Array): number {
   }
   return n;
 }
+
+/** jobs.cancel on the master: relays the request to the application's driver, which cancels the job. */
+export async function cancelJobOnDriver(clusterState: () => Promise<ClusterState>, messenger: ClusterMessenger, appId: string, jobId: number): Promise<{ cancelled: boolean; message: string }> {
+  const app = (await clusterState()).applications.find((a) => a.appId === appId);
+  if (!app) throw new ApiRefusal('NOT_FOUND', `no application ${appId} on this master`);
+  if (app.state !== 'RUNNING' && app.state !== 'WAITING') throw new ApiRefusal('PRECONDITION_FAILED', `application ${appId} already ended (${app.state.toLowerCase()}): no job of it runs`);
+  try {
+    return await messenger.cancelJob(app.driverAddress, { appId, jobId, reason: 'cancelled through the API' });
+  } catch (err) {
+    throw new ApiRefusal('UNAVAILABLE', `cannot reach the driver of ${appId} at ${app.driverAddress}: ${(err as Error).message}`);
+  }
+}

@@ -152,6 +152,8 @@ export type DriverProtocol = {
   executorRemoved: { request: { executorId: string; reason: string; exitCode: number | null }; response: void };
   /** From the master: the application was killed or the master is going away. */
   applicationKilled: { request: { appId: string; reason: string }; response: void };
+  /** From the master (the API's jobs.cancel): cancel one running job of this application. */
+  cancelJob: { request: { appId: string; jobId: number; reason: string }; response: { cancelled: boolean; message: string } };
 };
 
 // ---- executor ------------------------------------------------------------------------------

@@ -67,6 +67,11 @@ export interface SchedulerBackendContext {
   registered?(appId: string): void;
   /** Subscribes a listener to the application's events (subscribe before `registered` to see applicationStart). */
   addListener?(listener: FlintListener): () => void;
+  /**
+   * Cancels a running job (its promise rejects with a cancellation error), for a cluster
+   * manager that relays a cancel request; answers whether there was such a job.
+   */
+  cancelJob?(jobId: number, reason: string): { cancelled: boolean; message: string };
   /** Counters of the driver's telemetry that a backend feeds. */
   telemetry?: { eventsShipped(n: number): void; eventsDropped(n: number): void };
 }
