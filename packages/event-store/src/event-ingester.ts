@@ -50,12 +50,15 @@ interface BatchChanges {
  * prepared better-sqlite3 statements, one immediate transaction per batch.
  * Owns its statements; not safe to use after the database closes.
  *
- * Why not Prisma here: storing task-end rows (55 columns) measured by
- * bench/src/event-store-bench.ts on this machine — Prisma `createMany` of
- * 20,000 rows ≈ 11,900 rows/s, these prepared statements in one transaction
- * ≈ 136,000 rows/s (upserts, whole event handling included: ≈ 60,000–70,000 task-end
- * events/s). The 50,000/s target rules Prisma out on this path; it keeps the
- * model (schema.prisma) and serves the simple reads.
+ * Why not Prisma here: the same 20,000 task-end rows (56 columns) written by
+ * `measureInsertPaths` (bench/src/event-store-bench.ts) on this 2-core machine
+ * with a load average of 14–17 (other work running): Prisma `createMany`
+ * (1,000 rows a call, one `$transaction`) 185–370 rows/s, ≈ 530 per CPU
+ * second; one prepared INSERT in one better-sqlite3 transaction 24,000–28,000
+ * rows/s, ≈ 115,000 per CPU second — two hundred times more. This ingest path
+ * (upserts, phases, change rows) ≈ 48,000 task-end events per CPU second. So
+ * the hot path is prepared statements; Prisma keeps the model (schema.prisma)
+ * and serves the simple reads.
  */
 export class EventIngester {
   private readonly s: ReturnType<typeof prepare>;

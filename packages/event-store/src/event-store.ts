@@ -346,25 +346,12 @@ export class EventStore {
     const r = this.stmts.stageAttempt.get(appId, stageId, attempt) as AttemptRow | undefined;
     if (!r) return null;
     const jobIds = (this.stmts.jobsOfStage.all(appId, stageId) as Array<{ jobId: number }>).map((x) => x.jobId);
-    const summary = this.stageSummary(appId, r, jobIds);
+    const agg = this.stageAggregates(appId, r, true);
+    const summary = this.stageSummary(appId, r, jobIds, agg);
     const rddInfos = parseJson<RddInfo[]>(r.rddInfos, []);
     const ids = new Set(rddInfos.map((i) => i.id));
     const rddGraph: RddGraph = { nodes: rddInfos, edges: rddInfos.flatMap((i) => i.parentIds.filter((p) => ids.has(p)).map((p) => ({ from: p, to: i.id }))) };
-    const executors = (this.stmts.stageExecutors.all(appId, stageId, attempt) as Array<ExecutorStageRow>).map(
-      (e): ExecutorStageMetrics => ({
-        executorId: e.executorId,
-        host: e.host,
-        taskCounts: { total: e.total, running: e.running, success: e.success, failed: e.failed, killed: e.killed },
-        duration: e.duration ?? 0,
-        inputBytes: e.inputBytes ?? 0,
-        shuffleReadBytes: e.shuffleReadBytes ?? 0,
-        shuffleWriteBytes: e.shuffleWriteBytes ?? 0,
-        memoryBytesSpilled: e.memoryBytesSpilled ?? 0,
-        diskBytesSpilled: e.diskBytesSpilled ?? 0,
-        gcTime: e.gcTime ?? 0,
-      }),
-    );
-    return { ...summary, rddGraph, executors, quantiles: this.stageQuantiles(appId, stageId, attempt, r) };
+    return { ...summary, rddGraph, executors: agg.executors!, quantiles: agg.quantiles! };
   }
 
   /** Task attempts of one stage attempt, filtered, sorted by a whitelisted column and paged. */
@@ -394,7 +381,15 @@ export class EventStore {
     const order = sortBy === 'taskId' ? `"taskId" ${dir}` : `"${sortBy}" ${dir} NULLS LAST, "taskId" ${dir}`;
     const whereSql = where.join(' AND ');
     const total = (this.cachedStatement(`SELECT COUNT(*) AS n FROM "Task" WHERE ${whereSql}`).get(...params) as { n: number }).n;
-    const rows = this.cachedStatement(`SELECT * FROM "Task" WHERE ${whereSql} ORDER BY ${order} LIMIT ? OFFSET ?`).all(...params, limit, offset) as TaskDbRow[];
+    // Sort and page row ids only (the sorter then carries a key and an id, not 60 columns), then read the page's rows.
+    const ids = this.cachedStatement(`SELECT rowid FROM "Task" WHERE ${whereSql} ORDER BY ${order} LIMIT ? OFFSET ?`)
+      .pluck()
+      .all(...params, limit, offset) as number[];
+    const byId = new Map<number, TaskDbRow>();
+    if (ids.length > 0) {
+      for (const row of this.stmts.tasksByRowid.all(JSON.stringify(ids)) as Array<TaskDbRow & { _rowid: number }>) byId.set(row._rowid, row);
+    }
+    const rows = ids.map((id) => byId.get(id)!);
     const next = offset + rows.length;
     return { items: rows.map(toTaskRow), total, nextCursor: next < total && rows.length > 0 ? String(next) : null };
   }
@@ -509,8 +504,7 @@ export class EventStore {
     };
   }
 
-  private stageSummary(appId: string, r: AttemptRow, jobIds: number[]): StageAttemptSummary {
-    const t = this.stmts.stageTotals.get(appId, r.stageId, r.attempt) as StageTotalsRow;
+  private stageSummary(appId: string, r: AttemptRow, jobIds: number[], agg: StageAggregates = this.stageAggregates(appId, r, false)): StageAttemptSummary {
     const end = r.completionTime ?? (r.state === 'ACTIVE' ? this.now() : null);
     return {
       appId,
@@ -526,6 +520,27 @@ export class EventStore {
       completionTime: r.completionTime,
       durationMs: r.submissionTime === null || end === null ? null : Math.max(0, end - r.submissionTime),
       failureReason: r.failureReason,
+      taskCounts: agg.taskCounts,
+      totals: agg.totals,
+    };
+  }
+
+  /**
+   * Counts, totals, per-executor metrics and quantiles of a stage attempt. Once the
+   * attempt has ended they are computed once and kept as JSON in its row (a listing
+   * of many ended stages then reads no task rows); a task end that arrives for the
+   * attempt afterwards (a straggler killed after the end) clears the cache in the
+   * transaction that stores it. `full`: also per-executor metrics and quantiles.
+   */
+  private stageAggregates(appId: string, r: AttemptRow, full: boolean): StageAggregates {
+    const ended = r.state === 'COMPLETE' || r.state === 'FAILED';
+    if (ended && r.quantiles) {
+      const cached = parseJson<StageAggregates | null>(r.quantiles, null);
+      if (cached && cached.version === AGGREGATES_VERSION) return cached;
+    }
+    const t = this.stmts.stageTotals.get(appId, r.stageId, r.attempt) as StageTotalsRow;
+    const agg: StageAggregates = {
+      version: AGGREGATES_VERSION,
       taskCounts: { total: t.total, running: t.running ?? 0, success: t.success ?? 0, failed: t.failed ?? 0, killed: t.killed ?? 0 },
       totals: {
         inputBytes: t.inputBytes ?? 0,
@@ -544,17 +559,28 @@ export class EventStore {
         duration: t.duration ?? 0,
       } satisfies StageTotals,
     };
+    if (!full && !ended) return agg;
+    agg.executors = (this.stmts.stageExecutors.all(appId, r.stageId, r.attempt) as Array<ExecutorStageRow>).map(
+      (e): ExecutorStageMetrics => ({
+        executorId: e.executorId,
+        host: e.host,
+        taskCounts: { total: e.total, running: e.running, success: e.success, failed: e.failed, killed: e.killed },
+        duration: e.duration ?? 0,
+        inputBytes: e.inputBytes ?? 0,
+        shuffleReadBytes: e.shuffleReadBytes ?? 0,
+        shuffleWriteBytes: e.shuffleWriteBytes ?? 0,
+        memoryBytesSpilled: e.memoryBytesSpilled ?? 0,
+        diskBytesSpilled: e.diskBytesSpilled ?? 0,
+        gcTime: e.gcTime ?? 0,
+      }),
+    );
+    agg.quantiles = this.stageQuantiles(appId, r.stageId, r.attempt, ended);
+    if (ended) this.stmts.saveQuantiles.run(JSON.stringify(agg), appId, r.stageId, r.attempt);
+    return agg;
   }
 
-  /**
-   * Quantiles over the attempt's successful tasks, computed in one read of their
-   * columns and typed-array sorts. Once the attempt has ended they are cached in
-   * its row; a later task end of the attempt (a straggler killed after the end)
-   * clears the cache in the same transaction that stores it.
-   */
-  private stageQuantiles(appId: string, stageId: number, attempt: number, r: AttemptRow): StageQuantiles {
-    const ended = r.state === 'COMPLETE' || r.state === 'FAILED';
-    if (ended && r.quantiles) return JSON.parse(r.quantiles) as StageQuantiles;
+  /** Exact quantiles over the attempt's successful tasks: one read of their columns, then typed-array sorts. */
+  private stageQuantiles(appId: string, stageId: number, attempt: number, ended: boolean): StageQuantiles {
     const rows = this.stmts.quantileRows.raw(true).all(appId, stageId, attempt) as Array<Array<number | null>>;
     const metrics = {} as Record<QuantileName, QuantileStat | null>;
     const col = new Float64Array(rows.length);
@@ -567,9 +593,7 @@ export class EventStore {
       const sorted = col.subarray(0, n).sort();
       metrics[name] = nearestRankQuantiles(sorted);
     });
-    const result: StageQuantiles = { count: rows.length, final: ended, metrics };
-    if (ended) this.stmts.saveQuantiles.run(JSON.stringify(result), appId, stageId, attempt);
-    return result;
+    return { count: rows.length, final: ended, metrics };
   }
 
   private assertOpen(): void {
@@ -621,6 +645,15 @@ interface AttemptRow extends StageRow {
   completionTime: number | null;
   failureReason: string | null;
   quantiles: string | null;
+}
+/** Bumped when the cached JSON's shape changes, so an older cache is recomputed, not misread. */
+const AGGREGATES_VERSION = 1;
+interface StageAggregates {
+  version: number;
+  taskCounts: TaskCounts;
+  totals: StageTotals;
+  executors?: ExecutorStageMetrics[];
+  quantiles?: StageQuantiles;
 }
 interface StatusCount {
   status: TaskStatus;
@@ -835,6 +868,7 @@ function prepareReads(db: Database.Database) {
        SUM("shuffleWriteBytes") AS "shuffleWriteBytes", SUM("memoryBytesSpilled") AS "memoryBytesSpilled", SUM("diskBytesSpilled") AS "diskBytesSpilled", SUM("gcTime") AS "gcTime"
        FROM "Task" WHERE "appId" = ? AND "stageId" = ? AND "stageAttempt" = ? GROUP BY "executorId" ORDER BY "executorId"`,
     ),
+    tasksByRowid: db.prepare(`SELECT rowid AS "_rowid", * FROM "Task" WHERE rowid IN (SELECT value FROM json_each(?))`),
     quantileRows: db.prepare(`SELECT ${quantileCols} FROM "Task" WHERE "appId" = ? AND "stageId" = ? AND "stageAttempt" = ? AND "status" = 'SUCCESS'`),
     saveQuantiles: db.prepare(`UPDATE "StageAttempt" SET "quantiles" = ? WHERE "appId" = ? AND "stageId" = ? AND "attempt" = ?`),
     executors: db.prepare(`SELECT * FROM "Executor" WHERE "appId" = ? ORDER BY "addedTime" IS NULL, "addedTime", "executorId"`),

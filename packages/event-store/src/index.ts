@@ -10,3 +10,4 @@ export { taskPhases, nearestRankQuantiles } from './task-phases.ts';
 export { redactSecrets, REDACTED_VALUE } from './redact.ts';
 export * from './event-store-types.ts';
 export { syntheticApplication, syntheticTaskEnd, type SyntheticApplicationOptions } from './synthetic-application.ts';
+export { measureInsertPaths, type InsertPathsResult } from './insert-paths-benchmark.ts';

@@ -1,0 +1,154 @@
+/**
+ * Event store benchmark (`pnpm bench events`): prints figures, asserts nothing.
+ *  1. task rows written by Prisma createMany vs one prepared statement vs EventStore.ingest;
+ *  2. task-end events stored per second through ingest, in 10,000-event batches as the master
+ *     receives them (target ≥ 50,000/s);
+ *  3. RSS of a process that stores 1,000,000 task-end events, after 10,000 and after 1,000,000
+ *     (target ≤ +50 MB): a child process, so nothing else of this run is in its heap;
+ *  4. listTasks (100 rows sorted by a metric, random pages) and getStage with quantiles on a
+ *     stage of 100,000 tasks: p50/p95 over repeated calls (targets p95 ≤ 50 ms and ≤ 200 ms).
+ * Rates are given per wall second and per CPU second of this process: on a busy machine the
+ * second is the steadier figure. The load average is printed beside them.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EventStore, TASK_METRIC_NAMES, measureInsertPaths, syntheticApplication, syntheticTaskEnd, type TaskSortKey } from '@flint/event-store';
+
+const BATCH = 10_000;
+
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+function percentile(sorted: number[], q: number): number {
+  return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)];
+}
+
+function load(): string {
+  return os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
+}
+
+async function ingestRate(dir: string, n: number): Promise<void> {
+  const store = await EventStore.open(path.join(dir, 'rate.db'), { readOnlyQueriesWithoutPrisma: true });
+  const t0 = performance.now();
+  const c0 = cpuMs();
+  let worst = 0;
+  for (let i = 0; i < n; i += BATCH) {
+    const batch = Array.from({ length: Math.min(BATCH, n - i) }, (_, k) => syntheticTaskEnd(i + k, 0, i + k, 1_760_000_000_000 + i + k));
+    const b0 = performance.now();
+    await store.ingest('rate', i + 1, batch);
+    worst = Math.max(worst, performance.now() - b0);
+  }
+  const ms = performance.now() - t0;
+  const cpu = cpuMs() - c0;
+  await store.close();
+  console.log(
+    `ingest: ${n} task-end events in ${(ms / 1000).toFixed(1)} s = ${Math.round(n / (ms / 1000))} events/s wall, ${Math.round(n / (cpu / 1000))} events/s of CPU (incl. building the events); slowest 10,000-event batch ${worst.toFixed(0)} ms (load ${load()})`,
+  );
+}
+
+/** Child mode: stores `total` task ends and prints RSS after 10,000 and at the end (JSON on stdout). */
+async function rssChild(dbPath: string, total: number): Promise<void> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const store = await EventStore.open(dbPath, { readOnlyQueriesWithoutPrisma: true });
+  const out: Record<string, number> = {};
+  for (let i = 0; i < total; i += BATCH) {
+    const batch = Array.from({ length: BATCH }, (_, k) => syntheticTaskEnd(i + k, Math.floor((i + k) / 100_000), i + k, 1_760_000_000_000 + i + k));
+    await store.ingest('rss', i + 1, batch);
+    if (i + BATCH === 10_000 || i + BATCH === total) {
+      gc?.();
+      out[`rssMbAfter${i + BATCH}`] = Math.round(process.memoryUsage().rss / 1e5) / 10;
+      out[`heapMbAfter${i + BATCH}`] = Math.round(process.memoryUsage().heapUsed / 1e5) / 10;
+    }
+  }
+  await store.close();
+  out.gc = gc ? 1 : 0;
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+}
+
+async function queries(dir: string, tasks: number): Promise<void> {
+  const store = await EventStore.open(path.join(dir, 'queries.db'));
+  const done = syntheticApplication({ appId: 'done', shape: 'oneStage', tasks, seed: 3 });
+  const running = done.filter((e) => e.type !== 'stageCompleted' && e.type !== 'jobEnd');
+  for (const [appId, events] of [
+    ['done', done],
+    ['running', running],
+  ] as const) {
+    for (let i = 0; i < events.length; i += BATCH) await store.ingest(appId, i + 1, events.slice(i, i + BATCH));
+  }
+  const sortKeys: TaskSortKey[] = ['duration', 'executorRunTime', 'launchTime', ...TASK_METRIC_NAMES, 'schedulerDelay', 'compute', 'resultFetch'];
+  const time = async (f: () => Promise<unknown>) => {
+    const t0 = performance.now();
+    await f();
+    return performance.now() - t0;
+  };
+  let seed = 1;
+  const rand = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  const indexed: TaskSortKey[] = ['duration', 'executorRunTime', 'launchTime', 'taskId'];
+  for (const [label, keys] of [
+    ['indexed sort columns', indexed],
+    ['any metric or phase', sortKeys],
+  ] as const) {
+    const lt: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const sortBy = keys[rand(keys.length)];
+      lt.push(await time(() => store.listTasks({ appId: 'done', stageId: 0, attempt: 0, sortBy, desc: rand(2) === 0, offset: rand(tasks - 100), limit: 100 })));
+    }
+    lt.sort((a, b) => a - b);
+    console.log(`listTasks (${tasks} tasks, 100 rows, ${label}, random pages): p50 ${percentile(lt, 0.5).toFixed(1)} ms, p95 ${percentile(lt, 0.95).toFixed(1)} ms (load ${load()})`);
+  }
+  const first = await time(() => store.getStage('done', 0, 0));
+  const cached: number[] = [];
+  for (let i = 0; i < 20; i++) cached.push(await time(() => store.getStage('done', 0, 0)));
+  const live: number[] = [];
+  for (let i = 0; i < 10; i++) live.push(await time(() => store.getStage('running', 0, 0)));
+  cached.sort((a, b) => a - b);
+  live.sort((a, b) => a - b);
+  console.log(
+    `getStage with quantiles (${tasks} tasks): completed stage first call ${first.toFixed(0)} ms, then cached p50 ${percentile(cached, 0.5).toFixed(1)} / p95 ${percentile(cached, 0.95).toFixed(1)} ms; running stage (computed every call) p50 ${percentile(live, 0.5).toFixed(0)} / p95 ${percentile(live, 0.95).toFixed(0)} ms (load ${load()})`,
+  );
+  await store.close();
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  if (args[0] === '--rss-child') return rssChild(args[1], Number(args[2]));
+  const quick = args.includes('--quick');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flint-event-bench-'));
+  try {
+    console.log(`event store benchmark (${os.cpus().length} cores, load ${load()})`);
+    const ip = await measureInsertPaths(dir, quick ? 5_000 : 20_000);
+    console.log(
+      `task rows (${ip.rows}): Prisma createMany ${ip.prismaCreateManyRowsPerSec}/s (${ip.perCpuSecond.prismaCreateMany}/CPU-s), prepared INSERT in one transaction ${ip.preparedInsertRowsPerSec}/s (${ip.perCpuSecond.preparedInsert}/CPU-s), EventStore.ingest ${ip.ingestEventsPerSec}/s (${ip.perCpuSecond.ingest}/CPU-s)`,
+    );
+    await ingestRate(dir, quick ? 50_000 : 200_000);
+    const total = quick ? 100_000 : 1_000_000;
+    const self = fileURLToPath(import.meta.url);
+    const r = spawnSync(process.execPath, [...process.execArgv, self, '--rss-child', path.join(dir, 'rss.db'), String(total)], {
+      env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --expose-gc` },
+      encoding: 'utf8',
+    });
+    if (r.status !== 0) console.log(`RSS child failed (${r.status}): ${r.stderr}`);
+    else {
+      const m = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, number>;
+      console.log(
+        `store process RSS: ${m.rssMbAfter10000} MB after 10,000 task events, ${m[`rssMbAfter${total}`]} MB after ${total} (+${(m[`rssMbAfter${total}`] - m.rssMbAfter10000).toFixed(1)} MB; heap ${m.heapMbAfter10000} → ${m[`heapMbAfter${total}`]} MB${m.gc ? ', after gc' : ''})`,
+      );
+    }
+    await queries(dir, quick ? 20_000 : 100_000);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
