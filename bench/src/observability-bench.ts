@@ -1,0 +1,127 @@
+/**
+ * Observer effect of the driver's telemetry (prints figures, asserts nothing):
+ * one job of N one-element tasks (default 20,000), timed on
+ *  - a local cluster of 2 workers × 1 core (`local-cluster[2,1]`, tcp), with
+ *    event shipping off (flint.eventLog.enabled=false), shipping on, and shipping
+ *    plus tracing on (the driver's SDK registered, executors exporting task spans
+ *    by OTLP to a sink in a child process);
+ *  - local[2], with tracing off and on.
+ * Variants run interleaved, run after run, so load from elsewhere on a shared
+ * machine falls on all of them alike; the median of each is compared with its
+ * "off" row. Run it with: `pnpm --filter @flint/bench exec tsx src/observability-bench.ts
+ * [--tasks 20000] [--runs 3] [--no-cluster] [--no-local]`.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import os from 'node:os';
+import { FlintContext } from '@flint/core';
+import '@flint/scheduler';
+import { startTelemetry, type Telemetry } from '@flint/telemetry';
+import { BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+
+function arg(name: string, dflt: number): number {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
+}
+const TASKS = arg('--tasks', 20_000);
+const RUNS = arg('--runs', 3);
+const CLUSTER = !process.argv.includes('--no-cluster');
+const LOCAL = !process.argv.includes('--no-local');
+
+/** Takes spans and drops them: the driver's cost of recording and batching, not of a collector. */
+class DiscardingExporter implements SpanExporter {
+  spans = 0;
+  export(spans: ReadableSpan[], done: (r: { code: number }) => void): void {
+    this.spans += spans.length;
+    done({ code: 0 });
+  }
+  async shutdown(): Promise<void> {}
+}
+
+/** An OTLP/HTTP endpoint in its own process that reads and discards every request. */
+async function startSink(): Promise<{ url: string; child: ChildProcess }> {
+  const code = "require('http').createServer((q,s)=>{q.resume();q.on('end',()=>s.end('{}'))}).listen(0,'127.0.0.1',function(){console.log(this.address().port)})";
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<string>((res) => child.stdout!.once('data', (d: Buffer) => res(d.toString().trim())));
+  return { url: `http://127.0.0.1:${port}`, child };
+}
+
+interface Variant {
+  name: string;
+  sc: FlintContext;
+  tracing: boolean;
+  times: number[];
+  base?: string;
+}
+
+const data = Array.from({ length: TASKS }, (_, i) => i);
+const expected = data.reduce((a, x) => a + x * 2, 0);
+
+async function timeJob(v: Variant, exporter: DiscardingExporter): Promise<number> {
+  let telemetry: Telemetry | null = null;
+  if (v.tracing) telemetry = startTelemetry({ serviceName: 'flint-driver', env: {}, spanProcessors: [new BatchSpanProcessor(exporter)] });
+  try {
+    const t0 = performance.now();
+    const sum = await v.sc.parallelize(data, TASKS).map((x) => x * 2).reduce((a, b) => a + b);
+    const ms = performance.now() - t0;
+    if (sum !== expected) throw new Error(`${v.name}: wrong answer ${sum}, expected ${expected}`);
+    return ms;
+  } finally {
+    await telemetry?.shutdown();
+  }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+async function main(): Promise<void> {
+  const variants: Variant[] = [];
+  const exporter = new DiscardingExporter();
+  let sink: Awaited<ReturnType<typeof startSink>> | null = null;
+  try {
+    if (CLUSTER) {
+      const off = await FlintContext.create({ master: 'local-cluster[2,1]', appName: 'bench-events-off', progress: false, conf: { 'flint.eventLog.enabled': false } });
+      variants.push({ name: 'cluster, events off', sc: off, tracing: false, times: [] });
+      sink = await startSink();
+      // The cluster's daemons, and so its executors, take the OTLP endpoint from this environment.
+      process.env.OTEL_EXPORTER_OTLP_ENDPOINT = sink.url;
+      const on = await FlintContext.create({ master: 'local-cluster[2,1]', appName: 'bench-events-on', progress: false });
+      delete process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
+      variants.push({ name: 'cluster, events on', sc: on, tracing: false, times: [], base: 'cluster, events off' });
+      variants.push({ name: 'cluster, events on + tracing', sc: on, tracing: true, times: [], base: 'cluster, events off' });
+    }
+    if (LOCAL) {
+      const local = await FlintContext.create({ master: 'local[2]', appName: 'bench-local', progress: false });
+      variants.push({ name: 'local[2], tracing off', sc: local, tracing: false, times: [] });
+      variants.push({ name: 'local[2], tracing on', sc: local, tracing: true, times: [], base: 'local[2], tracing off' });
+    }
+    // Warm-up: JIT, executor threads, connections (not timed).
+    for (const v of variants) {
+      if (variants.find((x) => x.sc === v.sc) !== v) continue;
+      await v.sc.parallelize(data.slice(0, 2000), 2000).map((x) => x * 2).reduce((a, b) => a + b);
+    }
+    console.log(`${TASKS} one-element tasks per job, ${RUNS} runs per variant, interleaved; ${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+    for (let r = 0; r < RUNS; r++) {
+      const order = r % 2 === 0 ? variants : [...variants].reverse();
+      for (const v of order) {
+        const ms = await timeJob(v, exporter);
+        v.times.push(ms);
+        console.log(`  run ${r + 1}  ${v.name.padEnd(30)} ${(ms / 1000).toFixed(2)} s  (${Math.round((TASKS / ms) * 1000)} tasks/s)`);
+      }
+    }
+    console.log('\nvariant                         median      tasks/s   vs off');
+    for (const v of variants) {
+      const m = median(v.times);
+      const base = v.base ? variants.find((x) => x.name === v.base) : null;
+      const ratio = base ? `${((m / median(base.times) - 1) * 100).toFixed(1).padStart(6)} %` : '     —';
+      console.log(`${v.name.padEnd(30)} ${(m / 1000).toFixed(2).padStart(7)} s ${String(Math.round((TASKS / m) * 1000)).padStart(10)}   ${ratio}`);
+    }
+    console.log(`\ndriver spans exported: ${exporter.spans}; load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  } finally {
+    for (const sc of new Set(variants.map((v) => v.sc))) await sc.stop();
+    sink?.child.kill();
+  }
+}
+
+await main();
