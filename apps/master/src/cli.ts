@@ -9,6 +9,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { otlpConfigured } from '@flint/telemetry';
 import { TSX_LOADER_URL, workerCommand } from '@flint/worker';
 import { LocalCluster } from './local-cluster.ts';
+import { historyCommand } from './history-command.ts';
 import { masterCommand, portArg } from './master-command.ts';
 
 const DEMO_SCRIPT = fileURLToPath(new URL('../../../examples/src/demo.ts', import.meta.url));
@@ -71,6 +72,7 @@ export function buildCli(): Command {
   const program = new Command('flint').description('Flint: a Spark-style distributed data engine').showHelpAfterError();
   program.addCommand(masterCommand());
   program.addCommand(workerCommand());
+  program.addCommand(historyCommand());
 
   program
     .command('local-cluster')

@@ -22,5 +22,7 @@ export {
 export { InMemoryMasterStore } from './store/in-memory-master-store.ts';
 export { PrismaMasterStore, DEFAULT_MASTER_DB } from './store/prisma-master-store.ts';
 export { applySqlMigrations } from '@flint/worker';
+export { startHistoryServer, historyCommand, DEFAULT_EVENT_LOG_DIR, type HistoryServer, type HistoryServerOptions } from './history-command.ts';
+export { MasterFlintQueries, type MasterQueriesDeps } from './api/master-queries.ts';
 export { LocalCluster, type LocalClusterOptions, type DaemonInfo } from './local-cluster.ts';
 export { loadUiHandler, isPublicUiPath, defaultUiDir, UiUnavailableError, type UiHandler } from './ui-handler.ts';
