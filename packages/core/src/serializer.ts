@@ -4,16 +4,189 @@
  * payloads and results. Stateless apart from msgpackr's reusable buffers, so one
  * instance per thread.
  */
-import { Packr, RESERVE_START_SPACE } from 'msgpackr';
+import { addExtension, Packr, RESERVE_START_SPACE } from 'msgpackr';
 import { decodePairFrame, encodePairFrame, isPairFrame, type FrameAlloc } from './pair-columns.ts';
+
+/**
+ * A value the serializer refuses because it cannot arrive as it left (a Promise, a function, a
+ * cyclic object). Thrown where the value is written, so the task that produced it fails at once.
+ */
+export class UncarriableValueError extends TypeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UncarriableValueError';
+  }
+}
 
 // msgpackr writes JS numbers as float64 or 32-bit ints, so 64-bit ints on the wire are always bigints:
 // decode them as bigints ('number' turned a small bigint into a number). Binary values are copied
 // out when decoded: a view would point into a read buffer that the next frame overwrites.
-const packr = new Packr({ useRecords: true, moreTypes: true, int64AsType: 'bigint', copyBuffers: true } as never);
+const packr = new Packr({
+  useRecords: true,
+  moreTypes: true,
+  int64AsType: 'bigint',
+  copyBuffers: true,
+  writeFunction: () => {
+    throw new UncarriableValueError(
+      'a function cannot be carried as data between threads or processes (only its result can); return data from the function, or pass functions to executors through env',
+    );
+  },
+} as never);
 
+/** msgpack extension type of a Buffer in Flint's records (msgpackr writes Buffers as plain bin, read back as Uint8Array). */
+const BUFFER_EXT = 0x46;
+
+addExtension({
+  Class: Buffer,
+  type: BUFFER_EXT,
+  pack(this: unknown, b: Buffer, allocate: (n: number) => { target: Uint8Array; position: number }): Buffer | undefined {
+    if (this === packr) return b;
+    // Other msgpackr users (message bodies) keep the plain bin format.
+    const n = b.length;
+    const head = n < 0x100 ? 2 : n < 0x10000 ? 3 : 5;
+    const { target, position } = allocate(head + n);
+    if (head === 2) target.set([0xc4, n], position);
+    else if (head === 3) target.set([0xc5, n >> 8, n & 0xff], position);
+    else target.set([0xc6, n >>> 24, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff], position);
+    target.set(b, position + head);
+    return undefined;
+  },
+  unpack: (data: Uint8Array) => Buffer.from(data),
+} as never);
+
+addExtension({
+  Class: Promise,
+  type: 0x47,
+  pack(this: unknown, _p: Promise<unknown>, allocate: (n: number) => { target: Uint8Array; position: number }): undefined {
+    if (this === packr) {
+      throw new UncarriableValueError(
+        'a Promise cannot be carried as data: executors call functions synchronously, so an async function or one that returns a Promise yields no value; compute the value synchronously',
+      );
+    }
+    const { target, position } = allocate(1);
+    target[position] = 0x80; // an empty map, as msgpackr wrote it before
+    return undefined;
+  },
+  unpack: () => ({}),
+} as never);
+
+/** msgpackr's shared write buffer is replaced by a small one once it has grown past this (see keepBufferSmall). */
+const MAX_KEPT_BUFFER = 4 << 20;
+
+/**
+ * One large value grows msgpackr's shared write buffer, and every later value would be written
+ * into (and keep alive) that large buffer; give it a small one again.
+ */
+function keepBufferSmall(out: Uint8Array): void {
+  if (out.buffer.byteLength > MAX_KEPT_BUFFER) packr.useBuffer(Buffer.allocUnsafeSlow(1 << 16));
+}
+
+/**
+ * Where in `value` the first thing lies that the serializer cannot carry (a function, a Promise, a
+ * symbol, a WeakMap/WeakSet/WeakRef), as a path from `at`; null when there is none. Cycles are
+ * not looked for (packing finds them). Nested values deeper than 64 are not looked at.
+ */
+export function findUncarriable(value: unknown, at = 'value', depth = 0): string | null {
+  const t = typeof value;
+  if (t === 'function') return `${at} is a function`;
+  if (t === 'symbol') return `${at} is a symbol`;
+  if (t !== 'object' || value === null || depth > 64) return null;
+  if (value instanceof Promise) return `${at} is a Promise`;
+  if (value instanceof WeakMap || value instanceof WeakSet || value instanceof WeakRef) return `${at} is a ${value.constructor.name}`;
+  if (ArrayBuffer.isView(value) || value instanceof Date) return null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const e = value[i];
+      if (typeof e === 'object' ? e !== null : typeof e === 'function' || typeof e === 'symbol') {
+        const r = findUncarriable(e, `${at}[${i}]`, depth + 1);
+        if (r) return r;
+      }
+    }
+    return null;
+  }
+  if (value instanceof Map) {
+    for (const [k, e] of value) {
+      const r = findUncarriable(k, `${at} (a Map key)`, depth + 1) ?? findUncarriable(e, `${at}.get(${String(k).slice(0, 20)})`, depth + 1);
+      if (r) return r;
+    }
+    return null;
+  }
+  if (value instanceof Set) {
+    for (const e of value) {
+      const r = findUncarriable(e, `${at} (a Set element)`, depth + 1);
+      if (r) return r;
+    }
+    return null;
+  }
+  for (const k of Object.keys(value as object)) {
+    const r = findUncarriable((value as Record<string, unknown>)[k], `${at}.${k}`, depth + 1);
+    if (r) return r;
+  }
+  return null;
+}
+
+/** Walks `value` for the first cycle and names its path (only called once packing has failed). */
+function findCycle(value: unknown): string | null {
+  const stack = new Set<unknown>();
+  const walk = (v: unknown, at: string, depth: number): string | null => {
+    if (typeof v !== 'object' || v === null || depth > 10_000) return null;
+    if (stack.has(v)) return at;
+    stack.add(v);
+    try {
+      if (v instanceof Map) {
+        for (const [k, e] of v) {
+          const r = walk(k, `${at}.keys()`, depth + 1) ?? walk(e, `${at}.get(${String(k).slice(0, 20)})`, depth + 1);
+          if (r) return r;
+        }
+      } else if (v instanceof Set) {
+        for (const e of v) {
+          const r = walk(e, `${at}.values()`, depth + 1);
+          if (r) return r;
+        }
+      } else if (!ArrayBuffer.isView(v)) {
+        for (const k of Object.keys(v)) {
+          const r = walk((v as Record<string, unknown>)[k], Array.isArray(v) ? `${at}[${k}]` : `${at}.${k}`, depth + 1);
+          if (r) return r;
+        }
+      }
+      return null;
+    } finally {
+      stack.delete(v);
+    }
+  };
+  return walk(value, 'value', 0);
+}
+
+/** Packs with Flint's packr; a cyclic value is an UncarriableValueError naming where it loops, not a stack overflow. */
+function pack(value: unknown, flags?: number): Buffer {
+  try {
+    return flags === undefined ? packr.pack(value) : (packr.pack(value, flags) as Buffer);
+  } catch (e) {
+    if (e instanceof RangeError) {
+      const cycle = findCycle(value);
+      if (cycle) {
+        throw new UncarriableValueError(
+          `a cyclic object cannot be carried as data (${cycle.replace(/^value/, 'the value')} refers back to an object that contains it); Flint copies values by content`,
+        );
+      }
+    }
+    throw e;
+  }
+}
+
+/**
+ * The bytes of a value, in a buffer of their own: results and other values posted between threads
+ * are copied whole with their ArrayBuffer, so a view into msgpackr's shared buffer would copy all
+ * of that buffer (megabytes, after one large value) with every post.
+ */
 export function serialize(value: unknown): Buffer {
-  return packr.pack(value);
+  const view = pack(value);
+  keepBufferSmall(view);
+  if (view.byteLength === view.buffer.byteLength) return view;
+  // Not Buffer.from(view): small copies land in Node's shared 8 KiB pool, posted whole in turn.
+  const own = new Uint8Array(view.byteLength);
+  own.set(view);
+  return Buffer.from(own.buffer);
 }
 
 export function deserialize<T = unknown>(buf: Uint8Array): T {
@@ -33,8 +206,9 @@ export function encodeFrame(records: unknown[], alloc?: FrameAlloc): Buffer {
   if (pairs) return pairs;
   // msgpackr leaves the header's bytes free in front of the body, so the frame needs no copy
   // (it writes each value after the last in its buffer, never over one it returned).
-  const out = packr.pack(records, RESERVE_START_SPACE | FRAME_HEADER) as Buffer;
+  const out = pack(records, RESERVE_START_SPACE | FRAME_HEADER);
   out.writeUInt32LE(out.length - FRAME_HEADER, 0);
+  keepBufferSmall(out);
   return out;
 }
 

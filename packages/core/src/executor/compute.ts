@@ -823,11 +823,53 @@ function histogramCounts(input: Iterable<number>, edges: number[], evenly: boole
   return counts;
 }
 
+/** A record as a line of text: a string as itself, anything else as JSON-like text (see textOf). */
 function formatLine(x: unknown): string {
   if (typeof x === 'string') return x;
   if (typeof x === 'number' || typeof x === 'boolean' || typeof x === 'bigint') return String(x);
   if (x === undefined) return 'undefined';
-  return JSON.stringify(x);
+  return textOf(x, 0);
+}
+
+/**
+ * JSON text of a nested value, extended so nothing is lost silently: a Map is written as its
+ * entries `[[k, v], ...]` and a Set as its values (JSON.stringify wrote both as `{}`), binary arrays
+ * as their elements, bigints as their digits, -0 as -0, NaN and Infinity by name. A function, a
+ * symbol or a Promise cannot be written as text and fails the save, naming it.
+ */
+function textOf(v: unknown, depth: number): string {
+  switch (typeof v) {
+    case 'string':
+      return JSON.stringify(v);
+    case 'number':
+      return Object.is(v, -0) ? '-0' : String(v);
+    case 'boolean':
+    case 'bigint':
+      return String(v);
+    case 'undefined':
+      return 'null';
+    case 'object':
+      break;
+    default:
+      throw new TypeError(`saveAsTextFile: cannot write a ${typeof v} as text; map records to strings or data first`);
+  }
+  if (v === null) return 'null';
+  if (depth > 1000) throw new TypeError('saveAsTextFile: a record nests deeper than 1000 levels (is it cyclic?)');
+  const d = depth + 1;
+  if (Array.isArray(v)) return `[${v.map((e) => textOf(e, d)).join(',')}]`;
+  if (v instanceof Map) return `[${Array.from(v, ([k, e]) => `[${textOf(k, d)},${textOf(e, d)}]`).join(',')}]`;
+  if (v instanceof Set) return `[${Array.from(v, (e) => textOf(e, d)).join(',')}]`;
+  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return `[${Array.from(v as unknown as ArrayLike<number | bigint>, (e) => textOf(e, d)).join(',')}]`;
+  if (v instanceof Promise) throw new TypeError('saveAsTextFile: cannot write a Promise as text; compute the value synchronously');
+  const toJSON = (v as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === 'function') return JSON.stringify(v);
+  const parts: string[] = [];
+  for (const k of Object.keys(v)) {
+    const e = (v as Record<string, unknown>)[k];
+    if (e === undefined) continue;
+    parts.push(`${JSON.stringify(k)}:${textOf(e, d)}`);
+  }
+  return `{${parts.join(',')}}`;
 }
 
 function saveText(input: Iterable<unknown>, dir: string, partition: number, ctx: TaskContext): null {

@@ -264,7 +264,24 @@ export class ExecutorThreadPool {
       s.plans.add(task.planId);
       if (s.plans.size > 64) s.plans.delete(s.plans.values().next().value!);
     }
-    s.worker.postMessage({ type: 'task', task, plan: bytes } satisfies ToThread);
+    try {
+      s.worker.postMessage({ type: 'task', task, plan: bytes } satisfies ToThread);
+    } catch (e) {
+      // The task cannot reach the thread (data that cannot be cloned, such as a function inside
+      // parallelize's data): the slot is free again and the task fails, with its job, instead of
+      // leaving the slot busy for good.
+      if (bytes) s.plans.delete(task.planId);
+      s.running = null;
+      this.taskSlot.delete(task.taskId);
+      const message = `task ${task.taskId} could not be sent to executor thread ${slot}: ${(e as Error).message.replace(/\.$/, '')}. A task's input (such as parallelize's data) must be data: numbers, strings, booleans, null, undefined, bigints, arrays, plain objects, Maps, Sets, Dates and binary arrays`;
+      queueMicrotask(() =>
+        this.taskEnded(task.taskId, {
+          status: 'failed',
+          reason: { kind: 'exception', className: 'TaskLaunchError', message, stack: message, fnMethod: null, fnSource: null },
+          metrics: null,
+        }),
+      );
+    }
   }
 
   /** Kills a running task by replacing its thread; reports it as killed. */

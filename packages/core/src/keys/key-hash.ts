@@ -61,12 +61,14 @@ function hashOther(k: unknown): number {
         return mix(h);
       }
       if (k instanceof Date) return mix(hashNumber(k.getTime()) ^ 0x68e31da4);
-      if (ArrayBuffer.isView(k)) {
-        const b = k as Uint8Array;
-        let h = 0x9e3779b9;
-        for (let i = 0; i < b.byteLength; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+      if (ArrayBuffer.isView(k) || k instanceof ArrayBuffer) {
+        const b = bytesOf(k);
+        let h = 0x9e3779b9 ^ hashString(binaryKind(k));
+        for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
         return mix(h);
       }
+      // Maps and Sets equal by content in any order: hashed from their canonical strings, which sort it.
+      if (k instanceof Map || k instanceof Set) return mix(hashString(canonicalKey(k)) ^ 0x1f83d9ab);
       const keys = Object.keys(k).sort();
       let h = 0x510e527f;
       for (const name of keys) {
@@ -80,7 +82,26 @@ function hashOther(k: unknown): number {
   }
 }
 
-/** Canonical string of a composite key: two keys are equal exactly when their canonical strings are. */
+/**
+ * The type a binary key compares by: its typed-array class (a Buffer is a Uint8Array), so a
+ * Uint8Array of 8 zero bytes and a Float64Array([0]) are different keys.
+ */
+function binaryKind(k: ArrayBufferView | ArrayBuffer): string {
+  if (k instanceof ArrayBuffer) return 'ArrayBuffer';
+  if (k instanceof DataView) return 'DataView';
+  if (k instanceof Uint8Array) return 'Uint8Array';
+  return Object.prototype.toString.call(k).slice(8, -1);
+}
+
+function bytesOf(k: ArrayBufferView | ArrayBuffer): Uint8Array {
+  return k instanceof ArrayBuffer ? new Uint8Array(k) : new Uint8Array(k.buffer, k.byteOffset, k.byteLength);
+}
+
+/**
+ * Canonical string of a composite key: two keys are equal exactly when their canonical strings are.
+ * Keys compare by type and value: a Map, a Set and a plain object with the same content differ;
+ * Maps and Sets compare by content in any insertion order.
+ */
 export function canonicalKey(k: unknown): string {
   switch (typeof k) {
     case 'string':
@@ -101,7 +122,17 @@ export function canonicalKey(k: unknown): string {
         return s + ']';
       }
       if (k instanceof Date) return `D${k.getTime()}`;
-      if (ArrayBuffer.isView(k)) return `B${Buffer.from((k as Uint8Array).buffer, (k as Uint8Array).byteOffset, (k as Uint8Array).byteLength).toString('base64')}`;
+      if (ArrayBuffer.isView(k) || k instanceof ArrayBuffer) return `B${binaryKind(k)}:${Buffer.from(bytesOf(k)).toString('base64')}`;
+      if (k instanceof Map) {
+        const entries: string[] = [];
+        for (const [ek, ev] of k) entries.push(`${canonicalKey(ek)}=>${canonicalKey(ev)}`);
+        return `M{${entries.sort().join(',')}}`;
+      }
+      if (k instanceof Set) {
+        const items: string[] = [];
+        for (const e of k) items.push(canonicalKey(e));
+        return `S{${items.sort().join(',')}}`;
+      }
       const keys = Object.keys(k).sort();
       let s = '{';
       for (let i = 0; i < keys.length; i++) s += (i ? ',' : '') + JSON.stringify(keys[i]) + ':' + canonicalKey((k as Record<string, unknown>)[keys[i]!]);

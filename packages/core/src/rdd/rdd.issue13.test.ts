@@ -125,4 +125,49 @@ describe('issue 13', () => {
     const e = await failure(sc.textFile(gz).collect());
     expect(e.message).toContain(gz);
   });
+
+  test('item 2: Maps, Sets and typed arrays are keys by type and value', async () => {
+    expect(await sc.parallelize([new Set([1]), new Set([2]), new Set([1])], 2).distinct().count()).toBe(2);
+    expect(await sc.parallelize([new Map([[1, 'a']]), new Map([[2, 'a']]), new Map([[1, 'a']]), new Map([[1, 'b']])], 2).distinct().count()).toBe(3);
+    // Content in another insertion order is the same Set or Map.
+    expect(await sc.parallelize([new Set([1, 2]), new Set([2, 1]), new Map([[1, 1], [2, 2]]), new Map([[2, 2], [1, 1]])], 3).distinct().count()).toBe(2);
+    expect(await sc.parallelize([new Uint8Array(8), new Float64Array([0]), new Uint8Array(8), new Float64Array(1)], 2).distinct().count()).toBe(2);
+    // A Set, a Map, an array and an object with "the same" content are four keys.
+    const keys = [new Set([1]), new Map([[1, 1]]), [1], { 1: 1 }];
+    const counts = await sc.parallelize(keys.concat(keys).map((k) => [k, 1] as [unknown, number]), 3).reduceByKey((a, b) => a + b).values().collect();
+    expect(counts).toEqual([2, 2, 2, 2]);
+  });
+
+  test('item 7: a Buffer stays a Buffer through collect and a shuffle; a Promise or a function fails at once naming it', async () => {
+    const got = await sc.parallelize([1, 2, 3], 2).map((x) => [x % 2, Buffer.from(`hi${x}`)] as [number, Buffer]).groupByKey().collect();
+    const strings = got.flatMap(([, bs]) => bs.map((b) => (Buffer.isBuffer(b) ? b.toString() : `not a Buffer: ${String(b)}`))).sort();
+    expect(strings).toEqual(['hi1', 'hi2', 'hi3']);
+    const p = await failure(sc.parallelize([1], 1).map((x) => Promise.resolve(x)).collect());
+    expect(p.message).toMatch(/a Promise cannot be carried/);
+    expect(p.message).toMatch(/map\(\)/);
+    const f = await failure(sc.parallelize([1], 1).map((x) => () => x).collect());
+    expect(f.message).toMatch(/a function cannot be carried/);
+    const c = await failure(sc.parallelize([1], 1).map(() => { const o: { self?: unknown } = {}; o.self = o; return o; }).collect());
+    expect(c.message).toMatch(/a cyclic object cannot be carried/);
+    expect(() => sc.parallelize([1, () => 2])).toThrow(/parallelize: data\[1\] is a function/);
+  });
+
+  test('item 7: saveAsTextFile writes Maps and Sets by content (they were written as {})', async () => {
+    const out = path.join(tmp, 'maps');
+    await sc.parallelize([new Map([['a', 1]]), new Set([1, 2]), { m: new Map([[1, [2n]]]) }, [-0, NaN, undefined]], 1).saveAsTextFile(out);
+    const text = fs.readFileSync(path.join(out, 'part-00000'), 'utf8');
+    expect(text.split('\n')).toEqual(['[["a",1]]', '[1,2]', '{"m":[[1,[2]]]}', '[-0,NaN,null]', '']);
+  });
+
+  test('item 9: tasks that cannot be sent to a thread fail their job and free their slot (later jobs run)', async () => {
+    // Deeper than parallelize's check looks, so the task itself cannot be cloned to the thread.
+    let deep: unknown = () => 1;
+    for (let i = 0; i < 80; i++) deep = [deep];
+    for (let round = 0; round < 3; round++) {
+      const e = await failure(sc.parallelize([deep, deep, deep, deep], 4).count());
+      expect(e.message).toMatch(/could not be sent to executor thread/);
+    }
+    const data = Array.from({ length: 100 }, (_, i) => i);
+    expect(await sc.parallelize(data, 4).map((x) => x * 2).sum()).toBe(data.reduce((a, b) => a + b * 2, 0));
+  });
 });

@@ -15,6 +15,7 @@ import { serializeFn } from '../closure/closure.ts';
 import type { FlintContext } from '../context.ts';
 import { FlintError, FlintErrorCode } from '../errors.ts';
 import { localPath } from '../files/text-input.ts';
+import { findUncarriable } from '../serializer.ts';
 import { compareKeys, sortValues } from '../keys/ordering.ts';
 import { KeyMap, keyMapToMap } from '../keys/key-map.ts';
 import { compileFn } from '../closure/compile.ts';
@@ -764,6 +765,10 @@ export class ParallelCollectionRDD<T> extends RDD<T> {
   constructor(sc: FlintContext, data: T[], numSlices: number) {
     super(sc, 'parallelize');
     checkPositive(numSlices, 'parallelize');
+    // Refused here, where the caller can see it: a task cannot carry it to an executor thread, and
+    // to an executor process it would arrive changed.
+    const bad = findUncarriable(data, 'data');
+    if (bad) throw new FlintError(FlintErrorCode.INVALID_ARGUMENT, `parallelize: ${bad}, which cannot be sent to executors; parallelize data (numbers, strings, arrays, plain objects, Maps, Sets, Dates, binary arrays)`);
     const n = data.length;
     this.slices = [];
     for (let i = 0; i < numSlices; i++) {

@@ -14,6 +14,7 @@ import { FrameFileWriter, readFrameRange } from '../util/frame-file.ts';
 import { pushAll } from '../util/push.ts';
 import type { Aggregator } from './aggregator.ts';
 import { SizeEstimator } from './size-estimator.ts';
+import { MapSizeTracker } from './size-tracker.ts';
 
 export interface SpillContext {
   localDir: string;
@@ -43,7 +44,14 @@ export function* aggregateExternal(
   let buckets: { writer: FrameFileWriter; pending: unknown[] }[] | null = null;
   let inserted = 0;
   let sinceSpill = 0;
-  let checkAt = 4096;
+  // A measured table is checked often: one merge of combiners may add a lot (the reduce side of
+  // aggregateByKey merges a few large accumulators per key).
+  const checkStep = agg.growing ? 4096 : 32;
+  let checkAt = checkStep;
+  // Growing combiners (groupByKey) hold every record: records seen since the last spill times their
+  // size. Any other combiner may still grow (aggregateByKey into an array): its table is measured.
+  const tracker = agg.growing ? null : new MapSizeTracker(map);
+  const heldBytes = (): number => (tracker ? tracker.estimate : sinceSpill * est.bytesPerRecord);
   const spillDir = ctx.localDir;
 
   const spill = (): void => {
@@ -73,8 +81,9 @@ export function* aggregateExternal(
         b.pending = [];
       }
     }
-    ctx.onSpill(bytes, Math.round((agg.growing ? sinceSpill : map.size) * est.bytesPerRecord));
+    ctx.onSpill(bytes, Math.round(heldBytes()));
     map = new KeyTable();
+    tracker?.reset(map);
   };
 
   try {
@@ -86,8 +95,9 @@ export function* aggregateExternal(
       sinceSpill++;
       if ((inserted & 127) === 0) est.observe(kv);
       if (inserted >= checkAt) {
-        checkAt = inserted + 4096;
-        const bytes = (agg.growing ? sinceSpill : map.size) * est.bytesPerRecord;
+        tracker?.afterUpdates(checkStep);
+        checkAt = inserted + checkStep;
+        const bytes = heldBytes();
         ctx.onPeakMemory(bytes);
         if (bytes > ctx.memoryBudget) {
           spill();

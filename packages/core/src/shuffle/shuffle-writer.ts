@@ -14,6 +14,7 @@ import { FrameFileWriter } from '../util/frame-file.ts';
 import { pushAll } from '../util/push.ts';
 import type { Aggregator } from './aggregator.ts';
 import { SizeEstimator } from './size-estimator.ts';
+import { MapSizeTracker } from './size-tracker.ts';
 import { KeyTable } from '../keys/key-table.ts';
 
 export interface MapOutput {
@@ -221,7 +222,11 @@ export class ShuffleWriter {
     const budget = this.ctx.memoryBudget;
     let table = this.combined!;
     let inserted = 0;
-    let checkAt = 4096;
+    // Combiners that are not one record per value may still grow (aggregateByKey into an array):
+    // their table is measured rather than counted (see MapSizeTracker), and checked often.
+    const tracker = agg.growing ? null : new MapSizeTracker(table);
+    const checkStep = tracker ? 32 : 4096;
+    let checkAt = checkStep;
     pushAll(input, (rec) => {
       const kv = rec as [unknown, unknown];
       if (!Array.isArray(kv)) throw new TypeError(`shuffle: expected [key, value] pairs, got ${JSON.stringify(rec)?.slice(0, 80)}`);
@@ -230,13 +235,14 @@ export class ShuffleWriter {
       inserted++;
       if ((inserted & 127) === 0) this.est.observe(kv);
       if (inserted >= checkAt) {
-        checkAt = inserted + 4096;
-        const entries = agg.growing ? inserted - this.observed : table.size;
-        const bytes = entries * this.est.bytesPerRecord;
+        checkAt = inserted + checkStep;
+        tracker?.afterUpdates(checkStep);
+        const bytes = tracker ? tracker.estimate : (inserted - this.observed) * this.est.bytesPerRecord;
         this.ctx.onPeakMemory(bytes);
         if (bytes > budget) {
           this.drainCombined();
           table = this.combined!;
+          tracker?.reset(table);
           this.observed = inserted;
           this.spill();
         }

@@ -12,8 +12,16 @@ export function canon(x: unknown): string {
   if (typeof x === 'number') return Object.is(x, -0) ? 'n:0' : `n:${x}`;
   if (typeof x === 'string') return `s:${JSON.stringify(x)}`;
   if (typeof x === 'boolean') return `b:${x}`;
+  if (typeof x === 'bigint') return `i:${x}`;
   if (Array.isArray(x)) return `[${x.map(canon).join(',')}]`;
   if (x instanceof Map) return `M{${[...x.entries()].map(([k, v]) => `${canon(k)}=>${canon(v)}`).sort().join(',')}}`;
+  if (x instanceof Set) return `S{${[...x].map(canon).sort().join(',')}}`;
+  if (x instanceof Date) return `D:${x.getTime()}`;
+  if (ArrayBuffer.isView(x)) {
+    // By type (a Buffer is a Uint8Array) and by bytes.
+    const type = x instanceof Uint8Array ? 'Uint8Array' : x.constructor.name;
+    return `${type}(${Array.from(new Uint8Array(x.buffer, x.byteOffset, x.byteLength)).join(' ')})`;
+  }
   if (typeof x === 'object') {
     const o = x as Record<string, unknown>;
     return `{${Object.keys(o)
