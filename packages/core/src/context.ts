@@ -325,6 +325,10 @@ export class FlintContext {
 
   broadcast<T>(value: T): Broadcast<T> {
     this.checkRunning();
+    if (typeof value === 'object' && value !== null && typeof (value as { _plan?: unknown })._plan === 'function' && 'sc' in value) {
+      // As in Spark: an RDD is not data (serializing it walked the whole context until the stack overflowed).
+      throw new FlintError(FlintErrorCode.INVALID_ARGUMENT, `broadcast: cannot broadcast an RDD (RDD ${(value as { id?: unknown }).id}); broadcast the result of an action instead, e.g. sc.broadcast(await rdd.collect())`);
+    }
     const id = this.broadcastSeq++;
     this.broadcasts.set(id, serialize(value));
     return new Broadcast<T>(id, value, (bid) => {

@@ -170,4 +170,10 @@ describe('issue 13', () => {
     const data = Array.from({ length: 100 }, (_, i) => i);
     expect(await sc.parallelize(data, 4).map((x) => x * 2).sum()).toBe(data.reduce((a, b) => a + b * 2, 0));
   });
+
+  test('item 13: sc.broadcast(rdd) is refused with advice, not a stack overflow', () => {
+    const rdd = sc.parallelize([1, 2]);
+    expect(() => sc.broadcast(rdd)).toThrow(/broadcast: cannot broadcast an RDD \(RDD \d+\).*collect/);
+    expect(sc.broadcast([1, 2]).value).toEqual([1, 2]);
+  });
 });
