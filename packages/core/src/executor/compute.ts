@@ -16,6 +16,7 @@ import { KeyMap } from '../keys/key-map.ts';
 import { KeyTable } from '../keys/key-table.ts';
 import { compareKeys, sortValues } from '../keys/ordering.ts';
 import { readLines } from '../files/text-input.ts';
+import { openAttemptFile } from '../files/output-committer.ts';
 import { isPairFrame, PairCursor } from '../pair-columns.ts';
 import { decodeFrame } from '../serializer.ts';
 import { isFramed } from '../util/frame-file.ts';
@@ -872,10 +873,9 @@ function textOf(v: unknown, depth: number): string {
   return `{${parts.join(',')}}`;
 }
 
-function saveText(input: Iterable<unknown>, dir: string, partition: number, ctx: TaskContext): null {
-  const name = `part-${String(partition).padStart(5, '0')}`;
-  const tmp = path.join(dir, `.${name}.attempt-${ctx.taskId}.tmp`);
-  const fd = fs.openSync(tmp, 'w');
+/** Writes the partition into this attempt's own file in the staging area; returns that file's path there (see OutputCommitter). */
+function saveText(input: Iterable<unknown>, staging: string, partition: number, ctx: TaskContext): string {
+  const { fd, file: tmp, relative } = openAttemptFile(staging, partition, ctx.taskId);
   let records = 0;
   let bytes = 0;
   try {
@@ -903,10 +903,9 @@ function saveText(input: Iterable<unknown>, dir: string, partition: number, ctx:
     throw e;
   }
   fs.closeSync(fd);
-  fs.renameSync(tmp, path.join(dir, name));
   ctx.metrics.outputRecords += records;
   ctx.metrics.outputBytes += bytes;
-  return null;
+  return relative;
 }
 
 export { canonicalKey };

@@ -15,6 +15,7 @@ import { serializeFn } from '../closure/closure.ts';
 import type { FlintContext } from '../context.ts';
 import { FlintError, FlintErrorCode } from '../errors.ts';
 import { localPath } from '../files/text-input.ts';
+import { OutputCommitter } from '../files/output-committer.ts';
 import { findUncarriable } from '../serializer.ts';
 import { compareKeys, sortValues } from '../keys/ordering.ts';
 import { KeyMap, keyMapToMap } from '../keys/key-map.ts';
@@ -526,20 +527,16 @@ export abstract class RDD<T> {
 
   async saveAsTextFile(outputPath: string): Promise<void> {
     const dir = localPath(outputPath, 'saveAsTextFile');
-    if (fs.existsSync(dir)) {
-      throw new FlintError(FlintErrorCode.FILE_EXISTS, `saveAsTextFile: output directory ${dir} already exists; remove it or choose another path`);
-    }
-    fs.mkdirSync(path.dirname(dir), { recursive: true });
-    const staging = `${dir}._flint_staging_${process.pid}_${Date.now()}`;
-    fs.mkdirSync(staging, { recursive: true });
+    // Attempts write beside the output; only the winner of each partition is moved in (OutputCommitter).
+    const committer = OutputCommitter.setup(dir, 'saveAsTextFile');
+    let written: unknown[];
     try {
-      await this._run(B('saveAsText', { dir: staging }), undefined, 'saveAsTextFile');
-      fs.writeFileSync(path.join(staging, '_SUCCESS'), '');
-      fs.renameSync(staging, dir);
+      written = await this._run(B('saveAsText', { dir: committer.staging }), undefined, 'saveAsTextFile');
     } catch (e) {
-      fs.rmSync(staging, { recursive: true, force: true });
+      committer.abort();
       throw e;
     }
+    committer.commit(written);
   }
 
   // ---- pair transformations ----------------------------------------------------------------
