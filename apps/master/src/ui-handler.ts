@@ -52,6 +52,8 @@ interface NextServer {
   getRequestHandler(): (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
   close(): Promise<void>;
 }
+const prepared = new Map<string, Promise<{ app: NextServer; handler: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void> }>>();
+
 type NextFactory = (opts: { dev: boolean; dir: string; quiet?: boolean; customServer?: boolean }) => NextServer;
 
 /**
@@ -70,22 +72,35 @@ export async function loadUiHandler(dir = defaultUiDir()): Promise<UiHandler> {
   } catch (err) {
     throw new UiUnavailableError(`cannot load Next.js from ${dir} (${(err as Error).message}): run \`pnpm install\` in the repository`);
   }
-  // Next reads NODE_ENV; a production server must see 'production'.
-  const env = process.env as Record<string, string | undefined>;
-  env.NODE_ENV ??= 'production';
-  env.NEXT_TELEMETRY_DISABLED ??= '1';
-  const app = next({ dev: false, dir, quiet: true, customServer: true });
-  await app.prepare();
-  const handler = app.getRequestHandler();
+  // One prepared Next server per directory and process: a second instance in
+  // the same process (a test that stops one server and starts another) shares
+  // Next's process-wide state with the first and fails its requests.
+  let shared = prepared.get(dir);
+  if (!shared) {
+    // Next reads NODE_ENV; a production server must see 'production'.
+    const env = process.env as Record<string, string | undefined>;
+    env.NODE_ENV ??= 'production';
+    env.NEXT_TELEMETRY_DISABLED ??= '1';
+    const app = next({ dev: false, dir, quiet: true, customServer: true });
+    shared = app.prepare().then(() => ({ app, handler: app.getRequestHandler() }));
+    prepared.set(dir, shared);
+    shared.catch(() => prepared.delete(dir));
+  }
+  const { handler } = await shared;
   let closed = false;
   return {
     dir,
     isPublicPath: isPublicUiPath,
-    handle: (req, res) => handler(req, res),
+    handle: async (req, res) => {
+      if (closed) {
+        res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' }).end('the web UI has been stopped');
+        return;
+      }
+      await handler(req, res);
+    },
+    /** Stops this handler; the prepared Next server stays for the process's next handler (it holds no socket). */
     close: async () => {
-      if (closed) return;
       closed = true;
-      await app.close();
     },
   };
 }

@@ -1,0 +1,213 @@
+/// <reference lib="dom" />
+/**
+ * Every page of the UI in a real browser (Debian's chromium through
+ * playwright-core), served the way the master serves it (the API's HTTP
+ * handler with the UI's production build behind it), over an in-memory store
+ * holding a synthetic application. Each figure on a page is compared with a
+ * computation over the events the fixture recorded. The same pages against a
+ * real cluster and job: ui-cluster.test.ts.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HAVE_CHROMIUM, launchChromium, NO_CHROMIUM_REASON, watchErrors } from './browser.ts';
+import { ensureUiBuilt } from './ensure-ui-build.ts';
+import { FIXTURE_APP, startUiFixture, type UiFixture } from './ui-fixture.ts';
+
+if (!HAVE_CHROMIUM) console.warn(NO_CHROMIUM_REASON);
+
+const APP = FIXTURE_APP;
+
+describe.skipIf(!HAVE_CHROMIUM)('UI pages over a synthetic application', () => {
+  let fx: UiFixture;
+  let browser: Browser;
+  let page: Page;
+  let errors: string[];
+
+  beforeAll(async () => {
+    ensureUiBuilt();
+    fx = await startUiFixture({ tasks: 24, executors: 2, skewed: 5 });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    errors = watchErrors(page);
+  }, 600_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await fx?.close();
+  });
+
+  const open = async (path: string, testId: string) => {
+    await page.goto(fx.url + path);
+    await page.getByTestId(testId).first().waitFor({ timeout: 30_000 });
+  };
+
+  it('cluster page: workers with state, the application, the master', async () => {
+    await open('/', 'worker-row');
+    expect(await page.getByTestId('worker-row').count()).toBe(2);
+    expect(await page.getByTestId('workers-alive').textContent()).toBe('1');
+    expect(await page.locator('[data-testid="worker-row"].failed').count()).toBe(1); // the dead one in red
+    expect(await page.getByTestId('app-row').getAttribute('data-app-id')).toBe(APP);
+    await page.getByRole('link', { name: 'worker-0' }).click();
+    await page.getByTestId('worker-executor-row').first().waitFor();
+    expect(page.url()).toBe(`${fx.url}/workers/worker-0`);
+    // executor 0 ran on worker-0 (executors go to worker-(e % 2)).
+    expect(await page.getByTestId('worker-executor-row').count()).toBe(1);
+    expect(await page.getByTestId('log-link').allTextContents()).toEqual(['stdout', 'stderr']);
+  });
+
+  it('application page: job count, stages done, task progress, timeline, lost executor', async () => {
+    await open(`/apps/${APP}`, 'job-row');
+    expect(await page.getByTestId('app-jobs-total').textContent()).toBe('1');
+    expect(await page.getByTestId('job-stages').textContent()).toBe('3/3');
+    const attempts = [...fx.recorded.values()].reduce((a, rows) => a + rows.length, 0);
+    const succeeded = [...fx.recorded.values()].reduce((a, rows) => a + rows.filter((r) => r.status === 'success').length, 0);
+    const bar = page.getByTestId('job-tasks');
+    expect(Number(await bar.getAttribute('data-done'))).toBe(succeeded);
+    expect(Number(await bar.getAttribute('data-total'))).toBe(attempts);
+    expect(await page.getByTestId('app-timeline-job').count()).toBe(1);
+    expect(await page.getByTestId('app-timeline-executor').count()).toBe(2);
+  });
+
+  it('job page: DAG with every stage, its operations and the shuffle edges; the skew flag on stage 1 only', async () => {
+    await open(`/apps/${APP}/jobs/0`, 'dag-node');
+    await page.locator('[data-testid="dag-node"][data-stage-id="1"][data-flagged="true"]').waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('dag-node').count()).toBe(3);
+    expect(await page.getByTestId('job-dag-edge').count()).toBe(2); // 0 → 1 → 2
+    expect(await page.getByTestId('job-dag-op').count()).toBe(3 + 2 + 2);
+    expect(await page.getByTestId('job-dag-inner-edge').count()).toBe(2 + 1 + 1);
+    const flagged = await page.locator('[data-testid="dag-node"][data-flagged="true"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-stage-id')));
+    expect(flagged).toEqual(['1']);
+    const skew = page.locator('[data-testid="dag-node"][data-stage-id="1"] [data-testid="dag-flag"][data-kind="skew"]');
+    expect(await skew.getAttribute('data-text')).toMatch(/partition 5 on executor \d/);
+    expect(await page.getByTestId('stage-row').count()).toBe(3);
+  });
+
+  it('stage page: quantiles match the rows, the timeline has every task, the skewed partition is flagged by name', async () => {
+    await open(`/apps/${APP}/stages/1/0`, 'task-row');
+    const rows = fx.recorded.get(1)!;
+    // Quantile rows: one per metric and phase, each cell the API's figure; min and max recomputed here.
+    expect(await page.getByTestId('quantile-row').count()).toBeGreaterThanOrEqual(22 + 6);
+    const api = (await (await fetch(`${fx.url}/api/trpc/stages.get?input=${encodeURIComponent(JSON.stringify({ json: { appId: APP, stageId: 1, attempt: 0 } }))}`)).json()) as { result: { data: { json: { quantiles: Record<string, Record<string, number> | null> } } } };
+    const q = api.result.data.json.quantiles;
+    const shown = await page.locator('[data-testid="quantile-row"]').evaluateAll((trs) =>
+      Object.fromEntries(trs.map((tr) => [tr.getAttribute('data-metric'), Object.fromEntries(Array.from(tr.querySelectorAll('[data-q]')).map((td) => [td.getAttribute('data-q'), Number(td.getAttribute('data-value'))]))])),
+    );
+    for (const [metric, stats] of Object.entries(q)) if (stats) expect(shown[metric], metric).toEqual(stats);
+    const vals = rows.filter((r) => r.status === 'success').map((r) => r.shuffleReadRecords);
+    expect(shown.shuffleReadRecords!.min).toBe(Math.min(...vals));
+    expect(shown.shuffleReadRecords!.max).toBe(Math.max(...vals));
+    const sorted = [...vals].sort((a, b) => a - b);
+    expect(sorted).toContain(shown.shuffleReadRecords!.median);
+    expect(shown.shuffleReadRecords!.median).toBeGreaterThanOrEqual(sorted[Math.floor((sorted.length - 1) / 2)]!);
+    expect(shown.shuffleReadRecords!.median).toBeLessThanOrEqual(sorted[Math.ceil((sorted.length - 1) / 2)]!);
+    // Flags: the banner names partition 5 and its executor.
+    const skewed = rows.find((r) => r.index === 5)!;
+    const banner = page.locator('[data-testid="stage-flag"][data-kind="skew"]');
+    await banner.waitFor();
+    expect(await banner.getAttribute('data-partition')).toBe('5');
+    expect(await banner.getAttribute('data-executor')).toBe(skewed.executorId);
+    // Timeline: every task loaded, one lane per executor slot, the flagged bar is partition 5.
+    const tl = page.getByTestId('timeline');
+    await page.locator('[data-testid="timeline"][data-loading="false"]').waitFor();
+    expect(Number(await tl.getAttribute('data-tasks'))).toBe(rows.length);
+    expect(Number(await tl.getAttribute('data-lanes'))).toBe(new Set(rows.map((r) => `${r.executorId}/${r.slot}`)).size);
+    const canvas = page.getByTestId('timeline-canvas');
+    expect(Number(await canvas.getAttribute('data-items'))).toBeGreaterThan(0);
+    expect(await canvas.getAttribute('data-flagged-partitions')).toBe('5');
+    // Table: all rows of the page, the skewed row flagged, nothing else.
+    expect(await page.getByTestId('task-row').count()).toBe(rows.length);
+    const flaggedRows = await page.locator('[data-testid="task-row"][data-flags*="skew"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-partition')));
+    expect(flaggedRows).toEqual(['5']);
+  });
+
+  it('stage page: sorting and filtering are done by the API', async () => {
+    await open(`/apps/${APP}/stages/2/0`, 'task-row');
+    for (let i = 0; i < 3 && !(await page.getByTestId('task-total').textContent())?.includes('duration ↓'); i++) {
+      await page.getByTestId('th-duration').click();
+      await page.waitForTimeout(300);
+    }
+    expect(await page.getByTestId('task-total').textContent()).toContain('duration ↓');
+    await page.waitForFunction(() => !document.body.textContent?.includes('loading…'));
+    const rows = fx.recorded.get(2)!;
+    const longest = Math.max(...rows.map((r) => r.durationMs));
+    const firstDur = await page.getByTestId('task-row').first().locator('td').nth(6).textContent();
+    expect(firstDur).toBe(`${longest} ms`);
+    await page.getByTestId('filter-status').selectOption('failed');
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="task-row"]').length === n, rows.filter((r) => r.status === 'failed').length);
+    expect(await page.getByTestId('task-error').first().textContent()).toContain('parse failure in record 17');
+    await page.getByTestId('task-log-link').first().click();
+    await page.getByTestId('log-text').waitFor();
+    await page.locator('[data-testid="log-text"] [data-highlight="true"]').first().waitFor({ timeout: 15_000 });
+  });
+
+  it('executors page: totals per executor, the lost one red with its reason; its log pages', async () => {
+    await open(`/apps/${APP}/executors`, 'executor-row');
+    expect(await page.getByTestId('executor-row').count()).toBe(2);
+    const lost = page.locator('[data-testid="executor-row"].failed');
+    expect(await lost.getAttribute('data-executor-id')).toBe('1');
+    expect(await lost.textContent()).toContain('no heartbeat');
+    const completed = await page.getByTestId('executor-completed').allTextContents();
+    const expected = ['0', '1'].map((e) => String([...fx.recorded.values()].flat().filter((r) => r.executorId === e && r.status === 'success').length));
+    expect(completed).toEqual(expected);
+  });
+
+  it('live: a job started after the page opened shows up without a reload', async () => {
+    await open(`/apps/${APP}`, 'job-row');
+    await page.evaluate(() => ((window as unknown as { __noReload: number }).__noReload = 1));
+    const t = Date.now();
+    fx.queries.record(APP, { type: 'jobStart', time: t, jobId: 1, description: 'count at live.ts:1', stageIds: [3], stageInfos: [{ stageId: 3, attempt: 0, name: 'count', numTasks: 2, parentIds: [], rddInfos: [], kind: 'result', submissionTime: null, completionTime: null, failureReason: null }] });
+    await page.waitForFunction(() => document.querySelector('[data-testid="app-jobs-total"]')?.textContent === '2', null, { timeout: 15_000 });
+    expect(await page.getByTestId('job-row').count()).toBe(2);
+    fx.queries.record(APP, { type: 'jobEnd', time: t + 5, jobId: 1, result: { status: 'succeeded' } });
+    await page.waitForFunction(() => document.querySelector('[data-testid="app-jobs-succeeded"]')?.textContent === '2', null, { timeout: 15_000 });
+    expect(await page.evaluate(() => (window as unknown as { __noReload?: number }).__noReload)).toBe(1);
+    expect(await page.getByTestId('updated-stamp').getAttribute('data-status')).toBe('live');
+  });
+
+  it('no page threw', () => {
+    expect(errors).toEqual([]);
+  });
+});
+
+describe.skipIf(!HAVE_CHROMIUM)('UI with a cluster secret', () => {
+  let fx: UiFixture;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    ensureUiBuilt();
+    fx = await startUiFixture({ tasks: 4, secret: 'open-sesame' });
+    browser = await launchChromium();
+  }, 600_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await fx?.close();
+  });
+
+  it('answers 401 to pages and API calls without the secret; the login page and assets are public', async () => {
+    expect((await fetch(`${fx.url}/`)).status).toBe(401);
+    expect((await fetch(`${fx.url}/apps/${APP}`)).status).toBe(401);
+    expect((await fetch(`${fx.url}/api/trpc/cluster.overview`)).status).toBe(401);
+    const login = await fetch(`${fx.url}/login`);
+    expect(login.status).toBe(200);
+    const html = await login.text();
+    expect(html).not.toContain(APP);
+    const asset = html.match(/\/_next\/static\/[^"]+\.js/)?.[0];
+    expect(asset).toBeTruthy();
+    expect((await fetch(fx.url + asset)).status).toBe(200);
+    expect((await fetch(`${fx.url}/`, { headers: { authorization: 'Bearer open-sesame' } })).status).toBe(200);
+  });
+
+  it('a browser is sent to the login page, a wrong secret is refused, the right one opens the pages', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${fx.url}/login?next=/apps/${APP}`);
+    await page.getByTestId('login-secret').fill('wrong');
+    await page.getByTestId('login-submit').click();
+    expect(await page.getByTestId('login-error').textContent()).toContain('wrong cluster secret');
+    await page.getByTestId('login-secret').fill('open-sesame');
+    await page.getByTestId('login-submit').click();
+    await page.getByTestId('job-row').first().waitFor({ timeout: 30_000 });
+    expect(page.url()).toBe(`${fx.url}/apps/${APP}`);
+    await page.close();
+  });
+});
