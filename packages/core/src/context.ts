@@ -5,6 +5,7 @@
  * Created by `FlintContext.create()`; `stop()` is idempotent. States:
  * running → stopping → stopped. Jobs may run concurrently (each action is a job).
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -125,6 +126,10 @@ export class FlintContext {
   private driverMetrics: DriverMetrics | null = null;
   private applicationEnded = false;
   private closureRuntime: ClosureRuntime | null = null;
+  /** Local mode's event log (a writer thread of @flint/event-store), or null. */
+  private eventLog: { listener: FlintListener; close(): Promise<unknown> } | null = null;
+  /** The job group of the code running now (set by setJobGroup, carried through its async calls). */
+  private readonly jobGroupScope = new AsyncLocalStorage<{ groupId: string; description: string | null } | null>();
   private readonly shuffleCleaner = new FinalizationRegistry<number>((shuffleId) => {
     if (this.state === 'running') this.dag.removeShuffle(shuffleId);
   });
@@ -164,6 +169,7 @@ export class FlintContext {
       this.bus.addListener(this.progress.listener);
     }
     this.backend = await resolveBackend(this.master, { ...this.conf.raw, 'flint.transport': this.transport });
+    if (!this.backend.registersApplication) await this.openEventLog();
     this.taskScheduler = new TaskScheduler(
       { maxFailures: this.conf.maxTaskFailures, localityWaitMs: this.conf.localityWaitMs },
       {
@@ -196,6 +202,9 @@ export class FlintContext {
     if (!this.backend.registersApplication) this.postApplicationStart();
     await this.backend.start(this.taskScheduler, {
       registered: (appId) => this.adoptApplicationId(appId),
+      // A cluster manager relays cancel requests (the master's jobs.cancel) here.
+      cancelJob: (jobId, reason) =>
+        this.cancelJob(jobId, reason) ? { cancelled: true, message: `job ${jobId} cancelled: ${reason}` } : { cancelled: false, message: `job ${jobId} is not running in ${this._appId}` },
       addListener: (l) => this.bus.addListener(l),
       ...(this.driverMetrics ? { telemetry: this.driverMetrics } : {}),
       appId: this.appId,
@@ -235,6 +244,31 @@ export class FlintContext {
       // Events are logged, stored and shown: secrets are redacted.
       conf: redactConf(plainConf(this.conf.raw)),
     });
+  }
+
+  /**
+   * Local mode keeps the application's events in the event store under `flint.eventLog.dir`,
+   * as the master does for a cluster: @flint/event-store, loaded by name like the backends,
+   * writes them from its own thread. Without the package the run goes on, with a warning.
+   */
+  private async openEventLog(): Promise<void> {
+    if (!this.conf.eventLogEnabled) return;
+    type EventLogModule = { EventLog: { open(o: { dir: string; appId: string }): { listener: FlintListener; close(): Promise<unknown> } } };
+    let mod: EventLogModule;
+    try {
+      mod = (await import('@flint/event-store' as string)) as EventLogModule;
+    } catch (e) {
+      process.emitWarning(`flint: ${this._appId} keeps no event log: cannot load @flint/event-store (${(e as Error).message}); add it to your dependencies, or set flint.eventLog.enabled=false`);
+      return;
+    }
+    try {
+      this.eventLog = mod.EventLog.open({ dir: this.conf.eventLogDir, appId: this._appId });
+    } catch (e) {
+      if (this.conf.eventLogDirExplicit) throw new FlintError(FlintErrorCode.CONFIG, (e as Error).message, { cause: e });
+      process.emitWarning(`flint: ${this._appId} keeps no event log: ${(e as Error).message}`);
+      return;
+    }
+    this.bus.addListener(this.eventLog.listener);
   }
 
   private postApplicationEnd(): void {
@@ -348,7 +382,74 @@ export class FlintContext {
   /** Runs `resultFn` over partitions of `rdd`; results in partition order. */
   async runJob<R>(rdd: RDD<unknown>, resultFn: ResultFnSpec, partitions?: number[], description = 'job'): Promise<R[]> {
     this.checkRunning();
-    return (await this.dag.runJob(rdd, resultFn, partitions, description)) as R[];
+    const group = this.jobGroupScope.getStore() ?? null;
+    const desc = group?.description ? `${description} (${group.description})` : description;
+    return (await this.dag.runJob(rdd, resultFn, partitions, desc, group?.groupId ?? null)) as R[];
+  }
+
+  // ---- job groups and cancellation ----------------------------------------------------------
+
+  /**
+   * Puts the jobs that the calling code starts from now on into a group (as Spark's
+   * setJobGroup does for a thread): the group, and `description` if given, show on their
+   * `jobStart` events, and `cancelJobGroup(groupId)` cancels them together. The group follows
+   * the calling code through its awaits and the async calls it makes; code running
+   * independently (another request handler, a timer set earlier) keeps its own group.
+   */
+  setJobGroup(groupId: string, description?: string): void {
+    if (typeof groupId !== 'string' || groupId.length === 0) {
+      throw new FlintError(FlintErrorCode.INVALID_ARGUMENT, `setJobGroup: the group id must be a non-empty string, got ${JSON.stringify(groupId)}`);
+    }
+    this.jobGroupScope.enterWith({ groupId, description: description ?? null });
+  }
+
+  /** The calling code's jobs belong to no group from now on. */
+  clearJobGroup(): void {
+    this.jobGroupScope.enterWith(null);
+  }
+
+  /** The job group of the calling code, or null. */
+  get jobGroup(): string | null {
+    return this.jobGroupScope.getStore()?.groupId ?? null;
+  }
+
+  /**
+   * Cancels a running job by id (ids are on `jobStart` events, or from `statusTracker`): its
+   * promise rejects with a JobCancelledError, its running tasks are killed where they run
+   * (threads or executor processes), and its `jobEnd` has status `cancelled`. Returns false
+   * when no job with that id is running.
+   */
+  cancelJob(jobId: number, reason = 'cancelled by the program'): boolean {
+    if (!Number.isInteger(jobId)) throw new FlintError(FlintErrorCode.INVALID_ARGUMENT, `cancelJob: the job id must be an integer, got ${JSON.stringify(jobId)}`);
+    if (this.state !== 'running') return false;
+    return this.dag.cancelJob(jobId, reason);
+  }
+
+  /** Cancels every running job of a group (see setJobGroup); returns their ids. */
+  cancelJobGroup(groupId: string, reason = `job group ${groupId} cancelled by the program`): number[] {
+    if (this.state !== 'running') return [];
+    return this.dag.cancelJobGroup(groupId, reason);
+  }
+
+  /** Cancels every running job; the context stays usable. Returns their ids. */
+  cancelAllJobs(reason = 'all jobs cancelled by the program'): number[] {
+    if (this.state !== 'running') return [];
+    const ids = this.dag.activeJobIds();
+    this.dag.cancelAllJobs(reason);
+    return ids;
+  }
+
+  /** Which jobs are running: ids for cancelJob, by group or all. */
+  get statusTracker(): { activeJobIds(): number[]; jobIdsForGroup(groupId: string): number[] } {
+    return {
+      activeJobIds: () => (this.state === 'running' ? this.dag.activeJobIds() : []),
+      jobIdsForGroup: (groupId: string) => (this.state === 'running' ? this.dag.activeJobIds(groupId) : []),
+    };
+  }
+
+  /** @internal Sizes of the schedulers' tables (all zero when no job runs), for tests and diagnostics. */
+  _schedulerTables(): Record<string, number> {
+    return { ...this.dag.tableSizes(), ...this.taskScheduler.tableSizes() };
   }
 
   /** @internal */
@@ -412,6 +513,7 @@ export class FlintContext {
     } finally {
       this.postApplicationEnd();
       await this.bus.flush();
+      await this.eventLog?.close().catch((e: Error) => process.emitWarning(`flint: the event log of ${this._appId} is incomplete: ${e.message}`));
       this.tracing.close();
       this.progress?.stop();
       fs.rmSync(this.localDirPath, { recursive: true, force: true });

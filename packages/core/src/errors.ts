@@ -62,6 +62,24 @@ export class JobFailedError extends FlintError {
   }
 }
 
+/**
+ * A job was cancelled (`sc.cancelJob`, `sc.cancelJobGroup`, `sc.cancelAllJobs`, `sc.stop()`,
+ * or a cancel request relayed by the master): its promise rejects with this, and its running
+ * tasks are killed.
+ */
+export class JobCancelledError extends FlintError {
+  readonly jobId: number;
+  readonly jobGroup: string | null;
+  /** Why, as given to the cancel call. */
+  readonly reason: string;
+  constructor(message: string, fields: { jobId: number; jobGroup?: string | null; reason: string }) {
+    super(FlintErrorCode.JOB_CANCELLED, message);
+    this.jobId = fields.jobId;
+    this.jobGroup = fields.jobGroup ?? null;
+    this.reason = fields.reason;
+  }
+}
+
 /** A reduce task could not read a map output: drives resubmission of the parent stage. */
 export class FetchFailedError extends FlintError {
   readonly shuffleId: number;

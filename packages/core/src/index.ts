@@ -27,6 +27,7 @@ export {
   FlintErrorCode,
   ClosureError,
   JobFailedError,
+  JobCancelledError,
   FetchFailedError,
   toError,
 } from './errors.ts';
@@ -53,4 +54,4 @@ export type { MapStatus } from './scheduler/map-output-tracker.ts';
 export { readFrameBuffer, readFrameRange } from './util/frame-file.ts';
 export * from './transport/index.ts';
 export * from './protocol/cluster-protocol.ts';
-export { ExecutorProcess, runExecutorFromEnv, followLaunchPipe, EXECUTOR_LAUNCH_PIPE, DIRECT_RESULT_MAX_BYTES, type ExecutorLaunchSecrets, type ExecutorProcessOptions } from './executor/executor-process.ts';
+export { ExecutorProcess, runExecutorFromEnv, followLaunchPipe, executorHeapLimits, EXECUTOR_LAUNCH_PIPE, DIRECT_RESULT_MAX_BYTES, type ExecutorLaunchSecrets, type ExecutorProcessOptions } from './executor/executor-process.ts';

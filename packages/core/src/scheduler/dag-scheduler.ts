@@ -10,7 +10,7 @@
  * (SchedulerBackend). Threading: all state changes happen in one EventLoop;
  * callers (actions, the TaskScheduler) post events.
  */
-import { FlintError, FlintErrorCode, JobFailedError } from '../errors.ts';
+import { FlintError, FlintErrorCode, JobCancelledError, JobFailedError } from '../errors.ts';
 import type { TaskOutcome } from '../executor/task-description.ts';
 import type { FlintEvent, RddInfo, StageInfo, TaskInfo } from '../listener/events.ts';
 import type { ListenerBus } from '../listener/listener-bus.ts';
@@ -36,6 +36,8 @@ type DagEvent =
   | { t: 'executorLost'; executorId: string; reason: string; resubmitted: { stageId: number; partitions: number[] }[] }
   | { t: 'resubmitFailedStages' }
   | { t: 'cancelAll'; reason: string }
+  | { t: 'cancelJob'; jobId: number; reason: string }
+  | { t: 'cancelJobGroup'; groupId: string; reason: string }
   | { t: 'applicationKilled'; reason: string }
   | { t: 'removeShuffle'; shuffleId: number };
 
@@ -74,6 +76,11 @@ export class DAGScheduler implements TaskSchedulerListener {
   private resubmitTimer: NodeJS.Timeout | null = null;
   /** Set once the cluster has ended the application: every job fails. */
   private killedReason: string | null = null;
+  /**
+   * Jobs from the moment their id is given until their promise settles, with their group: read
+   * synchronously by anyone (job ids for cancellation), while the loop's own tables catch up.
+   */
+  private readonly activeJobs = new Map<number, string | null>();
 
   constructor(private readonly taskScheduler: TaskScheduler, private readonly hooks: DAGSchedulerHooks) {
     this.loop = new EventLoop<DagEvent>('dag-scheduler', (e) => this.handle(e), (err, e) => {
@@ -89,7 +96,7 @@ export class DAGScheduler implements TaskSchedulerListener {
 
   // ---- public entry ---------------------------------------------------------------------
 
-  async runJob(rdd: RDD<unknown>, resultFn: ResultFnSpec, partitions: number[] | undefined, description: string): Promise<unknown[]> {
+  async runJob(rdd: RDD<unknown>, resultFn: ResultFnSpec, partitions: number[] | undefined, description: string, jobGroup: string | null = null): Promise<unknown[]> {
     await rdd._prepare();
     const parts = partitions ?? Array.from({ length: rdd.getNumPartitions() }, (_, i) => i);
     for (const p of parts) {
@@ -100,11 +107,15 @@ export class DAGScheduler implements TaskSchedulerListener {
     const jobId = this.jobSeq++;
     if (parts.length === 0) {
       const now = Date.now();
-      this.post({ type: 'jobStart', time: now, jobId, description, stageIds: [], stageInfos: [] });
+      this.post({ type: 'jobStart', time: now, jobId, description, stageIds: [], stageInfos: [], jobGroup });
       this.post({ type: 'jobEnd', time: now, jobId, result: { status: 'succeeded' } });
       return [];
     }
-    return new Promise<unknown[]>((resolve, reject) => {
+    this.activeJobs.set(jobId, jobGroup);
+    const forget = (): void => {
+      this.activeJobs.delete(jobId);
+    };
+    const done = new Promise<unknown[]>((resolve, reject) => {
       this.loop.post({
         t: 'jobSubmitted',
         rdd,
@@ -116,6 +127,7 @@ export class DAGScheduler implements TaskSchedulerListener {
           numFinished: 0,
           results: new Array<unknown>(parts.length),
           description,
+          jobGroup,
           resolve,
           reject,
           done: false,
@@ -123,6 +135,33 @@ export class DAGScheduler implements TaskSchedulerListener {
         },
       });
     });
+    done.then(forget, forget);
+    return done;
+  }
+
+  /** Ids of the jobs submitted and not yet ended, oldest first; with a group, only that group's. */
+  activeJobIds(jobGroup?: string): number[] {
+    const ids: number[] = [];
+    for (const [id, g] of this.activeJobs) if (jobGroup === undefined || g === jobGroup) ids.push(id);
+    return ids;
+  }
+
+  /**
+   * Cancels a job: its promise rejects with a JobCancelledError, its tasks still running are
+   * killed (stages other jobs share keep running), and a `jobEnd` with status `cancelled` is
+   * posted. Returns false when no such job is running.
+   */
+  cancelJob(jobId: number, reason: string): boolean {
+    if (!this.activeJobs.has(jobId)) return false;
+    this.loop.post({ t: 'cancelJob', jobId, reason });
+    return true;
+  }
+
+  /** Cancels every running job of a group; returns their ids. */
+  cancelJobGroup(groupId: string, reason: string): number[] {
+    const ids = this.activeJobIds(groupId);
+    if (ids.length > 0) this.loop.post({ t: 'cancelJobGroup', groupId, reason });
+    return ids;
   }
 
   cancelAllJobs(reason: string): void {
@@ -219,7 +258,15 @@ export class DAGScheduler implements TaskSchedulerListener {
         return;
       }
       case 'cancelAll':
-        for (const job of [...this.jobs.values()]) this.failJob(job, new FlintError(FlintErrorCode.JOB_CANCELLED, `job ${job.jobId} cancelled: ${e.reason}`), null);
+        for (const job of [...this.jobs.values()]) this.cancel(job, e.reason);
+        return;
+      case 'cancelJob': {
+        const job = this.jobs.get(e.jobId);
+        if (job) this.cancel(job, e.reason);
+        return;
+      }
+      case 'cancelJobGroup':
+        for (const job of [...this.jobs.values()]) if (job.jobGroup === e.groupId) this.cancel(job, e.reason);
         return;
       case 'removeShuffle':
         this.handleRemoveShuffle(e.shuffleId);
@@ -345,7 +392,15 @@ export class DAGScheduler implements TaskSchedulerListener {
     };
     visit(finalStage);
     const infos = all.map((s) => this.stageInfo(s, Math.max(0, s.latestAttempt), s === finalStage ? job.partitions.length : s.numPartitions));
-    this.post({ type: 'jobStart', time: Date.now(), jobId: job.jobId, description: job.description, stageIds: infos.map((i) => i.stageId), stageInfos: infos });
+    this.post({
+      type: 'jobStart',
+      time: Date.now(),
+      jobId: job.jobId,
+      description: job.description,
+      stageIds: infos.map((i) => i.stageId),
+      stageInfos: infos,
+      jobGroup: job.jobGroup,
+    });
     this.submitStage(finalStage);
   }
 
@@ -639,18 +694,30 @@ export class DAGScheduler implements TaskSchedulerListener {
     return s.parents.some((p) => this.dependsOn(p, target));
   }
 
-  private failJob(job: ActiveJob, err: Error, _failedStage: Stage | null): void {
+  private cancel(job: ActiveJob, reason: string): void {
+    const group = job.jobGroup === null ? '' : ` (job group ${job.jobGroup})`;
+    this.failJob(job, new JobCancelledError(`job ${job.jobId}${group} was cancelled: ${reason}`, { jobId: job.jobId, jobGroup: job.jobGroup, reason }), null, 'cancelled');
+  }
+
+  private failJob(job: ActiveJob, err: Error, _failedStage: Stage | null, status: 'failed' | 'cancelled' = 'failed'): void {
     if (job.done) return;
     job.done = true;
-    // Cancel running stages that only this job needs.
-    for (const s of [...this.running]) {
-      if (s.jobIds.has(job.jobId) && [...s.jobIds].every((id) => id === job.jobId || this.jobs.get(id)?.done !== false)) {
-        this.taskScheduler.cancelTaskSet(s.id, s.latestAttempt, `job ${job.jobId} failed`);
-        this.markStageFinished(s, `job ${job.jobId} failed`);
+    const why = `job ${job.jobId} ${status}`;
+    // Stop the stages only this job needs: no more launches, and every attempt's running tasks are
+    // killed where they run (an older attempt's too, after a fetch failure). Shared stages go on.
+    const seen = new Set<Stage>();
+    const visit = (s: Stage): void => {
+      if (seen.has(s)) return;
+      seen.add(s);
+      if ([...s.jobIds].every((id) => id === job.jobId || this.jobs.get(id)?.done !== false)) {
+        this.taskScheduler.cancelStage(s.id, why);
+        if (this.running.has(s)) this.markStageFinished(s, why);
       }
-    }
+      s.parents.forEach(visit);
+    };
+    visit(job.finalStage);
     this.cleanupJob(job);
-    this.post({ type: 'jobEnd', time: Date.now(), jobId: job.jobId, result: { status: 'failed', error: err.message } });
+    this.post({ type: 'jobEnd', time: Date.now(), jobId: job.jobId, result: { status, error: err.message } });
     job.reject(err);
   }
 

@@ -16,6 +16,8 @@ export interface ActiveJob {
   numFinished: number;
   results: unknown[];
   description: string;
+  /** Set by `sc.setJobGroup` where the action was called; cancelled together by `sc.cancelJobGroup`. */
+  jobGroup: string | null;
   resolve(results: unknown[]): void;
   reject(e: Error): void;
   done: boolean;

@@ -72,6 +72,17 @@ export class TaskScheduler implements TaskSchedulerPort {
     this.cleanup();
   }
 
+  /** Stops every attempt of a stage: no new launches, and their running tasks are killed. */
+  cancelStage(stageId: number, reason: string): void {
+    for (const m of this.managers) {
+      if (m.taskSet.stageId === stageId) {
+        m.zombie = true;
+        for (const t of m.runningTaskIds()) this.backend?.killTask(t.taskId, t.executorId, reason);
+      }
+    }
+    this.cleanup();
+  }
+
   /** Makes a stage attempt a zombie (no new launches) but lets running tasks finish. */
   markZombie(stageId: number, stageAttempt: number): void {
     for (const m of this.managers) if (m.taskSet.stageId === stageId && m.taskSet.stageAttempt === stageAttempt) m.zombie = true;
