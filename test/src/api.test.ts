@@ -12,7 +12,8 @@
  */
 import { type FlintClient, type TaskRow, createFlintClient } from '@flint/api';
 import { FlintContext, type FlintEvent } from '@flint/core';
-import { LocalCluster, startMaster, InMemoryMasterStore } from '@flint/master';
+import path from 'node:path';
+import { InMemoryMasterStore, LocalCluster, startHistoryServer, startMaster } from '@flint/master';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 type Ev<T extends FlintEvent['type']> = Extract<FlintEvent, { type: T }>;
@@ -257,6 +258,46 @@ describe.each(['tcp', 'http'] as const)('the API on a real cluster over %s', (tr
     expect((await api.cluster.overview.query()).workers.alive).toBe(2);
   });
 
+  it.skipIf(typeof (FlintContext.prototype as { cancelJob?: unknown }).cancelJob !== 'function')(
+    'jobs.cancel on a long job rejects the driver promise, leaves no task running, and the next job succeeds',
+    { timeout: 120_000 },
+    async () => {
+      const before = events.length;
+      const long = sc
+        .parallelize(Array.from({ length: 16 }, (_, i) => i), 8)
+        .map((x) => {
+          const until = Date.now() + 3000;
+          while (Date.now() < until);
+          return x;
+        })
+        .count();
+      const failed = long.then(
+        () => null,
+        (err: Error) => err,
+      );
+      const running = await eventually(
+        'the long job to be stored as running',
+        () => api.jobs.list.query({ appId }),
+        (js) => js.some((j) => j.state === 'running' && j.tasks.running > 0),
+        30_000,
+      );
+      const jobId = running.find((j) => j.state === 'running')!.jobId;
+      expect(await api.jobs.cancel.mutate({ appId, jobId })).toMatchObject({ cancelled: true });
+      const err = await failed;
+      expect(err).toBeInstanceOf(Error);
+      expect(err!.message).toMatch(/cancel/i);
+      // Every task the job started ends (killed), and the API says so.
+      await eventually('every started task of the job to end', async () => events.slice(before), (es) => {
+        const started = es.filter((e) => e.type === 'taskStart').length;
+        return started > 0 && es.filter((e) => e.type === 'taskEnd').length === started;
+      }, 30_000);
+      const stored = await eventually('the job stored as cancelled', () => api.jobs.get.query({ appId, jobId }), (j) => j.state === 'cancelled' && j.tasks.running === 0, 30_000);
+      expect(stored.error).toMatch(/cancel/i);
+      expect(await sc.parallelize([1, 2, 3], 2).map((x) => x * 2).collect()).toEqual([2, 4, 6]);
+      await expect(api.jobs.cancel.mutate({ appId, jobId: 9999 })).resolves.toMatchObject({ cancelled: false });
+    },
+  );
+
   it('a killed executor shows as removed with its reason, and its log still reads', async () => {
     const added = events.filter((e): e is Ev<'executorAdded'> => e.type === 'executorAdded');
     const victim = added[0];
@@ -285,6 +326,29 @@ describe.each(['tcp', 'http'] as const)('the API on a real cluster over %s', (tr
     }
     const tail = await api.logs.read.query({ workerId: victim.workerId!, appId, executorId: victim.executorId, stream: 'stdout', offset: -10 });
     expect(tail.nextOffset).toBe(tail.size);
+  });
+
+  it('flint history serves the same answers over the master event store file, with no cluster and refusals for actions', async () => {
+    const history = await startHistoryServer({ file: path.join(cluster.baseDir, 'master-events.db'), port: 0, secret: null });
+    try {
+      const h = createFlintClient({ url: history.url });
+      expect(await h.cluster.overview.query()).toMatchObject({ mode: 'history', workers: { alive: 0 } });
+      expect(await h.workers.list.query()).toEqual([]);
+      expect((await h.apps.list.query({})).items.map((a) => a.appId)).toContain(appId);
+      expect(await h.jobs.list.query({ appId })).toEqual(await api.jobs.list.query({ appId }));
+      const [hs, ls] = [await h.stages.list.query({ appId }), await api.stages.list.query({ appId })];
+      expect(hs).toEqual(ls);
+      for (const s of ls) {
+        expect(await h.stages.get.query({ appId, stageId: s.stageId, attempt: s.attempt })).toEqual(await api.stages.get.query({ appId, stageId: s.stageId, attempt: s.attempt }));
+        expect((await h.tasks.list.query({ appId, stageId: s.stageId, attempt: s.attempt, limit: 1000 })).items).toEqual((await api.tasks.list.query({ appId, stageId: s.stageId, attempt: s.attempt, limit: 1000 })).items);
+      }
+      await expect(h.jobs.cancel.mutate({ appId, jobId: 0 })).rejects.toMatchObject({ data: { code: 'PRECONDITION_FAILED' } });
+      await expect(h.apps.kill.mutate({ appId })).rejects.toMatchObject({ data: { code: 'PRECONDITION_FAILED' } });
+      await expect(h.logs.read.query({ workerId: 'w', appId, executorId: '0', stream: 'stdout' })).rejects.toMatchObject({ data: { code: 'PRECONDITION_FAILED' } });
+    } finally {
+      await history.close();
+    }
+    await expect(startHistoryServer({ file: path.join(cluster.baseDir, 'nope.db'), port: 0 })).rejects.toThrow(/no event log at/);
   });
 });
 
