@@ -4,6 +4,7 @@
  * like "64m", "1g"; times accept numbers (ms) or "3s".
  */
 import os from 'node:os';
+import path from 'node:path';
 import { FlintError, FlintErrorCode } from './errors.ts';
 
 export interface FlintSettings {
@@ -27,6 +28,15 @@ export interface FlintSettings {
   showProgress: boolean;
   /** `flint.authenticate.secret` — the cluster secret (also FLINT_SECRET). */
   secret: string | null;
+  /**
+   * `flint.eventLog.enabled` — a local-mode driver writes its events to the event store in
+   * `eventLogDir`, browsable live and afterwards (also FLINT_EVENT_LOG_ENABLED). @default true
+   */
+  eventLogEnabled: boolean;
+  /** `flint.eventLog.dir` — directory of the local event store, `events.db` (also FLINT_EVENT_LOG_DIR). @default ~/.flint/events */
+  eventLogDir: string;
+  /** Whether `eventLogDir` was set (then a directory it cannot write is an error, not a warning). */
+  eventLogDirExplicit: boolean;
 }
 
 export function parseSize(v: unknown, key: string): number {
@@ -60,8 +70,18 @@ function int(v: unknown, key: string, min: number): number {
   return n;
 }
 
+function bool(v: unknown, key: string): boolean {
+  if (v === true || v === 'true') return true;
+  if (v === false || v === 'false') return false;
+  throw new FlintError(FlintErrorCode.CONFIG, `${key}: expected true or false, got ${JSON.stringify(v)}`);
+}
+
 export function compileSettings(conf: Record<string, unknown>): FlintSettings {
   const get = (k: string) => conf[k];
+  const eventLogDir = get('flint.eventLog.dir') ?? process.env.FLINT_EVENT_LOG_DIR;
+  if (eventLogDir !== undefined && (typeof eventLogDir !== 'string' || eventLogDir === '')) {
+    throw new FlintError(FlintErrorCode.CONFIG, `flint.eventLog.dir: expected a directory path, got ${JSON.stringify(eventLogDir)}`);
+  }
   return {
     maxTaskFailures: get('flint.task.maxFailures') === undefined ? 4 : int(get('flint.task.maxFailures'), 'flint.task.maxFailures', 1),
     maxStageAttempts: get('flint.stage.maxConsecutiveAttempts') === undefined ? 4 : int(get('flint.stage.maxConsecutiveAttempts'), 'flint.stage.maxConsecutiveAttempts', 1),
@@ -73,5 +93,8 @@ export function compileSettings(conf: Record<string, unknown>): FlintSettings {
     maxResultSize: get('flint.driver.maxResultSize') === undefined ? 1024 ** 3 : parseSize(get('flint.driver.maxResultSize'), 'flint.driver.maxResultSize'),
     showProgress: get('flint.ui.showProgress') === undefined ? !!process.stderr.isTTY : get('flint.ui.showProgress') === true || get('flint.ui.showProgress') === 'true',
     secret: typeof get('flint.authenticate.secret') === 'string' ? (get('flint.authenticate.secret') as string) : (process.env.FLINT_SECRET ?? null),
+    eventLogEnabled: bool(get('flint.eventLog.enabled') ?? process.env.FLINT_EVENT_LOG_ENABLED ?? true, 'flint.eventLog.enabled'),
+    eventLogDir: (eventLogDir as string | undefined) ?? path.join(os.homedir(), '.flint', 'events'),
+    eventLogDirExplicit: eventLogDir !== undefined,
   };
 }

@@ -3,9 +3,8 @@ import path from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import type { TaskMetrics } from '@flint/core';
-import { PrismaClient } from './generated/prisma/client.ts';
+import type { PrismaClient } from './generated/prisma/client.ts';
 import { EventIngester } from './event-ingester.ts';
 import { EventStoreError } from './event-store-error.ts';
 import {
@@ -122,7 +121,9 @@ export class EventStore {
       db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
       applySqlMigrations(db, file, MIGRATIONS_DIR);
       if (!memory && !opts.readOnlyQueriesWithoutPrisma) {
-        prisma = new PrismaClient({ adapter: new PrismaBetterSqlite3({ url: `file:${file}`, timeout: BUSY_TIMEOUT_MS }) });
+        // Loaded on demand: a writer that only ingests (a local driver's log thread) never pays for the client.
+        const [{ PrismaClient: Client }, { PrismaBetterSqlite3 }] = await Promise.all([import('./generated/prisma/client.ts'), import('@prisma/adapter-better-sqlite3')]);
+        prisma = new Client({ adapter: new PrismaBetterSqlite3({ url: `file:${file}`, timeout: BUSY_TIMEOUT_MS }) });
         await prisma.$connect();
       }
     } catch (cause) {

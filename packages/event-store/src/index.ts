@@ -11,3 +11,4 @@ export { redactSecrets, REDACTED_VALUE } from './redact.ts';
 export * from './event-store-types.ts';
 export { syntheticApplication, syntheticTaskEnd, type SyntheticApplicationOptions } from './synthetic-application.ts';
 export { measureInsertPaths, type InsertPathsResult } from './insert-paths-benchmark.ts';
+export { EventLog, defaultEventLogDir, eventLogFile, type EventLogOptions } from './event-log.ts';

@@ -1,0 +1,145 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { FlintEvent } from '@flint/core';
+import { EventStoreError } from './event-store-error.ts';
+import { MAX_BATCH_EVENTS } from './event-store.ts';
+
+/** `~/.flint/events`: where local-mode drivers keep their event log unless `flint.eventLog.dir` says otherwise. */
+export function defaultEventLogDir(): string {
+  return path.join(os.homedir(), '.flint', 'events');
+}
+
+/** The file of an event log directory (one store shared by every local driver that writes there). */
+export function eventLogFile(dir: string): string {
+  return path.join(dir, 'events.db');
+}
+
+export interface EventLogOptions {
+  /** Directory of the log; its `events.db` is created when absent. */
+  dir: string;
+  appId: string;
+  /** Longest an event waits before its batch is sent to the writer. @default 100 */
+  flushIntervalMs?: number;
+  /** Events that make a batch leave at once. @default 2000 */
+  batchEvents?: number;
+}
+
+/** @internal Messages between an EventLog and its writer thread. */
+export interface EventLogWriterInit {
+  dbPath: string;
+  appId: string;
+}
+/** @internal */
+export type EventLogToWriter = { type: 'batch'; firstSeq: number; events: FlintEvent[] } | { type: 'finish'; eventsPosted: number; state: 'FINISHED' | 'FAILED' | 'KILLED'; time: number };
+/** @internal */
+export type EventLogFromWriter =
+  | { type: 'ready' }
+  | { type: 'stored'; storedThrough: number }
+  | { type: 'finished'; storedThrough: number; droppedEvents: number }
+  | { type: 'error'; message: string };
+
+/**
+ * A local-mode driver's event log: the same event store the master keeps,
+ * written from the driver. `listener` numbers each event and queues it (it
+ * never blocks and never drops); batches go to a writer thread that owns the
+ * database, so the scheduler's thread does no disk I/O for them. `close()`
+ * sends what is left, records the count of events numbered and ends the
+ * application in the store; it resolves once everything is on disk.
+ *
+ * Not thread-safe by design: one driver, one EventLog, used from its main thread.
+ */
+export class EventLog {
+  private pending: FlintEvent[] = [];
+  private nextSeq = 1;
+  private timer: NodeJS.Timeout | null = null;
+  private closing: Promise<{ storedThrough: number; droppedEvents: number }> | null = null;
+  private storedThrough = 0;
+  private lastError: string | null = null;
+  private finished: ((r: { storedThrough: number; droppedEvents: number }) => void) | null = null;
+  private readonly exited: Promise<number>;
+
+  private constructor(
+    private readonly worker: Worker,
+    readonly dbPath: string,
+    readonly appId: string,
+    private readonly flushIntervalMs: number,
+    private readonly batchEvents: number,
+  ) {
+    worker.on('message', (m: EventLogFromWriter) => {
+      if (m.type === 'stored') this.storedThrough = Math.max(this.storedThrough, m.storedThrough);
+      else if (m.type === 'finished') this.finished?.({ storedThrough: m.storedThrough, droppedEvents: m.droppedEvents });
+      else if (m.type === 'error') {
+        this.lastError = m.message;
+        process.emitWarning(`flint: the event log ${dbPath} could not store events of ${appId}: ${m.message}`);
+      }
+    });
+    this.exited = new Promise((resolve) => worker.on('exit', resolve));
+    worker.on('error', (e) => {
+      this.lastError = e.message;
+      process.emitWarning(`flint: the event log writer for ${dbPath} failed: ${e.message}`);
+    });
+  }
+
+  /**
+   * Checks that `<dir>/events.db` can be created or written (a clear error naming the
+   * setting when not) and starts the writer thread without waiting for it: the thread
+   * loads and opens the store while the driver starts, and batches wait in its port.
+   */
+  static open(opts: EventLogOptions): EventLog {
+    const dbPath = eventLogFile(path.resolve(opts.dir));
+    try {
+      fs.mkdirSync(path.dirname(dbPath), { recursive: true });
+      fs.closeSync(fs.openSync(dbPath, 'a'));
+    } catch (cause) {
+      throw new EventStoreError('IO', `cannot write the event log ${dbPath}: ${(cause as Error).message}; set flint.eventLog.dir to a writable directory, or flint.eventLog.enabled=false`, { cause });
+    }
+    const entry = import.meta.url.endsWith('.ts') ? './event-log-worker-entry.mjs' : './event-log-worker.js';
+    const worker = new Worker(new URL(entry, import.meta.url), { workerData: { dbPath, appId: opts.appId } satisfies EventLogWriterInit });
+    return new EventLog(worker, dbPath, opts.appId, opts.flushIntervalMs ?? 100, Math.min(opts.batchEvents ?? 2000, MAX_BATCH_EVENTS));
+  }
+
+  /** Events numbered so far. */
+  get eventsPosted(): number {
+    return this.nextSeq - 1;
+  }
+
+  /** The listener to add to the driver's bus. */
+  readonly listener = (event: FlintEvent): void => {
+    if (this.closing) return;
+    this.pending.push(event);
+    this.nextSeq++;
+    if (this.pending.length >= this.batchEvents) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), this.flushIntervalMs).unref();
+  };
+
+  private flush(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (this.pending.length === 0) return;
+    const events = this.pending;
+    this.pending = [];
+    this.worker.postMessage({ type: 'batch', firstSeq: this.nextSeq - events.length, events } satisfies EventLogToWriter);
+  }
+
+  /** Flushes, ends the application in the store and stops the writer. Idempotent. */
+  close(state: 'FINISHED' | 'FAILED' | 'KILLED' = 'FINISHED'): Promise<{ storedThrough: number; droppedEvents: number }> {
+    this.closing ??= (async () => {
+      this.flush();
+      const done = new Promise<{ storedThrough: number; droppedEvents: number }>((resolve) => {
+        this.finished = resolve;
+      });
+      this.worker.postMessage({ type: 'finish', eventsPosted: this.eventsPosted, state, time: Date.now() } satisfies EventLogToWriter);
+      const r = await Promise.race([done, this.exited.then((code) => code)]);
+      if (typeof r === 'number') {
+        throw new EventStoreError('IO', `the event log writer for ${this.dbPath} stopped (exit code ${r}) before storing every event${this.lastError ? `: ${this.lastError}` : ''}`);
+      }
+      await this.worker.terminate();
+      return r;
+    })();
+    return this.closing;
+  }
+}
