@@ -6,11 +6,15 @@
  * executor it runs on (its job fails naming the task and the exits, after
  * flint.task.maxFailures losses; the driver's other jobs keep working; an
  * application that keeps losing executors is failed by the master's retry
- * bound). Answers are checked against plain JS; the cluster's stop() kills
+ * bound); and a cancelled job whose tasks stop in their executor processes.
+ * Answers are checked against plain JS; the cluster's stop() kills
  * every process it started.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FlintContext, type FlintEvent } from '@flint/core';
+import { FlintContext, JobCancelledError, moduleRef, type FlintEvent } from '@flint/core';
 import { LocalCluster } from '@flint/master';
 
 const WORKER_TIMEOUT_MS = 3000;
@@ -175,6 +179,70 @@ describe.each(['tcp', 'http'] as const)('scheduler faults in a standalone cluste
     expect(app?.state).toBe('RUNNING');
     console.log(`[${transport}] poison task: job failed after ${failedAfterMs} ms, ${lostDuringPoison} executors lost`);
   }, 240_000);
+
+  it('cancels a job: its tasks stop in their executor processes, its jobEnd says cancelled, and the next job runs', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flint-cancel-cluster-'));
+    try {
+      const fsm = fs;
+      const pathm = path;
+      const files = () => new Map(fs.readdirSync(dir).map((f) => [f, fs.statSync(path.join(dir, f)).size]));
+      const from = events.length;
+      sc.setJobGroup('cluster-cancel', 'ticks until cancelled');
+      const job = sc
+        .parallelize([0, 1], 2)
+        .map(
+          (x) => {
+            const nap = new Int32Array(new SharedArrayBuffer(4));
+            const end = Date.now() + 120_000;
+            while (Date.now() < end) {
+              fsm.appendFileSync(pathm.join(dir, `tick-${x}`), 't\n');
+              Atomics.wait(nap, 0, 0, 20);
+            }
+            return x;
+          },
+          { dir, fsm: moduleRef('node:fs'), pathm: moduleRef('node:path') },
+        )
+        .collect();
+      sc.clearJobGroup();
+      await waitFor('both tasks ticking in their executors', () => files().size === 2, 60_000);
+      const ids = sc.statusTracker.jobIdsForGroup('cluster-cancel');
+      expect(ids.length).toBe(1);
+      const cancelledAt = Date.now();
+      expect(sc.cancelJob(ids[0]!, 'cancelled by the test')).toBe(true);
+      const err = await within(failureOf(job), 30_000, 'the cancelled job');
+      const rejectMs = Date.now() - cancelledAt;
+      expect(err).toBeInstanceOf(JobCancelledError);
+      expect((err as JobCancelledError).jobGroup).toBe('cluster-cancel');
+      // The tasks' side effects stop (ticks come every 20 ms).
+      let stopMs = -1;
+      await waitFor(
+        'the ticks to stop',
+        async () => {
+          const a = files();
+          await new Promise((r) => setTimeout(r, 500));
+          const same = JSON.stringify([...a]) === JSON.stringify([...files()]);
+          if (same && stopMs < 0) stopMs = Date.now() - cancelledAt - 500;
+          return same;
+        },
+        10_000,
+      );
+      await sc.flushEvents();
+      const mine = events.slice(from);
+      const end = mine.find((e): e is Ev<'jobEnd'> => e.type === 'jobEnd' && e.jobId === ids[0]);
+      expect(end?.result.status).toBe('cancelled');
+      const startEv = mine.find((e): e is Ev<'jobStart'> => e.type === 'jobStart' && e.jobId === ids[0])!;
+      expect(startEv.jobGroup).toBe('cluster-cancel');
+      const ends = mine.filter((e): e is Ev<'taskEnd'> => e.type === 'taskEnd' && startEv.stageIds.includes(e.stageId));
+      expect(ends.map((e) => e.reason.kind)).toEqual(['killed', 'killed']);
+      // No executor was lost for it, and the next job runs on the same executors.
+      expect(mine.filter((e) => e.type === 'executorRemoved')).toEqual([]);
+      expect(await within(sc.range(0, 500, 1, 4).map((x) => x + 1).sum(), 60_000, 'the next job')).toBe(125_250);
+      expect(sc._schedulerTables()).toEqual({ stages: 0, shuffleStages: 0, jobs: 0, waiting: 0, running: 0, failed: 0, taskSets: 0, runningTasks: 0 });
+      console.log(`[${transport}] cancel: job rejected ${rejectMs} ms after cancelJob, side effects stopped within ~${stopMs} ms`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it("has the master fail an application that keeps losing executors (the driver's task bound set past the master's)", async () => {
     // The cluster's cores go to this application alone.
