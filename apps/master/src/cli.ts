@@ -106,13 +106,21 @@ export function buildCli(): Command {
     .description('start a local cluster of 2 workers x 1 core, run examples/src/demo.ts on it, then stop it')
     .addOption(transportOption())
     .addOption(new Option('--script <file>', 'program to run instead of the demo').default(DEMO_SCRIPT).hideHelp())
-    .action(async (o: { transport: 'tcp' | 'http'; script: string }) => {
-      const cluster = await LocalCluster.start({ workers: 2, coresPerWorker: 1, transport: o.transport });
+    .option('--ui-port <port>', 'port of the master\'s web UI and API (0 = any free port)', portArg('--ui-port'), 0)
+    .action(async (o: { transport: 'tcp' | 'http'; script: string; uiPort: number }) => {
+      const cluster = await LocalCluster.start({ workers: 2, coresPerWorker: 1, transport: o.transport, uiPort: o.uiPort });
       let code = 1;
       try {
         console.log(describeCluster(cluster));
+        const uiUrl = cluster.uiPort !== null ? `http://127.0.0.1:${cluster.uiPort}` : null;
+        if (uiUrl) console.log(`\nWeb UI: ${uiUrl}  (open it to watch the jobs run)\n`);
         const interrupted = stopOnSignal(cluster);
-        code = await Promise.race([runProgram(o.script, ['--master', cluster.masterUrl], { FLINT_MASTER: cluster.masterUrl, FLINT_TRANSPORT: o.transport }), interrupted.then(() => 130)]);
+        code = await Promise.race([runProgram(o.script, ['--master', cluster.masterUrl], { FLINT_MASTER: cluster.masterUrl, FLINT_TRANSPORT: o.transport, ...(uiUrl ? { FLINT_UI_URL: uiUrl } : {}) }), interrupted.then(() => 130)]);
+        // In a terminal, keep the cluster up so its finished application can be explored in the UI.
+        if (code !== 130 && uiUrl && process.stdout.isTTY) {
+          console.log(`\nThe cluster and its web UI stay up at ${uiUrl} — press Ctrl-C to stop.`);
+          await interrupted;
+        }
       } finally {
         await cluster.stop();
       }

@@ -3,8 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import { EventStore } from '@flint/event-store';
-import { type MasterApi, startMasterApi } from './api/master-api.ts';
+import { type MasterApi, type MasterApiOptions, startMasterApi } from './api/master-api.ts';
 import { portArg } from './master-command.ts';
+import { loadUiForCli } from './ui-handler.ts';
 
 /** Where local-mode drivers keep their event log unless `flint.eventLog.dir` says otherwise. */
 export const DEFAULT_EVENT_LOG_DIR = path.join(os.homedir(), '.flint', 'events');
@@ -17,6 +18,9 @@ export interface HistoryServerOptions {
   port?: number;
   /** @default FLINT_SECRET */
   secret?: string | null;
+  /** The web UI's handler (the CLI passes apps/ui's build). */
+  ui?: MasterApiOptions['ui'];
+  isPublicUiPath?: MasterApiOptions['isPublicUiPath'];
 }
 
 export interface HistoryServer extends MasterApi {
@@ -43,6 +47,8 @@ export async function startHistoryServer(o: HistoryServerOptions = {}): Promise<
       startedAt: Date.now(),
       clusterState: null,
       events: () => store,
+      ui: o.ui,
+      isPublicUiPath: o.isPublicUiPath,
     });
     const close = api.close;
     return Object.assign(api, {
@@ -67,7 +73,7 @@ export function historyCommand(): Command {
     .option('--ui-port <port>', 'port to serve on (0 = any free port)', portArg('--ui-port'), 18080)
     .option('--ui-host <host>', 'address to bind (anything but loopback needs FLINT_SECRET)', '127.0.0.1')
     .action(async (o: { dir: string; file?: string; uiPort: number; uiHost: string }) => {
-      const server = await startHistoryServer({ dir: o.dir, file: o.file, host: o.uiHost, port: o.uiPort });
+      const server = await startHistoryServer({ dir: o.dir, file: o.file, host: o.uiHost, port: o.uiPort, ...(await loadUiForCli()) });
       process.stdout.write(`history   ${server.file}\nui/api    ${server.url}\n`);
       await new Promise<void>((resolve) => {
         const stop = () => void server.close().then(resolve, resolve);

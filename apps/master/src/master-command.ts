@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { startMaster } from './master.ts';
 import { MASTER_DEFAULTS, type MasterOptions } from './master-options.ts';
 import { DEFAULT_MASTER_DB } from './store/prisma-master-store.ts';
+import { loadUiForCli } from './ui-handler.ts';
 
 export function portArg(name: string) {
   return (v: string) => {
@@ -25,7 +26,8 @@ export function masterCommand(): Command {
     .addOption(new Option('--transport <name>', 'cluster transport').choices(['tcp', 'http']).default(MASTER_DEFAULTS.transport))
     .addHelpText('after', '\nEnvironment: FLINT_SECRET (cluster secret), FLINT_WORKER_TIMEOUT_MS (default 60000), FLINT_DRIVER_TIMEOUT_MS, FLINT_LOG_LEVEL.')
     .action(async (o: { host: string; port: number; uiPort: number; uiHost: string; ui: boolean; db: string; eventsDb?: string; transport: string }) => {
-      await runMasterCommand({ host: o.host, port: o.port, uiPort: o.ui ? o.uiPort : null, uiHost: o.uiHost, dbPath: o.db, eventsDbPath: o.eventsDb, transport: o.transport });
+      const webUi = o.ui ? await loadUiForCli() : {};
+      await runMasterCommand({ host: o.host, port: o.port, uiPort: o.ui ? o.uiPort : null, uiHost: o.uiHost, dbPath: o.db, eventsDbPath: o.eventsDb, transport: o.transport, ...webUi });
     });
 }
 

@@ -104,3 +104,20 @@ export async function loadUiHandler(dir = defaultUiDir()): Promise<UiHandler> {
     },
   };
 }
+
+/**
+ * For the CLI: the UI's handler options for a master or history server, or
+ * none (with one line on stderr saying why and how to fix it) when the UI is
+ * not built. FLINT_WEB_UI=off serves the API alone.
+ */
+export async function loadUiForCli(): Promise<{ ui: UiHandler['handle']; isPublicUiPath: UiHandler['isPublicPath'] } | Record<string, never>> {
+  if (process.env.FLINT_WEB_UI === 'off') return {};
+  try {
+    const h = await loadUiHandler();
+    return { ui: (req, res) => h.handle(req, res), isPublicUiPath: h.isPublicPath };
+  } catch (err) {
+    if (!(err instanceof UiUnavailableError)) throw err;
+    process.stderr.write(`flint: serving the API without the web UI: ${err.message}\n`);
+    return {};
+  }
+}
