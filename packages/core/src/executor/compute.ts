@@ -18,7 +18,7 @@ import { compareKeys, sortValues } from '../keys/ordering.ts';
 import { readLines } from '../files/text-input.ts';
 import { openAttemptFile } from '../files/output-committer.ts';
 import { isPairFrame, PairCursor } from '../pair-columns.ts';
-import { decodeFrame } from '../serializer.ts';
+import { decodeFrame, deserialize } from '../serializer.ts';
 import { isFramed } from '../util/frame-file.ts';
 import type { BlockRef, BuiltinTransform, ElementOp, PlanNode, Split } from '../rdd/plan.ts';
 import { makeAggregator, type Aggregator } from '../shuffle/aggregator.ts';
@@ -164,7 +164,7 @@ function computeUncached(node: PlanNode, split: Split, ctx: TaskContext): Iterab
   const s = split as Record<string, unknown> & { i: number };
   switch (node.t) {
     case 'parallel':
-      return s.data as unknown[];
+      return s.bytes ? deserialize<unknown[]>(s.bytes as Uint8Array) : (s.data as unknown[]);
     case 'empty':
       return [];
     case 'range':

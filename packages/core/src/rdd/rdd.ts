@@ -16,7 +16,7 @@ import type { FlintContext } from '../context.ts';
 import { FlintError, FlintErrorCode } from '../errors.ts';
 import { localPath } from '../files/text-input.ts';
 import { OutputCommitter } from '../files/output-committer.ts';
-import { findUncarriable } from '../serializer.ts';
+import { findUncarriable, serialize } from '../serializer.ts';
 import { compareKeys, sortValues } from '../keys/ordering.ts';
 import { KeyMap, keyMapToMap } from '../keys/key-map.ts';
 import { compileFn } from '../closure/compile.ts';
@@ -758,7 +758,12 @@ function computeFractionForSampleSize(num: number, total: number, withReplacemen
 
 /** Data from the driver, cut into contiguous near-equal slices in order (as Spark does). */
 export class ParallelCollectionRDD<T> extends RDD<T> {
-  private readonly slices: T[][];
+  /**
+   * Each slice in the record serializer's bytes: tasks carry them to threads and processes alike,
+   * so a value arrives as it does through a shuffle (a thread's structured clone made Buffers
+   * plain Uint8Arrays), and a cyclic value is refused here.
+   */
+  private readonly slices: Uint8Array[];
   constructor(sc: FlintContext, data: T[], numSlices: number) {
     super(sc, 'parallelize');
     checkPositive(numSlices, 'parallelize');
@@ -771,7 +776,7 @@ export class ParallelCollectionRDD<T> extends RDD<T> {
     for (let i = 0; i < numSlices; i++) {
       const start = Math.floor((i * n) / numSlices);
       const end = Math.floor(((i + 1) * n) / numSlices);
-      this.slices.push(data.slice(start, end));
+      this.slices.push(serialize(data.slice(start, end)));
     }
   }
   getNumPartitions(): number {
@@ -784,7 +789,7 @@ export class ParallelCollectionRDD<T> extends RDD<T> {
     return { t: 'parallel', id: this.id };
   }
   split(i: number): Split {
-    return { i, data: this.slices[i]! };
+    return { i, bytes: this.slices[i]! };
   }
 }
 
