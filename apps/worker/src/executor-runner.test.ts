@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type ExecutorChange, type ExecutorLaunchSpec, ExecutorRunner, executorCommand } from './executor-runner.ts';
+import { executorHeapLimits } from '@flint/core';
 import { STUB_EXECUTOR_ENTRY } from './index.ts';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'flint-runner-'));
@@ -54,6 +55,18 @@ describe('ExecutorRunner', () => {
     expect(args.at(-2)).toMatch(/^file:\/\/.*tsx.*loader\.mjs$/);
     expect(args.at(-1)).toBe('/x/entry.ts');
     expect(args).toContain('--max-semi-space-size=64');
+    expect(args.some((a) => a.startsWith('--max-old-space-size'))).toBe(false);
+  });
+
+  it("limits the main thread's heap to its share of the executor's memory", () => {
+    const { args } = executorCommand('/x/entry.ts', 512, 2);
+    expect(args).toContain('--max-old-space-size=128');
+    expect(args.at(-1)).toBe('/x/entry.ts');
+    // Shares never exceed the executor's memory, whatever the cores.
+    for (const [mb, cores] of [[512, 2], [1024, 8], [4096, 3], [300, 1]] as const) {
+      const { mainMb, threadMb } = executorHeapLimits(mb, cores);
+      expect(mainMb + threadMb * cores).toBeLessThanOrEqual(mb);
+    }
   });
 
   it('starts the process in its work dir with the FLINT_* environment, logs to files, and is killed on request', async () => {

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { EXECUTOR_LAUNCH_PIPE, type ExecutorState, withoutSecrets } from '@flint/core';
+import { EXECUTOR_LAUNCH_PIPE, type ExecutorState, executorHeapLimits, withoutSecrets } from '@flint/core';
 
 /** The tsx loader, resolved from this package, that executor processes import to run TypeScript. */
 export const TSX_LOADER_URL = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
@@ -41,11 +41,13 @@ export interface ExecutorChange {
  * The command line of an executor process: node, the tsx loader, the entry. Extra node flags for
  * executor processes (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) come from FLINT_EXECUTOR_NODE_ARGS.
  */
-export function executorCommand(entry: string): { command: string; args: string[] } {
+export function executorCommand(entry: string, memoryMb?: number, cores = 1): { command: string; args: string[] } {
   const extra = (process.env.FLINT_EXECUTOR_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  // The main thread's share of flint.executor.memory (task threads get theirs as resource limits).
+  const heap = memoryMb === undefined ? [] : [`--max-old-space-size=${executorHeapLimits(memoryMb, cores).mainMb}`];
   // The main thread moves shuffle blocks (many short-lived socket buffers): a young generation
   // larger than V8's default keeps it out of frequent scavenges.
-  return { command: process.execPath, args: ['--max-semi-space-size=64', ...extra, '--import', TSX_LOADER_URL, entry] };
+  return { command: process.execPath, args: ['--max-semi-space-size=64', ...heap, ...extra, '--import', TSX_LOADER_URL, entry] };
 }
 
 /** The environment of an executor process. */
@@ -125,7 +127,7 @@ export class ExecutorRunner {
       fs.chmodSync(this.spec.workDir, 0o700);
       out = fs.openSync(this.stdoutPath, 'a', 0o600);
       err = fs.openSync(this.stderrPath, 'a', 0o600);
-      const { command, args } = executorCommand(this.spec.entry);
+      const { command, args } = executorCommand(this.spec.entry, this.spec.memoryMb, this.spec.cores);
       const child = spawn(command, args, { cwd: this.spec.workDir, env: executorEnv(this.spec), stdio: ['pipe', out, err] });
       this.child = child;
       child.stdin?.on('error', () => undefined);

@@ -33,6 +33,18 @@ export interface ExecutorProcessOptions {
   log(line: string): void;
 }
 
+/**
+ * How an executor's memory (flint.executor.memory) is divided into V8 heap limits: a quarter (at
+ * least 64 MB) for the main thread, which moves shuffle blocks and holds large results until the
+ * driver pulls them, and the rest in equal shares for the task threads (at least 32 MB each). A
+ * task that needs more than its thread's share fails with an error naming the setting.
+ */
+export function executorHeapLimits(memoryMb: number, cores: number): { mainMb: number; threadMb: number } {
+  const mainMb = Math.max(64, Math.floor(memoryMb / 4));
+  const threadMb = Math.max(32, Math.floor((memoryMb - mainMb) / Math.max(1, cores)));
+  return { mainMb, threadMb };
+}
+
 /** Results above this size are kept on the executor and pulled by the driver as a stream. */
 export const DIRECT_RESULT_MAX_BYTES = 4 * 1024 * 1024;
 
@@ -70,7 +82,10 @@ export class ExecutorProcess {
     const storage = o.conf['flint.storage.memory'];
     const { parseSize } = await import('../conf.ts');
     this.memoryBudget = budget === undefined ? 256 * 1024 ** 2 : parseSize(budget, 'flint.shuffle.memoryBudget');
+    const { threadMb } = executorHeapLimits(o.memoryMb, o.cores);
     this.pool = await ExecutorThreadPool.create({
+      resourceLimits: { maxOldGenerationSizeMb: threadMb },
+      memorySetting: `its share of flint.executor.memory (${o.memoryMb} MB for ${o.cores} task threads and the executor's main thread)`,
       executorId: o.executorId,
       threads: o.cores,
       localDir: o.workDir,

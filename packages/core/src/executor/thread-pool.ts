@@ -34,6 +34,8 @@ export interface ExecutorThreadPoolOptions {
   onTaskEnd(taskId: number, outcome: TaskOutcome): void;
   /** Extra V8 flags for the threads (e.g. heap limits). */
   resourceLimits?: { maxOldGenerationSizeMb?: number; maxYoungGenerationSizeMb?: number };
+  /** Where a thread's heap limit comes from, for the error of a task that exceeds it. */
+  memorySetting?: string;
 }
 
 interface Slot {
@@ -137,13 +139,20 @@ export class ExecutorThreadPool {
     worker.on('message', (m: FromThread) => this.onMessage(slot, s, m, readyResolve));
     worker.on('error', (e) => {
       readyReject(e);
-      this.onThreadDeath(slot, s, `executor thread ${slot} failed: ${e.stack ?? e.message}`);
+      this.onThreadDeath(slot, s, (e as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY' ? this.outOfMemory(slot) : `executor thread ${slot} failed: ${e.stack ?? e.message}`);
     });
     worker.on('exit', (code) => {
       readyReject(new Error(`executor thread ${slot} exited with code ${code} before it was ready`));
       this.onThreadDeath(slot, s, `executor thread ${slot} exited with code ${code}`);
     });
     return s;
+  }
+
+  private outOfMemory(slot: number): string {
+    const limit = this.opts.resourceLimits?.maxOldGenerationSizeMb;
+    const what = limit === undefined ? 'its heap limit' : `its heap limit of ${limit} MB`;
+    const from = this.opts.memorySetting ? `, ${this.opts.memorySetting}` : '';
+    return `executor thread ${slot} ran out of memory: the task needed more than ${what}${from}. Raise flint.executor.memory, or use more partitions so that each task holds less`;
   }
 
   private onThreadDeath(slot: number, s: Slot, message: string): void {
