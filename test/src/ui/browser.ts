@@ -4,6 +4,7 @@
  * installs it with apt-get).
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
@@ -24,7 +25,13 @@ export async function texts(page: Page, selector: string): Promise<string[]> {
   return page.locator(selector).allTextContents();
 }
 
-export const SCREENSHOT_DIR = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../docs/screenshots');
+/**
+ * docs/screenshots/ when FLINT_UPDATE_SCREENSHOTS=1 (to refresh the committed
+ * ones), else a directory under the system temp dir, so test runs leave the
+ * work tree as it was.
+ */
+export const SCREENSHOT_DIR =
+  process.env.FLINT_UPDATE_SCREENSHOTS === '1' ? path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../docs/screenshots') : path.join(os.tmpdir(), 'flint-ui-screenshots');
 
 export async function screenshot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
