@@ -18,9 +18,14 @@ setInterval(() => {
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
 }, 20).unref();
 
+let notes = 0;
 const server = await transport.listen({
+  onMessage(kind) {
+    if (kind === 'note') notes++;
+  },
   onRequest(kind, body) {
     if (kind === 'echo') return body;
+    if (kind === 'notes') return Buffer.from(String(notes));
     if (kind === 'stats') return Buffer.from(JSON.stringify({ baseRss, peakRss }));
     throw new Error(`unknown request ${kind}`);
   },

@@ -702,6 +702,23 @@ export function transportConformanceSuite(name: string, makeTransport: MakeTrans
       expect(Buffer.from(await conn.request('echo', Buffer.from('still here'))).toString()).toBe('still here');
     });
 
+    it('keeps a connection to a server in another process alive while it carries only one-way messages', async () => {
+      const liveness = { keepAliveIntervalMs: 100, peerTimeoutMs: 600 };
+      const srv = await child(liveness);
+      const conn = await client(srv, liveness);
+      const closes: Array<TransportError | undefined> = [];
+      conn.on('close', (r) => closes.push(r));
+      let sent = 0;
+      const until = Date.now() + 2_500;
+      while (Date.now() < until && conn.state === 'open') {
+        await conn.send('note', Buffer.from(String(sent++)));
+        await sleep(40);
+      }
+      expect(closes).toEqual([]);
+      expect(conn.state).toBe('open');
+      expect(Number(Buffer.from(await conn.request('notes', Buffer.alloc(0))).toString())).toBe(sent);
+    });
+
     it('reports peers connecting and closing, and closes idempotently', async () => {
       const { server, transport } = await serve();
       const connected: PeerInfo[] = [];
