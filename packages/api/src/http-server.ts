@@ -142,6 +142,8 @@ export async function listenFlintHttp(host: string, port: number, opts: FlintHtt
     throw new Error(`refusing to serve the API on ${host} without a cluster secret: set FLINT_SECRET (or --secret), or bind the UI to 127.0.0.1`);
   }
   const server = http.createServer({ requestTimeout: 60_000, headersTimeout: 20_000 }, createFlintHttpHandler(opts));
+  // Idle keep-alive sockets outlive the clients' (undici keeps them 4 s): the server never closes one a client is reusing.
+  server.keepAliveTimeout = 65_000;
   server.on('clientError', (_err, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
     else socket.destroy();
