@@ -162,4 +162,36 @@ describe('event shipping to the master', () => {
     expect(c.eventsPosted).toBe(line.posted);
     expect(c.droppedEvents).toBe(line.posted);
   }, 180_000);
+
+  // Last: it leaves the master dead (the cluster's stop() still ends every process).
+  it('stops within the flush timeout when the master is gone, warning with the number of events not delivered', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => void warnings.push(w.message);
+    process.on('warning', onWarning);
+    const sc = await FlintContext.create({
+      master: cluster.masterUrl,
+      appName: 'events-master-gone',
+      transport: 'tcp',
+      progress: false,
+      conf: { 'flint.eventLog.flushTimeout': '1500ms', 'flint.eventLog.linger': '10ms' },
+    });
+    try {
+      expect(await sc.parallelize([1, 2, 3, 4, 5, 6], 3).map((x) => x * x).collect()).toEqual([1, 4, 9, 16, 25, 36]);
+      await sc.flushEvents();
+      await new Promise((r) => setTimeout(r, 300)); // the job's events are acknowledged
+      process.kill(cluster.masterPid, 'SIGKILL');
+      await new Promise((r) => setTimeout(r, 200));
+      await sc.stop();
+      await new Promise((r) => setImmediate(r));
+      const w = warnings.find((m) => m.includes('could not be delivered'));
+      expect(w).toBeDefined();
+      // applicationEnd at least was posted after the master died.
+      const n = Number(/(\d+) of (\d+) events of application/.exec(w!)?.[1]);
+      expect(n).toBeGreaterThanOrEqual(1);
+      expect(w).toContain(sc.applicationId);
+    } finally {
+      process.off('warning', onWarning);
+      await sc.stop();
+    }
+  }, 120_000);
 });
