@@ -10,6 +10,7 @@ import { afterAll, expect, test } from 'vitest';
 import { FlintContext, type FlintEvent } from '@flint/core';
 import '@flint/scheduler';
 import { AggregationTemporality, DataPointType, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { SpanStatusCode } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { startTelemetry, type Telemetry } from './telemetry.ts';
 
@@ -113,4 +114,41 @@ test('job → stage attempt → task attempt spans match the jobs, and the metri
   expect(sum(resourceMetrics, 'flint.shuffle.write.bytes')).toBe(taskEnds.reduce((t, e) => t + (e.metrics?.shuffleWriteBytes ?? 0), 0));
   expect(sum(resourceMetrics, 'flint.shuffle.read.bytes')).toBe(taskEnds.reduce((t, e) => t + (e.metrics ? e.metrics.shuffleReadLocalBytes + e.metrics.shuffleReadRemoteBytes : 0), 0));
   expect(sum(resourceMetrics, 'flint.executors.alive')).toBe(0);
+
+  // A failing job: its job span, the stage attempt that failed and the tasks that failed are errors,
+  // and the parent stage that never ran (its child failed first) leaves no span open.
+  spans.reset();
+  const failEvents: FlintEvent[] = [];
+  const sc2 = await FlintContext.create({ master: 'local[2]', progress: false, conf: { 'flint.task.maxFailures': 2 }, listeners: [(e) => void failEvents.push(e)] });
+  try {
+    await expect(
+      sc2
+        .parallelize([1, 2, 3, 4], 2)
+        .map((x) => [x % 2, x] as [number, number])
+        .reduceByKey((a, b) => a + b, 2)
+        .map(([k, v]) => {
+          if (k === 1) throw new Error(`bad key ${k}`);
+          return v;
+        })
+        .collect(),
+    ).rejects.toThrow(/bad key 1/);
+  } finally {
+    await sc2.stop();
+  }
+  await telemetry!.forceFlush();
+  const failed = spans.getFinishedSpans();
+  const fjob = failed.filter((s) => s.name.startsWith('job '));
+  expect(fjob).toHaveLength(1);
+  expect(fjob[0]!.status.code).toBe(SpanStatusCode.ERROR);
+  expect(fjob[0]!.attributes['flint.job.status']).toBe('failed');
+  const fstages = failed.filter((s) => s.name.startsWith('stage '));
+  expect(fstages).toHaveLength(failEvents.filter((e) => e.type === 'stageSubmitted').length);
+  const resultStage = fstages.find((s) => s.attributes['flint.stage.kind'] === 'result')!;
+  expect(resultStage.status.code).toBe(SpanStatusCode.ERROR);
+  const failedEnds = failEvents.filter((e): e is Ev<'taskEnd'> => e.type === 'taskEnd' && e.reason.kind !== 'success');
+  expect(failedEnds.length).toBeGreaterThanOrEqual(2);
+  const ftasks = failed.filter((s) => s.name.startsWith('task '));
+  expect(ftasks).toHaveLength(failEvents.filter((e) => e.type === 'taskEnd').length);
+  expect(ftasks.filter((t) => t.status.code === SpanStatusCode.ERROR)).toHaveLength(failedEnds.length);
+  for (const t of ftasks.filter((x) => x.status.code === SpanStatusCode.ERROR)) expect(t.attributes['flint.task.status']).toBe('exception');
 });
