@@ -13,6 +13,8 @@ import { FlintContext } from '@flint/core';
 
 let sc: FlintContext;
 let tmp: string;
+/** `values`, under the name executors give it from the env. */
+declare const mk: typeof values;
 
 beforeAll(async () => {
   sc = await FlintContext.create({ master: 'local-cluster[2,1]', appName: 'issue13-values', progress: false, conf: { 'flint.task.maxFailures': 1 } });

@@ -85,7 +85,10 @@ export interface BlockRef {
 /** The per-task inputs of a plan node, mirroring the plan tree. `i` is the partition index of that RDD. */
 export type Split =
   | { i: number; data: unknown[] }
-  | { i: number; start: number; end: number; step: number }
+  /** A parallelize slice in the record serializer's bytes. */
+  | { i: number; bytes: Uint8Array }
+  /** Elements from .. to - 1 of a range: start + index * step. */
+  | { i: number; start: number; from: number; to: number; step: number }
   | { i: number; path: string; start: number; end: number; gzip: boolean }
   | { i: number; paths: string[] }
   | { i: number; parent: Split }
