@@ -6,7 +6,9 @@
  *  3. RSS of a process that stores 1,000,000 task-end events, after 10,000 and after 1,000,000
  *     (target ≤ +50 MB): a child process, so nothing else of this run is in its heap;
  *  4. listTasks (100 rows sorted by a metric, random pages) and getStage with quantiles on a
- *     stage of 100,000 tasks: p50/p95 over repeated calls (targets p95 ≤ 50 ms and ≤ 200 ms).
+ *     stage of 100,000 tasks: p50/p95 over repeated calls (targets p95 ≤ 50 ms and ≤ 200 ms);
+ *  5. what the local event log costs a local[2] driver: create, a 2,000-task job, stop, with the
+ *     log on and off (alternating runs).
  * Rates are given per wall second and per CPU second of this process: on a busy machine the
  * second is the steadier figure. The load average is printed beside them.
  */
@@ -15,6 +17,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { FlintContext } from '@flint/core';
 import { EventStore, TASK_METRIC_NAMES, measureInsertPaths, syntheticApplication, syntheticTaskEnd, type TaskSortKey } from '@flint/event-store';
 
 const BATCH = 10_000;
@@ -120,6 +123,23 @@ async function queries(dir: string, tasks: number): Promise<void> {
   await store.close();
 }
 
+async function localContextCost(dir: string, runs: number): Promise<void> {
+  const times: Record<'on' | 'off', number[]> = { on: [], off: [] };
+  for (let i = 0; i < runs * 2; i++) {
+    const mode = i % 2 === 0 ? 'on' : 'off';
+    const t0 = performance.now();
+    const sc = await FlintContext.create({ master: 'local[2]', progress: false, conf: { 'flint.eventLog.enabled': mode === 'on', 'flint.eventLog.dir': path.join(dir, 'local-log') } });
+    const n = await sc.range(0, 200_000, 1, 2000).map((x) => x * 2).count();
+    await sc.stop();
+    if (n !== 200_000) throw new Error(`count ${n}`);
+    times[mode].push(performance.now() - t0);
+  }
+  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  console.log(
+    `local[2] create + 2,000-task job + stop, median of ${runs}: event log on ${med(times.on).toFixed(0)} ms, off ${med(times.off).toFixed(0)} ms (${((med(times.on) / med(times.off) - 1) * 100).toFixed(1)}%; load ${load()})`,
+  );
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args[0] === '--rss-child') return rssChild(args[1], Number(args[2]));
@@ -146,6 +166,7 @@ async function main(): Promise<void> {
       );
     }
     await queries(dir, quick ? 20_000 : 100_000);
+    await localContextCost(dir, quick ? 2 : 5);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
