@@ -1,0 +1,110 @@
+/// <reference lib="dom" />
+/**
+ * UI benchmark (`cd test && pnpm exec tsx src/ui/ui-bench.ts [--tasks N]`):
+ * prints figures, asserts nothing. A stage of N tasks (default 100,000) is
+ * loaded into an event store file, served by `flint history`'s server with the
+ * UI's production build, and opened in chromium:
+ * - stage page: first contentful paint, first task-table page shown, timeline
+ *   first painted (after its first 1,000 tasks) and complete (all N);
+ * - one zoom frame and one pan frame of the timeline (input to painted frame);
+ * - one task-table page (Next → rows shown).
+ * Targets from the issue: first paint ≤ 1.5 s, frame ≤ 50 ms, table page ≤ 200 ms.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { EventStore, syntheticApplication } from '@flint/event-store';
+import { loadUiHandler, startHistoryServer } from '@flint/master';
+import { launchChromium } from './browser.ts';
+import { ensureUiBuilt } from './ensure-ui-build.ts';
+
+const arg = process.argv.indexOf('--tasks');
+const tasks = arg > 0 ? Number(process.argv[arg + 1]) : 100_000;
+const load = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
+
+ensureUiBuilt();
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flint-ui-bench-'));
+const file = path.join(dir, 'events.db');
+const writer = await EventStore.open(file, { readOnlyQueriesWithoutPrisma: true });
+const events = syntheticApplication({ appId: 'bench', shape: 'oneStage', tasks, seed: 5 });
+for (let i = 0; i < events.length; i += 10_000) await writer.ingest('bench', i + 1, events.slice(i, i + 10_000));
+await writer.close();
+const ui = await loadUiHandler();
+const server = await startHistoryServer({ file, port: 0, secret: null, ui: ui.handle, isPublicUiPath: ui.isPublicPath });
+const browser = await launchChromium();
+try {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  console.log(`UI benchmark: a stage of ${tasks.toLocaleString('en')} tasks, ${os.cpus().length} cores, load ${load()}`);
+  // Warm the server (Next's first render of the route, the store's first statements).
+  await page.goto(`${server.url}/apps/bench/stages/0/0`);
+  await page.getByTestId('task-row').first().waitFor({ timeout: 120_000 });
+  await page.goto('about:blank');
+
+  const t0 = Date.now();
+  await page.goto(`${server.url}/apps/bench/stages/0/0`, { waitUntil: 'commit' });
+  await page.getByTestId('task-row').first().waitFor({ timeout: 120_000 });
+  const tableShown = Date.now() - t0;
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid="timeline-canvas"]')?.getAttribute('data-items') ?? 0) > 0, null, { timeout: 120_000 });
+  const timelineFirst = Date.now() - t0;
+  await page.locator('[data-testid="timeline"][data-loading="false"]').waitFor({ timeout: 600_000 });
+  const timelineAll = Date.now() - t0;
+  const fcp = await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null);
+  const loaded = Number(await page.getByTestId('timeline').getAttribute('data-tasks'));
+  console.log(`stage page: first contentful paint ${fcp?.toFixed(0)} ms; task table shown ${tableShown} ms; timeline first painted ${timelineFirst} ms, all ${loaded.toLocaleString('en')} tasks drawn ${timelineAll} ms (load ${load()})`);
+
+  // Frames: input → the canvas's next painted frame, in the page.
+  const frame = (action: 'zoom' | 'pan') =>
+    page.evaluate(async (act) => {
+      const canvas = document.querySelector('[data-testid="timeline-canvas"]') as HTMLCanvasElement;
+      const before = canvas.dataset.viewFrom + ':' + canvas.dataset.viewTo;
+      const t = performance.now();
+      if (act === 'zoom') (document.querySelector('[data-testid="timeline-zoom-in"]') as HTMLButtonElement).click();
+      else {
+        const r = canvas.getBoundingClientRect();
+        const y = r.top + 10;
+        canvas.dispatchEvent(new MouseEvent('mousedown', { clientX: r.left + 700, clientY: y, bubbles: true }));
+        canvas.dispatchEvent(new MouseEvent('mousemove', { clientX: r.left + 600, clientY: y, bubbles: true }));
+        canvas.dispatchEvent(new MouseEvent('mouseup', { clientX: r.left + 600, clientY: y, bubbles: true }));
+      }
+      for (let i = 0; i < 50 && canvas.dataset.viewFrom + ':' + canvas.dataset.viewTo === before; i++) await new Promise((r) => requestAnimationFrame(() => r(null)));
+      await new Promise((r) => requestAnimationFrame(() => r(null)));
+      return { ms: performance.now() - t, drawMs: Number(canvas.dataset.frameMs), items: Number(canvas.dataset.items) };
+    }, action);
+  const fullFrame = await page.evaluate(() => ({ drawMs: Number(document.querySelector<HTMLCanvasElement>('[data-testid="timeline-canvas"]')!.dataset.frameMs), items: Number(document.querySelector<HTMLCanvasElement>('[data-testid="timeline-canvas"]')!.dataset.items) }));
+  const zooms = [];
+  for (let i = 0; i < 5; i++) zooms.push(await frame('zoom'));
+  const pans = [];
+  for (let i = 0; i < 5; i++) pans.push(await frame('pan'));
+  const fmt = (xs: Array<{ ms: number; drawMs: number; items: number }>) => xs.map((x) => `${x.ms.toFixed(0)} ms (draw ${x.drawMs.toFixed(1)} ms, ${x.items} items)`).join(', ');
+  console.log(`timeline full view: draw ${fullFrame.drawMs.toFixed(1)} ms for ${fullFrame.items} items (level of detail over ${loaded.toLocaleString('en')} tasks)`);
+  console.log(`zoom frames (input → painted): ${fmt(zooms)}`);
+  console.log(`pan frames (input → painted): ${fmt(pans)}`);
+
+  // One table page: Next → the new page's rows shown.
+  const pages: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const first = await page.getByTestId('task-row').first().getAttribute('data-task-id');
+    const t = Date.now();
+    await page.getByTestId('page-next').click();
+    await page.waitForFunction((f) => document.querySelector('[data-testid="task-row"]')?.getAttribute('data-task-id') !== f, first, { timeout: 30_000 });
+    pages.push(Date.now() - t);
+  }
+  const sorted: number[] = [];
+  for (const col of ['duration', 'gcTime', 'shuffleReadRecords']) {
+    const first = await page.getByTestId('task-row').first().getAttribute('data-task-id');
+    const t = Date.now();
+    await page.getByTestId(`th-${col}`).click();
+    await page.waitForFunction((f) => document.querySelector('[data-testid="task-row"]')?.getAttribute('data-task-id') !== f, first, { timeout: 30_000 }).catch(() => undefined);
+    sorted.push(Date.now() - t);
+  }
+  console.log(`task table: next page ${pages.join(', ')} ms; re-sorted by another column ${sorted.join(', ')} ms (load ${load()})`);
+} finally {
+  await browser.close();
+  await server.close();
+  await ui.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+}
