@@ -176,6 +176,18 @@ describe.each(['tcp', 'http'] as const)('the API on a real cluster over %s', (tr
         state.executors.filter((e) => e.workerId === w.workerId).map((e) => [e.appId, e.executorId, e.state]).sort(),
       );
     }
+    // Each worker serves its own /metrics on the webPort it reported.
+    for (const w of workers) {
+      expect(w.webPort).toBeGreaterThan(0);
+      const r = await fetch(`http://127.0.0.1:${w.webPort}/metrics`);
+      expect(r.status).toBe(200);
+      const m = parsePrometheus(await r.text());
+      const get = (name: string, label: string) => [...m].find(([k]) => k.startsWith(`${name}{`) && k.includes(label) && k.includes(`worker="${w.workerId}"`))?.[1];
+      expect(get('flint_worker_cores', 'kind="total"')).toBe(w.cores);
+      expect(get('flint_worker_cores', 'kind="used"')).toBe(w.coresUsed);
+      expect(get('flint_worker_executors', 'state="RUNNING"')).toBe(state.executors.filter((e) => e.workerId === w.workerId && e.state === 'RUNNING').length);
+      expect((await fetch(`http://127.0.0.1:${w.webPort}/etc/passwd`)).status).toBe(404);
+    }
     const o = await api.cluster.overview.query();
     expect(o).toMatchObject({ mode: 'master', masterId: state.masterId, workers: { alive: 2, dead: 0 }, cores: { total: 2, used: 2 }, applications: { running: 1 } });
   });

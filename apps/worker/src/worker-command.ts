@@ -26,17 +26,20 @@ export function workerCommand(): Command {
     })
     .option('--host <host>', 'address to listen on and advertise to the master', '127.0.0.1')
     .option('--port <port>', 'port of the worker\'s transport server (0 = any free port)', int('--port', 0), 0)
+    .option('--web-port <port>', 'port of the worker\'s metrics server, GET /metrics (0 = any free port)', int('--web-port', 0), 0)
+    .option('--no-web', 'serve no metrics')
     .option('--work-dir <dir>', 'where executors run and keep their logs', DEFAULT_WORK_DIR)
     .option('--db <path>', 'SQLite database of this worker\'s executors (default: ~/.flint/worker-<port>.db)')
     .addOption(new Option('--transport <name>', 'cluster transport').choices(['tcp', 'http']).default('tcp'))
     .addOption(new Option('--executor-entry <path>', 'module each executor process runs').default(DEFAULT_EXECUTOR_ENTRY).hideHelp())
-    .action(async (master: string, o: { cores?: number; memory?: string; host: string; port: number; workDir: string; db?: string; transport: string; executorEntry?: string }) => {
+    .action(async (master: string, o: { cores?: number; memory?: string; host: string; port: number; webPort: number; web: boolean; workDir: string; db?: string; transport: string; executorEntry?: string }) => {
       await runWorkerCommand({
         master,
         cores: o.cores,
         memory: o.memory,
         host: o.host,
         port: o.port,
+        webPort: o.web ? o.webPort : null,
         workDir: o.workDir,
         dbPath: o.db,
         transport: o.transport,

@@ -25,6 +25,12 @@ export interface WorkerOptions {
   /** @default 0 (any free port) */
   port?: number;
   /**
+   * Port of the worker's own HTTP server (`/metrics`); 0 picks a free port,
+   * null serves none. Reported to the master as `webPort`.
+   * @default null
+   */
+  webPort?: number | null;
+  /**
    * Cores offered to executors.
    * @default every core of the machine (os.availableParallelism())
    */
@@ -80,6 +86,7 @@ export interface CompiledWorkerOptions {
   readonly masterAddress: string;
   readonly host: string;
   readonly port: number;
+  readonly webPort: number | null;
   readonly cores: number;
   readonly memoryMb: number;
   readonly workDir: string;
@@ -136,6 +143,7 @@ export function compileWorkerOptions(opts: WorkerOptions): CompiledWorkerOptions
     masterAddress: parseMasterUrl(opts.master),
     host: opts.host ?? '127.0.0.1',
     port,
+    webPort: opts.webPort ?? null,
     cores,
     memoryMb: opts.memory === undefined ? defaultMemoryMb() : parseMemoryMb(opts.memory),
     workDir: path.resolve(opts.workDir ?? DEFAULT_WORK_DIR),

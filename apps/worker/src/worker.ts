@@ -22,6 +22,7 @@ import { reapOrphanExecutor } from './orphan-reaper.ts';
 import { PrismaWorkerStore, defaultWorkerDb } from './store/prisma-worker-store.ts';
 import type { ExecutorRunRecord, WorkerStore } from './store/worker-store.ts';
 import { WorkerError } from './worker-error.ts';
+import { createWorkerMetrics, startWorkerWeb } from './worker-web.ts';
 import { type CompiledWorkerOptions, type WorkerOptions, compileWorkerOptions } from './worker-options.ts';
 
 export type WorkerState = 'running' | 'stopping' | 'stopped';
@@ -51,6 +52,7 @@ export class Worker {
   private saving: Promise<void> = Promise.resolve();
   private link!: MasterLink;
   private server!: TransportServer;
+  private web: { port: number; close(): Promise<void> } | null = null;
 
   private constructor(
     readonly options: CompiledWorkerOptions,
@@ -99,6 +101,11 @@ export class Worker {
       worker = new Worker(options, workerId, log, transport, store);
       worker.server = server;
       await worker.recover();
+      if (options.webPort !== null) {
+        const w = worker;
+        worker.web = await startWorkerWeb(options.host, options.webPort, options.secret, createWorkerMetrics({ workerId, cores: options.cores, memoryMb: options.memoryMb, executors: () => w.executors() }));
+        log.info({ event: 'webListening', address: `${options.host}:${worker.web.port}` }, `worker metrics on http://${options.host}:${worker.web.port}/metrics`);
+      }
       const address = formatTransportAddress(server.address);
       log.info(
         { event: 'started', workerId, cores: options.cores, memoryMb: options.memoryMb, workDir: options.workDir, store: store.description, executorEntry: options.executorEntry },
@@ -239,6 +246,7 @@ export class Worker {
     this.stopping ??= (async () => {
       this._state = 'stopping';
       await this.link?.stop();
+      await this.web?.close().catch(() => undefined);
       const live = [...this.runners.values()].filter((r) => r.live);
       await Promise.all(live.map((r) => r.kill('the worker is stopping')));
       await this.server.close().catch(() => undefined);
@@ -262,7 +270,7 @@ export class Worker {
       address: this.address,
       cores: this.options.cores,
       memoryMb: this.options.memoryMb,
-      webPort: null,
+      webPort: this.web?.port ?? null,
       executors: [...this.runners.values()]
         .filter((r) => r.live)
         .map((r) => ({ appId: r.spec.appId, executorId: r.spec.executorId, cores: r.spec.cores, memoryMb: r.spec.memoryMb, state: r.state })),
