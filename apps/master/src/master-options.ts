@@ -77,7 +77,9 @@ export interface MasterOptions {
   defaultCores?: number | null;
   /**
    * Abnormal executor exits in a row after which an application with no
-   * running executor is declared FAILED; negative never gives up.
+   * healthy executor (one running for 30 s) is declared FAILED, and one with
+   * a healthy executor gets no more executors; an executor that reaches
+   * RUNNING and then dies still counts. Negative never gives up.
    * @default conf `flint.deploy.maxExecutorRetries`, then 10
    */
   maxExecutorRetries?: number;
