@@ -1,0 +1,181 @@
+/**
+ * Chaos on a standalone cluster: a series of multi-stage jobs (aggregation,
+ * join, sort, distinct, two shuffles in a row), and during each one a random
+ * executor is SIGKILLed at a random moment; halfway through, a worker daemon
+ * is SIGKILLed too (its executor must go with it). Every answer is compared
+ * with plain JS over the same input. The seed is printed (FLINT_CHAOS_SEED
+ * replays a run), with each job's time and what was killed.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FlintContext, type FlintEvent } from '@flint/core';
+import { LocalCluster } from '@flint/master';
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Job {
+  name: string;
+  run(sc: FlintContext, data: number[]): Promise<unknown>;
+  expected(data: number[]): unknown;
+}
+
+/** A map that takes `ms` per record, so that kills land while tasks run. */
+function slowPairs(sc: FlintContext, data: number[], mod: number) {
+  return sc.parallelize(data, 12).map(
+    (x) => {
+      const end = Date.now() + 1;
+      while (Date.now() < end);
+      return [x % mod, x] as [number, number];
+    },
+    { mod },
+  );
+}
+
+const sortPairs = <T>(a: [number, T][]) => [...a].sort((x, y) => x[0] - y[0]);
+
+const JOBS: Job[] = [
+  {
+    name: 'reduceByKey',
+    run: async (sc, data) => sortPairs(await slowPairs(sc, data, 31).reduceByKey((a, b) => a + b, 5).collect()),
+    expected: (data) => {
+      const m = new Map<number, number>();
+      for (const x of data) m.set(x % 31, (m.get(x % 31) ?? 0) + x);
+      return sortPairs([...m]);
+    },
+  },
+  {
+    name: 'join',
+    run: async (sc, data) => {
+      const right = sc.parallelize(Array.from({ length: 50 }, (_, k) => [k, `r${k}`] as [number, string]), 3);
+      const joined = slowPairs(sc, data, 70).join(right, 6).map(([k, [v, r]]) => [k, `${r}:${v % 10}`] as [number, string]);
+      return (await joined.collect()).map(([k, s]) => `${k}/${s}`).sort();
+    },
+    expected: (data) =>
+      data
+        .filter((x) => x % 70 < 50)
+        .map((x) => `${x % 70}/r${x % 70}:${x % 10}`)
+        .sort(),
+  },
+  {
+    name: 'groupByKey+sortByKey',
+    run: async (sc, data) =>
+      slowPairs(sc, data, 13)
+        .groupByKey(4)
+        .map(([k, vs]) => [k, vs.length * 1000 + Math.max(...vs)] as [number, number])
+        .sortByKey(true, 3)
+        .collect(),
+    expected: (data) => {
+      const m = new Map<number, number[]>();
+      for (const x of data) m.set(x % 13, [...(m.get(x % 13) ?? []), x]);
+      return sortPairs([...m].map(([k, vs]) => [k, vs.length * 1000 + Math.max(...vs)] as [number, number]));
+    },
+  },
+  {
+    name: 'distinct',
+    run: async (sc, data) => (await slowPairs(sc, data, 997).map(([, v]) => v % 997).distinct(7).collect()).sort((a, b) => a - b),
+    expected: (data) => [...new Set(data.map((x) => x % 997))].sort((a, b) => a - b),
+  },
+  {
+    name: 'two shuffles',
+    run: async (sc, data) =>
+      sortPairs(
+        await slowPairs(sc, data, 101)
+          .reduceByKey((a, b) => a + b, 6)
+          .map(([k, v]) => [k % 9, v] as [number, number])
+          .reduceByKey((a, b) => a + b, 3)
+          .collect(),
+      ),
+    expected: (data) => {
+      const m = new Map<number, number>();
+      for (const x of data) m.set((x % 101) % 9, (m.get((x % 101) % 9) ?? 0) + x);
+      return sortPairs([...m]);
+    },
+  },
+];
+
+const ROUNDS = 8;
+
+describe.each(['tcp', 'http'] as const)('chaos over %s', (transport) => {
+  let cluster: LocalCluster;
+  let sc: FlintContext;
+  const events: FlintEvent[] = [];
+  const pids = new Map<string, number>();
+  const removed = new Set<string>();
+  const seed = Number(process.env.FLINT_CHAOS_SEED ?? Date.now() % 1_000_000);
+  const rand = mulberry32(seed);
+
+  beforeAll(async () => {
+    cluster = await LocalCluster.start({ workers: 3, coresPerWorker: 1, transport, workerTimeoutMs: 4000 });
+    sc = await FlintContext.create({
+      master: cluster.masterUrl,
+      transport,
+      appName: `chaos-${transport}`,
+      progress: false,
+      listeners: [
+        (e) => {
+          events.push(e);
+          if (e.type === 'executorAdded' && e.pid !== null) pids.set(e.executorId, e.pid);
+          if (e.type === 'executorRemoved') removed.add(e.executorId);
+        },
+      ],
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await sc?.stop();
+    await cluster?.stop();
+  }, 60_000);
+
+  it(`answers every job exactly while executors and a worker are killed (seed printed)`, async () => {
+    process.stdout.write(`[chaos ${transport}] seed ${seed} (FLINT_CHAOS_SEED=${seed} replays it)\n`);
+    let killedWorker = false;
+    for (let round = 0; round < ROUNDS; round++) {
+      const job = JOBS[round % JOBS.length]!;
+      const data = Array.from({ length: 2000 + Math.floor(rand() * 2000) }, () => Math.floor(rand() * 100_000));
+      const started = Date.now();
+      const answer = job.run(sc, data);
+      const delay = Math.floor(rand() * 1500);
+      await sleep(delay);
+      const live = [...pids.entries()].filter(([id, pid]) => !removed.has(id) && alive(pid));
+      let what = 'nothing (no live executor)';
+      if (round === Math.floor(ROUNDS / 2) && !killedWorker) {
+        // A worker daemon alone: its executor must notice and exit by itself.
+        const victim = cluster.workerPids.findIndex((p) => alive(p));
+        process.kill(cluster.workerPids[victim]!, 'SIGKILL');
+        killedWorker = true;
+        what = `worker daemon ${victim} (pid ${cluster.workerPids[victim]})`;
+      } else if (live.length > 0) {
+        const [id, pid] = live[Math.floor(rand() * live.length)]!;
+        process.kill(pid, 'SIGKILL');
+        what = `executor ${id} (pid ${pid})`;
+      }
+      const got = await answer;
+      const ms = Date.now() - started;
+      process.stdout.write(`[chaos ${transport}] round ${round} ${job.name} over ${data.length} records: killed ${what} at ${delay} ms; answered in ${ms} ms\n`);
+      expect(got, `round ${round} (${job.name}), seed ${seed}`).toEqual(job.expected(data));
+    }
+    // Every executor the driver lost is gone, none left running.
+    await sleep(3000);
+    const lingering = [...pids.entries()].filter(([id, pid]) => removed.has(id) && alive(pid));
+    expect(lingering, `executors removed but still running; seed ${seed}`).toEqual([]);
+  }, 600_000);
+});
