@@ -7,7 +7,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { FlintContext } from '../context.ts';
-import { FlintError } from '../errors.ts';
+import { FlintError, JobCancelledError } from '../errors.ts';
 import { emptyTaskMetrics } from '../executor/task-metrics.ts';
 import type { TaskOutcome } from '../executor/task-description.ts';
 import type { FlintEvent } from '../listener/events.ts';
@@ -303,5 +303,60 @@ describe('an application the cluster ends', () => {
     expect(later?.code).toBe('APPLICATION_KILLED');
     expect(dag.tableSizes()).toEqual({ stages: 0, shuffleStages: 0, jobs: 0, waiting: 0, running: 0, failed: 0 });
     expect(taskScheduler.tableSizes().runningTasks).toBe(0);
+  });
+});
+
+describe('cancelling one of two jobs that share a shuffle stage', () => {
+  test('kills only what the cancelled job alone needs: the shared map stage runs on and the other job ends', async () => {
+    const { backend, dag, taskScheduler } = await harness();
+    backend.addExecutor('e1', 4);
+    const shared = sc.parallelize<[number, number]>([[1, 1], [2, 2], [3, 3], [4, 4]], 2).reduceByKey((a, b) => a + b, 2);
+    const a = dag.runJob(shared as unknown as RDD<unknown>, { name: 'collect', args: {} }, undefined, 'a', 'g');
+    const b = dag.runJob(shared.mapValues((v) => v * 2) as unknown as RDD<unknown>, { name: 'collect', args: {} }, undefined, 'b', null);
+    const aFailure = a.then(
+      () => null,
+      (e: unknown) => e as Error,
+    );
+    await tick();
+    const maps = backend.offer();
+    expect(maps.length).toBe(2);
+    expect(new Set(maps.map((l) => l.task.stageId)).size).toBe(1);
+    // Job a is cancelled through its group while the shared map stage runs.
+    expect(dag.activeJobIds('g').length).toBe(1);
+    expect(dag.cancelJobGroup('g', 'test')).toEqual(dag.activeJobIds('g'));
+    await tick();
+    expect(await aFailure).toBeInstanceOf(JobCancelledError);
+    expect(backend.killed).toEqual([]);
+    for (const l of maps) backend.end(l.task.taskId, mapSuccess(l, 2));
+    await tick();
+    const results = backend.offer();
+    expect(results.length).toBe(2);
+    for (const l of results) backend.end(l.task.taskId, resultSuccess([l.task.partition]));
+    expect(await b).toEqual([[0], [1]]);
+    await tick();
+    expect(dag.tableSizes()).toEqual({ stages: 0, shuffleStages: 0, jobs: 0, waiting: 0, running: 0, failed: 0 });
+    expect(taskScheduler.tableSizes()).toEqual({ taskSets: 0, runningTasks: 0 });
+    expect(dag.activeJobIds()).toEqual([]);
+  });
+
+  test('a cancelled job kills its running tasks on their executors', async () => {
+    const { backend, dag, taskScheduler } = await harness();
+    backend.addExecutor('e1', 2);
+    const job = dag.runJob(sc.parallelize([1, 2, 3, 4], 2) as RDD<unknown>, { name: 'collect', args: {} }, undefined, 'c');
+    const failure = job.then(
+      () => null,
+      (e: unknown) => e as Error,
+    );
+    await tick();
+    const launched = backend.offer();
+    const [id] = dag.activeJobIds();
+    expect(dag.cancelJob(id!, 'stop it')).toBe(true);
+    expect(await failure).toBeInstanceOf(JobCancelledError);
+    expect(backend.killed.sort()).toEqual(launched.map((l) => l.task.taskId).sort());
+    for (const l of launched) backend.end(l.task.taskId, { status: 'failed', reason: { kind: 'killed', reason: 'stop it' }, metrics: null });
+    await tick();
+    expect(taskScheduler.tableSizes()).toEqual({ taskSets: 0, runningTasks: 0 });
+    expect(dag.tableSizes().jobs).toBe(0);
+    expect(dag.cancelJob(id!, 'again')).toBe(false);
   });
 });
