@@ -212,6 +212,7 @@ export function eventStoreContract(name: string, factory: EventStoreFactory): vo
         const ok = ref.filter((t) => t.stageId === stageId && t.stageAttempt === attempt && t.status === 'SUCCESS');
         expect(st.quantiles.count).toBe(ok.length);
         expect(st.quantiles.final).toBe(true);
+        expect(st.quantiles.exact).toBe(true);
         for (const name of QUANTILE_NAMES) {
           const values = ok.map((t) => referenceValue(t, name)).filter((v): v is number => v !== null);
           if (values.length === 0) {
@@ -274,6 +275,20 @@ export function eventStoreContract(name: string, factory: EventStoreFactory): vo
           pages++;
         } while (cursor !== null && pages < 100);
         expect(got, `${sortBy} ${desc ? 'desc' : 'asc'}`).toEqual(expected);
+      }
+      // Stage 2 attempt 0 has a task without metrics (its fetch failed): NULLs last both ways, across page boundaries.
+      const s2 = ref.filter((t) => t.stageId === 2 && t.stageAttempt === 0);
+      expect(s2.some((t) => t.m === null)).toBe(true);
+      for (const desc of [false, true]) {
+        const got: number[] = [];
+        let cursor: string | null = null;
+        do {
+          const p: Awaited<ReturnType<EventStore['listTasks']>> = await s.listTasks({ appId: APP, stageId: 2, attempt: 0, sortBy: 'executorRunTime', desc, limit: 1, cursor });
+          got.push(...p.items.map((r) => r.taskId));
+          cursor = p.nextCursor;
+        } while (cursor !== null);
+        const valued = s2.filter((t) => t.m !== null).sort((a, b) => (desc ? b.m!.executorRunTime - a.m!.executorRunTime || b.taskId - a.taskId : a.m!.executorRunTime - b.m!.executorRunTime || a.taskId - b.taskId));
+        expect(got, desc ? 'desc' : 'asc').toEqual([...valued, ...s2.filter((t) => t.m === null)].map((t) => t.taskId));
       }
       const failed = await s.listTasks({ appId: APP, stageId: 0, attempt: 0, status: 'FAILED' });
       expect(failed.items.map((t) => t.taskId)).toEqual(rows.filter((t) => t.status === 'FAILED').map((t) => t.taskId));

@@ -209,13 +209,15 @@ export type QuantileName = TaskMetricName | 'shuffleReadBytes' | PhaseName;
 export const QUANTILE_NAMES: readonly QuantileName[] = [...TASK_METRIC_NAMES, 'shuffleReadBytes', ...PHASE_NAMES];
 
 export interface StageQuantiles {
-  /** Successful tasks summarised. */
+  /** Successful tasks summarised (the sample's size when not exact). */
   count: number;
-  /**
-   * True once the stage attempt has ended (the answer is then cached); while it runs the
-   * figures are exact over the tasks finished so far.
-   */
+  /** True once the stage attempt has ended (the answer is then cached). */
   final: boolean;
+  /**
+   * True when computed over every successful task: always once the attempt has ended; while
+   * it runs, past 20,000 successful tasks, the figures come from every k-th of them.
+   */
+  exact: boolean;
   /** Nearest-rank quantiles over successful tasks; null when no task has a value. */
   metrics: Record<QuantileName, QuantileStat | null>;
 }

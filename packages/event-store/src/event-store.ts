@@ -45,7 +45,7 @@ import {
   type TaskStatus,
 } from './event-store-types.ts';
 import { applySqlMigrations } from './sqlite-migrations.ts';
-import { nearestRankQuantiles } from './task-phases.ts';
+import { selectQuantiles } from './task-phases.ts';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('../prisma/migrations/', import.meta.url));
 
@@ -57,6 +57,8 @@ export const MAX_BATCH_EVENTS = 10_000;
  * transactions (≈ 2,000 task ends ≈ 30 ms) rather than one long one.
  */
 const INGEST_CHUNK = 2_000;
+/** Successful tasks a running stage's quantiles are computed over at most (a sample beyond). */
+const LIVE_QUANTILE_SAMPLE = 20_000;
 /** SQLite waits this long for another writer (several local drivers may share one file). */
 const BUSY_TIMEOUT_MS = 10_000;
 
@@ -378,14 +380,29 @@ export class EventStore {
       where.push(`"executorId" = ?`);
       params.push(q.executorId);
     }
-    const dir = q.desc ? 'DESC' : 'ASC';
-    const order = sortBy === 'taskId' ? `"taskId" ${dir}` : `"${sortBy}" ${dir} NULLS LAST, "taskId" ${dir}`;
     const whereSql = where.join(' AND ');
-    const total = (this.cachedStatement(`SELECT COUNT(*) AS n FROM "Task" WHERE ${whereSql}`).get(...params) as { n: number }).n;
-    // Sort and page row ids only (the sorter then carries a key and an id, not 60 columns), then read the page's rows.
-    const ids = this.cachedStatement(`SELECT rowid FROM "Task" WHERE ${whereSql} ORDER BY ${order} LIMIT ? OFFSET ?`)
-      .pluck()
-      .all(...params, limit, offset) as number[];
+    const total = this.cachedTaskTotal(q) ?? (this.cachedStatement(`SELECT COUNT(*) AS n FROM "Task" WHERE ${whereSql}`).get(...params) as { n: number }).n;
+    // Sort and page row ids only (a sorter then carries a key and an id, not 60 columns), then
+    // read the page's rows. Ties go in row order (rowid: the order tasks first arrived): the
+    // indexes end in rowid, so a sort by an indexed column pages through its index with no
+    // sort step (by taskId instead, a deep page of 100,000 tasks cost ~90 ms, by rowid ~2 ms).
+    const page = (extra: string, order: string, lim: number, off: number) =>
+      this.cachedStatement(`SELECT rowid FROM "Task" WHERE ${whereSql}${extra} ORDER BY ${order} LIMIT ? OFFSET ?`)
+        .pluck()
+        .all(...params, lim, off) as number[];
+    const col = `"${sortBy}"`;
+    let ids: number[];
+    if (sortBy === 'taskId') ids = page('', `"taskId" ${q.desc ? 'DESC' : 'ASC'}`, limit, offset);
+    // NULL sorts lowest in SQLite, so descending already puts tasks without the value last.
+    else if (q.desc) ids = page('', `${col} DESC, rowid DESC`, limit, offset);
+    else {
+      // Ascending with NULLs last, in two index ranges: the values, then the NULLs.
+      ids = page(` AND ${col} IS NOT NULL`, `${col} ASC, rowid ASC`, limit, offset);
+      if (ids.length < limit) {
+        const valued = ids.length > 0 ? offset + ids.length : (this.cachedStatement(`SELECT COUNT(*) AS n FROM "Task" WHERE ${whereSql} AND ${col} IS NOT NULL`).get(...params) as { n: number }).n;
+        ids.push(...page(` AND ${col} IS NULL`, 'rowid ASC', limit - ids.length, Math.max(0, offset - valued)));
+      }
+    }
     const byId = new Map<number, TaskDbRow>();
     if (ids.length > 0) {
       for (const row of this.stmts.tasksByRowid.all(JSON.stringify(ids)) as Array<TaskDbRow & { _rowid: number }>) byId.set(row._rowid, row);
@@ -393,6 +410,16 @@ export class EventStore {
     const rows = ids.map((id) => byId.get(id)!);
     const next = offset + rows.length;
     return { items: rows.map(toTaskRow), total, nextCursor: next < total && rows.length > 0 ? String(next) : null };
+  }
+
+  /** The row count of a task query from an ended attempt's cached counts (null: count in SQL). */
+  private cachedTaskTotal(q: TaskQuery): number | null {
+    if (q.executorId !== undefined) return null;
+    const r = this.stmts.stageAttempt.get(q.appId, q.stageId, q.attempt) as AttemptRow | undefined;
+    if (!r || (r.state !== 'COMPLETE' && r.state !== 'FAILED') || !r.quantiles) return null;
+    const agg = parseJson<StageAggregates | null>(r.quantiles, null);
+    if (!agg || agg.version !== AGGREGATES_VERSION) return null;
+    return q.status ? agg.taskCounts[q.status.toLowerCase() as 'running'] : agg.taskCounts.total;
   }
 
   /** Executors of the application with task totals and cached storage, in order of arrival. */
@@ -580,21 +607,33 @@ export class EventStore {
     return agg;
   }
 
-  /** Exact quantiles over the attempt's successful tasks: one read of their columns, then typed-array sorts. */
+  /**
+   * Quantiles over the attempt's successful tasks: one pass over their rows filling a
+   * column array per quantity, then O(n) selections (selectQuantiles). Exact once the
+   * attempt has ended; while it runs, over a systematic sample of at most
+   * LIVE_QUANTILE_SAMPLE tasks (every k-th row), so a live page stays cheap.
+   */
   private stageQuantiles(appId: string, stageId: number, attempt: number, ended: boolean): StageQuantiles {
-    const rows = this.stmts.quantileRows.raw(true).all(appId, stageId, attempt) as Array<Array<number | null>>;
-    const metrics = {} as Record<QuantileName, QuantileStat | null>;
-    const col = new Float64Array(rows.length);
-    QUANTILE_NAMES.forEach((name, c) => {
-      let n = 0;
-      for (const row of rows) {
+    const successes = (this.stmts.successCount.get(appId, stageId, attempt) as { n: number }).n;
+    const step = ended || successes <= LIVE_QUANTILE_SAMPLE ? 1 : Math.ceil(successes / LIVE_QUANTILE_SAMPLE);
+    const cap = Math.ceil(successes / step) + 1;
+    const cols = QUANTILE_NAMES.map(() => new Float64Array(cap));
+    const lens = new Array<number>(QUANTILE_NAMES.length).fill(0);
+    let count = 0;
+    const rows = (step === 1 ? this.stmts.quantileRows.raw(true).iterate(appId, stageId, attempt) : this.stmts.quantileSample.raw(true).iterate(appId, stageId, attempt, step)) as Iterable<Array<number | null>>;
+    for (const row of rows) {
+      if (count === cap) break;
+      count++;
+      for (let c = 0; c < row.length; c++) {
         const v = row[c];
-        if (v !== null) col[n++] = v;
+        if (v !== null) cols[c][lens[c]++] = v;
       }
-      const sorted = col.subarray(0, n).sort();
-      metrics[name] = nearestRankQuantiles(sorted);
+    }
+    const metrics = {} as Record<QuantileName, QuantileStat | null>;
+    QUANTILE_NAMES.forEach((name, c) => {
+      metrics[name] = selectQuantiles(cols[c].subarray(0, lens[c]));
     });
-    return { count: rows.length, final: ended, metrics };
+    return { count, final: ended, exact: step === 1, metrics };
   }
 
   private assertOpen(): void {
@@ -648,7 +687,7 @@ interface AttemptRow extends StageRow {
   quantiles: string | null;
 }
 /** Bumped when the cached JSON's shape changes, so an older cache is recomputed, not misread. */
-const AGGREGATES_VERSION = 1;
+const AGGREGATES_VERSION = 2;
 interface StageAggregates {
   version: number;
   taskCounts: TaskCounts;
@@ -870,6 +909,8 @@ function prepareReads(db: Database.Database) {
        FROM "Task" WHERE "appId" = ? AND "stageId" = ? AND "stageAttempt" = ? GROUP BY "executorId" ORDER BY "executorId"`,
     ),
     tasksByRowid: db.prepare(`SELECT rowid AS "_rowid", * FROM "Task" WHERE rowid IN (SELECT value FROM json_each(?))`),
+    successCount: db.prepare(`SELECT COUNT(*) AS n FROM "Task" WHERE "appId" = ? AND "stageId" = ? AND "stageAttempt" = ? AND "status" = 'SUCCESS'`),
+    quantileSample: db.prepare(`SELECT ${quantileCols} FROM "Task" WHERE "appId" = ? AND "stageId" = ? AND "stageAttempt" = ? AND "status" = 'SUCCESS' AND rowid % ? = 0`),
     quantileRows: db.prepare(`SELECT ${quantileCols} FROM "Task" WHERE "appId" = ? AND "stageId" = ? AND "stageAttempt" = ? AND "status" = 'SUCCESS'`),
     saveQuantiles: db.prepare(`UPDATE "StageAttempt" SET "quantiles" = ? WHERE "appId" = ? AND "stageId" = ? AND "attempt" = ?`),
     executors: db.prepare(`SELECT * FROM "Executor" WHERE "appId" = ? ORDER BY "addedTime" IS NULL, "addedTime", "executorId"`),

@@ -47,3 +47,56 @@ export function nearestRankQuantiles(sorted: ArrayLike<number>): QuantileStat | 
   const at = (q: number) => sorted[Math.max(0, Math.ceil(q * n) - 1)];
   return { min: sorted[0], p25: at(0.25), p50: at(0.5), p75: at(0.75), p95: at(0.95), max: sorted[n - 1] };
 }
+
+/**
+ * The same nearest-rank quantiles as `nearestRankQuantiles`, from unsorted values, in
+ * O(n): min and max in one pass, then the four ranks by successive quickselects (each
+ * on the part right of the previous rank). Reorders `values`.
+ */
+export function selectQuantiles(values: Float64Array): QuantileStat | null {
+  const n = values.length;
+  if (n === 0) return null;
+  let min = values[0];
+  let max = values[0];
+  for (let i = 1; i < n; i++) {
+    const v = values[i];
+    if (v < min) min = v;
+    else if (v > max) max = v;
+  }
+  const out = [0.25, 0.5, 0.75, 0.95].map((q) => Math.max(0, Math.ceil(q * n) - 1));
+  let lo = 0;
+  const at: number[] = [];
+  for (const k of out) {
+    select(values, lo, n - 1, k);
+    at.push(values[k]);
+    lo = k;
+  }
+  return { min, p25: at[0], p50: at[1], p75: at[2], p95: at[3], max };
+}
+
+/** Puts the k-th smallest of a[left..right] at a[k], smaller-or-equal values left of it, greater-or-equal right. */
+function select(a: Float64Array, left: number, right: number, k: number): void {
+  while (right > left) {
+    const mid = (left + right) >>> 1;
+    const x = a[left];
+    const y = a[mid];
+    const z = a[right];
+    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
+    let i = left;
+    let j = right;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) right = j;
+    else if (k >= i) left = i;
+    else return;
+  }
+}

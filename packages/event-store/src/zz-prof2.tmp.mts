@@ -1,0 +1,12 @@
+import Database from 'better-sqlite3';
+import { QUANTILE_NAMES } from './index.ts';
+const db = new Database('/tmp/d-prof.db');
+const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+const W = `"appId"='done' AND "stageId"=0 AND "stageAttempt"=0 AND "status"='SUCCESS'`;
+const cols = QUANTILE_NAMES.map((n) => `"${n}"`).join(', ');
+let c = cpu(); const rows = db.prepare(`SELECT ${cols} FROM "Task" WHERE ${W}`).raw(true).all() as number[][]; console.log('read all raw', (cpu() - c).toFixed(0), rows.length);
+c = cpu(); let k = 0; for (const r of db.prepare(`SELECT ${cols} FROM "Task" WHERE ${W}`).raw(true).iterate() as Iterable<number[]>) k += r.length; console.log('iterate raw', (cpu() - c).toFixed(0));
+c = cpu(); const one = db.prepare(`SELECT "gcTime" FROM "Task" WHERE ${W}`).pluck().all(); console.log('one column pluck', (cpu() - c).toFixed(0));
+c = cpu(); const j = db.prepare(`SELECT json_group_array(json_array(${cols})) FROM "Task" WHERE ${W}`).pluck().get() as string; const parsed = JSON.parse(j); console.log('json_group_array + parse', (cpu() - c).toFixed(0), parsed.length);
+c = cpu(); for (let i = 0; i < QUANTILE_NAMES.length; i++) { const a = new Float64Array(rows.length); for (let r = 0; r < rows.length; r++) a[r] = rows[r][i] ?? 0; a.sort(); } console.log('36 typed sorts', (cpu() - c).toFixed(0));
+c = cpu(); const x = db.prepare(`SELECT COUNT(*) FROM "Task" WHERE "appId"='done' AND "stageId"=0 AND "stageAttempt"=0 AND "status"='SUCCESS'`).get(); console.log('count success', (cpu() - c).toFixed(1));
