@@ -75,7 +75,7 @@ describe('serializer', () => {
     }
     encodeFrame([big, big]);
     const frame = encodeFrame([1, 2, 3]);
-    expect(frame.buffer.byteLength).toBeLessThanOrEqual(4 << 20);
+    expect(frame.buffer.byteLength).toBeLessThanOrEqual(1 << 20);
     expect(decodeFrame(frame.subarray(FRAME_HEADER))).toEqual([1, 2, 3]);
     expect((deserialize(large) as { big: string }).big.length).toBe(big.length);
   });

@@ -71,7 +71,7 @@ addExtension({
 } as never);
 
 /** msgpackr's shared write buffer is replaced by a small one once it has grown past this (see keepBufferSmall). */
-const MAX_KEPT_BUFFER = 4 << 20;
+const MAX_KEPT_BUFFER = 1 << 20;
 
 /**
  * One large value grows msgpackr's shared write buffer, and every later value would be written
@@ -174,6 +174,13 @@ function pack(value: unknown, flags?: number): Buffer {
   }
 }
 
+/** The serialized size of a value, without keeping its bytes (size estimates sample records with it). */
+export function serializedSize(value: unknown): number {
+  const view = pack(value);
+  keepBufferSmall(view);
+  return view.byteLength;
+}
+
 /**
  * The bytes of a value, in a buffer of their own: results and other values posted between threads
  * are copied whole with their ArrayBuffer, so a view into msgpackr's shared buffer would copy all
@@ -184,9 +191,9 @@ export function serialize(value: unknown): Buffer {
   keepBufferSmall(view);
   if (view.byteLength === view.buffer.byteLength) return view;
   // Not Buffer.from(view): small copies land in Node's shared 8 KiB pool, posted whole in turn.
-  const own = new Uint8Array(view.byteLength);
-  own.set(view);
-  return Buffer.from(own.buffer);
+  const own = Buffer.allocUnsafeSlow(view.byteLength);
+  view.copy(own);
+  return own;
 }
 
 export function deserialize<T = unknown>(buf: Uint8Array): T {

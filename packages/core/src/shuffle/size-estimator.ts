@@ -3,7 +3,7 @@
  * estimate drives spilling. Serialized size is scaled by a factor for V8's
  * object overhead. Single-threaded.
  */
-import { serialize } from '../serializer.ts';
+import { serializedSize } from '../serializer.ts';
 
 const HEAP_FACTOR = 3;
 
@@ -17,7 +17,7 @@ export class SizeEstimator {
   observe(record: unknown): void {
     this.seen++;
     if (this.seen >= this.nextSample) {
-      this.sampledBytes += serialize(record).length;
+      this.sampledBytes += serializedSize(record);
       this.sampled++;
       this.nextSample = this.seen + Math.min(1 + (this.sampled >> 2), 1000);
     }

@@ -8,7 +8,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { encodeFrame, serialize } from '../serializer.ts';
+import { encodeFrame, serializedSize } from '../serializer.ts';
 import { FrameFileWriter, readFrameRange } from '../util/frame-file.ts';
 import { StorageLevel, type StorageLevelName } from './storage-level.ts';
 
@@ -56,7 +56,7 @@ export class BlockStore {
       const n = records.length;
       const sample = Math.min(n, 32);
       let bytes = 0;
-      for (let i = 0; i < sample; i++) bytes += serialize(records[Math.floor((i * n) / sample)]).length;
+      for (let i = 0; i < sample; i++) bytes += serializedSize(records[Math.floor((i * n) / sample)]);
       est = sample === 0 ? 64 : Math.round((bytes / sample) * n * 3 + 64);
       if (this.memoryUsed + est <= this.memoryLimit) {
         this.memory.set(blockId, { records, size: est });
