@@ -5,7 +5,8 @@
  * endpoint in this test, which decodes them. For a job with two shuffles the
  * job → stage attempt → task attempt tree has the job's exact counts, and each
  * task span, made in the executor process that ran the task, sits under its own
- * stage attempt's span in the job's trace.
+ * stage attempt's span in the job's trace. The same tasks' phase timestamps,
+ * taken in the executor processes, are ordered within [launch, result received].
  */
 import http from 'node:http';
 import zlib from 'node:zlib';
@@ -146,6 +147,13 @@ describe('traces across processes', () => {
     }
     const taskEnds = events.filter((e): e is Ev<'taskEnd'> => e.type === 'taskEnd');
     expect(taskEnds).toHaveLength(6 + 4 + 3);
+    // Task phases measured in the executor processes: ordered, inside [launch, result received].
+    for (const e of taskEnds) {
+      const m = e.metrics!;
+      const seq = [e.taskInfo.launchTime, m.executorReceivedTime, m.deserializeEndTime, m.computeEndTime, m.shuffleWriteEndTime, m.resultSerializedTime, e.taskInfo.finishTime!];
+      for (let i = 1; i < seq.length; i++) if (!(seq[i]! >= seq[i - 1]!)) throw new Error(`task ${e.taskInfo.taskId}: phase ${i} before phase ${i - 1}: ${JSON.stringify(seq)}`);
+      expect(m.executorReceivedTime).toBeGreaterThan(0);
+    }
     // Executors flush their spans as they exit.
     const t0 = Date.now();
     while (receiver.spans.filter((s) => s.name.startsWith('task ')).length < taskEnds.length && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 100));
