@@ -9,7 +9,7 @@ import { useQuery } from '@tanstack/react-query';
 import { createColumnHelper, rowSortingFeature, tableFeatures, useTable, type SortingState } from '@tanstack/react-table';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import Link from 'next/link';
-import { useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { formatBytes, formatCount, formatDuration, formatTime } from '../lib/format.ts';
 import type { StageDetail, TaskRow, TaskSortKey } from '../trpc/api-types.ts';
 import { useTRPC } from '../trpc/client.tsx';
@@ -23,7 +23,7 @@ const col = createColumnHelper<typeof features, TaskRow>();
 
 type Status = 'running' | 'success' | 'failed' | 'killed';
 
-export function TaskTable({ appId, stage }: { appId: string; stage: StageDetail }) {
+export function TaskTable({ appId, stage, onFirstPage }: { appId: string; stage: StageDetail; onFirstPage?: () => void }) {
   const trpc = useTRPC();
   const [sorting, setSorting] = useState<SortingState>([{ id: 'taskId', desc: false }]);
   const [status, setStatus] = useState<Status | ''>('');
@@ -45,6 +45,10 @@ export function TaskTable({ appId, stage }: { appId: string; stage: StageDetail 
     }),
   );
   const medians = useMemo(() => stageMedians(stage), [stage]);
+  const loaded = page.data !== undefined || page.error !== null;
+  useEffect(() => {
+    if (loaded) onFirstPage?.();
+  }, [loaded, onFirstPage]);
   const base = `/apps/${encodeURIComponent(appId)}`;
   const now = Date.now();
 

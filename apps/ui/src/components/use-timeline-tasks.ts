@@ -2,7 +2,9 @@
 /**
  * Every task of a stage attempt for the timeline, read page by page (1,000
  * rows a request, in task order) and handed over as pages arrive, so the
- * canvas paints after the first page. While the stage runs it reloads when
+ * canvas paints after the first page; `ready` holds the first request back
+ * (the stage page waits for its task table's first page, which one server
+ * answers sooner alone). While the stage runs it reloads when
  * the stage's task counts change, at most once per RELOAD_MS.
  */
 import { useEffect, useRef, useState } from 'react';
@@ -11,6 +13,8 @@ import type { StageDetail, TaskRow } from '../trpc/api-types.ts';
 import { useTRPCClient } from '../trpc/client.tsx';
 import { rowFlags, stageMedians } from './use-stage-flags.ts';
 
+/** The first page is small so the canvas paints early; the rest come 1,000 at a time. */
+const FIRST_PAGE = 200;
 const PAGE = 1000;
 const RELOAD_MS = 2000;
 
@@ -43,7 +47,7 @@ export function toTimelineTask(t: TaskRow, flagged: boolean): TimelineTask {
   };
 }
 
-export function useTimelineTasks(appId: string, stage: StageDetail | undefined): { tasks: TimelineTask[]; loading: string | null; firstPageMs: number | null; allMs: number | null; now: number } {
+export function useTimelineTasks(appId: string, stage: StageDetail | undefined, ready = true): { tasks: TimelineTask[]; loading: string | null; firstPageMs: number | null; allMs: number | null; now: number } {
   const client = useTRPCClient();
   const [state, setState] = useState<{ tasks: TimelineTask[]; loading: string | null; firstPageMs: number | null; allMs: number | null; now: number }>(() => ({ tasks: [], loading: 'loading tasks…', firstPageMs: null, allMs: null, now: Date.now() }));
   const version = stage ? `${stage.stageId}.${stage.attempt}:${stage.tasks.total}/${stage.tasks.succeeded}/${stage.tasks.failed}/${stage.tasks.killed}/${stage.quantileTaskCount}` : '';
@@ -52,7 +56,7 @@ export function useTimelineTasks(appId: string, stage: StageDetail | undefined):
   stageRef.current = stage;
 
   useEffect(() => {
-    if (!stage) return;
+    if (!stage || !ready) return;
     let cancelled = false;
     const wait = Math.max(0, lastLoad.current + RELOAD_MS - Date.now());
     const timer = setTimeout(async () => {
@@ -66,7 +70,7 @@ export function useTimelineTasks(appId: string, stage: StageDetail | undefined):
       let first: number | null = null;
       try {
         do {
-          const page = await client.tasks.list.query({ appId, stageId: s.stageId, attempt: s.attempt, sortBy: 'taskId', desc: false, cursor, limit: PAGE });
+          const page = await client.tasks.list.query({ appId, stageId: s.stageId, attempt: s.attempt, sortBy: 'taskId', desc: false, cursor, limit: acc.length === 0 ? FIRST_PAGE : PAGE });
           if (cancelled) return;
           for (const t of page.items) acc.push(toTimelineTask(t, rowFlags(t, medians, now).length > 0));
           cursor = page.nextCursor ?? undefined;
@@ -83,6 +87,6 @@ export function useTimelineTasks(appId: string, stage: StageDetail | undefined):
       clearTimeout(timer);
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [appId, version]);
+  }, [appId, version, ready]);
   return state;
 }

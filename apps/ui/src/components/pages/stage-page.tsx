@@ -6,6 +6,7 @@
  */
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
+import { useCallback, useState } from 'react';
 import { formatBytes, formatDuration, formatMetric, formatTime, metricLabel } from '../../lib/format.ts';
 import { useTRPC } from '../../trpc/client.tsx';
 import { Card, Crumbs, Progress, QueryState, StateBadge } from '../common.tsx';
@@ -21,7 +22,9 @@ export function StagePage({ appId, stageId, attempt }: { appId: string; stageId:
   const trpc = useTRPC();
   const stage = useQuery(trpc.stages.get.queryOptions({ appId, stageId, attempt }));
   const flags = useStageFlags(appId, stage.data);
-  const timeline = useTimelineTasks(appId, stage.data);
+  const [tableReady, setTableReady] = useState(false);
+  const onFirstPage = useCallback(() => setTableReady(true), []);
+  const timeline = useTimelineTasks(appId, stage.data, tableReady);
   const base = `/apps/${encodeURIComponent(appId)}`;
   return (
     <div data-testid="stage-page">
@@ -133,7 +136,7 @@ export function StagePage({ appId, stageId, attempt }: { appId: string; stageId:
               <h2>Event timeline</h2>
               <Timeline tasks={timeline.tasks} now={timeline.now} loading={timeline.loading} />
               <h2>Tasks</h2>
-              <TaskTable appId={appId} stage={s} />
+              <TaskTable appId={appId} stage={s} onFirstPage={onFirstPage} />
             </>
           );
         }}
