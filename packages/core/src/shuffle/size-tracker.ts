@@ -5,6 +5,12 @@
  * table, and between two samples it extrapolates from the bytes each update added on average.
  * Samples come after a geometric number of updates (x1.1), so their cost is logarithmic in
  * the input. Single-threaded; one per table.
+ *
+ * Measured (local[2], flint.shuffle.memoryBudget 8m, aggregateByKey of range(0, n) by x % 1000
+ * into arrays): counting one input record per key, 2M and 8M records spilled nothing, with peak
+ * RSS 303 and 748 MB; measured, they spill 5.2 and 51.7 MB, the tasks' estimated peak stays at
+ * the 8 MB budget, and peak RSS is 343 and 500 MB (289 and 378 MB with a 16 MB executor young
+ * generation; groupByKey on the same data: 271 and 350 MB).
  */
 
 /** Entries measured per sample: enough for a stable mean, cheap next to the updates between samples. */
