@@ -12,6 +12,7 @@
  */
 import { type FlintClient, type TaskRow, createFlintClient } from '@flint/api';
 import { FlintContext, type FlintEvent } from '@flint/core';
+import fs from 'node:fs';
 import path from 'node:path';
 import { InMemoryMasterStore, LocalCluster, startHistoryServer, startMaster } from '@flint/master';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -338,6 +339,27 @@ describe.each(['tcp', 'http'] as const)('the API on a real cluster over %s', (tr
     }
     const tail = await api.logs.read.query({ workerId: victim.workerId!, appId, executorId: victim.executorId, stream: 'stdout', offset: -10 });
     expect(tail.nextOffset).toBe(tail.size);
+  });
+
+  it('logs of an ended application stay readable after its work directory is removed', { timeout: 90_000 }, async () => {
+    const added = events.filter((e): e is Ev<'executorAdded'> => e.type === 'executorAdded');
+    const ref = (e: Ev<'executorAdded'>) => ({ workerId: e.workerId!, appId, executorId: e.executorId });
+    const before = await Promise.all(added.map((e) => api.logs.read.query({ ...ref(e), stream: 'stderr', offset: 0, length: 1 << 20 })));
+    await sc.stop();
+    await eventually('the application to end', () => api.apps.get.query({ appId }), (a) => a.state === 'FINISHED', 30_000);
+    // The worker removes the work directory when told the application finished; the logs move out first.
+    await eventually('both workers to remove the application work directory', async () => [0, 1].map((i) => fs.existsSync(path.join(cluster.baseDir, `work-${i}`, appId))), (v) => v.every((x) => !x), 30_000);
+    for (const [i, e] of added.entries()) {
+      const after = await eventually(
+        `the log of executor ${e.executorId} after the end`,
+        () => api.logs.read.query({ ...ref(e), stream: 'stderr', offset: 0, length: 1 << 20 }),
+        () => true,
+        20_000,
+      );
+      expect(after.data.startsWith(before[i].data)).toBe(true);
+      const out = await api.logs.read.query({ ...ref(e), stream: 'stdout' });
+      expect(out.size).toBeGreaterThanOrEqual(0);
+    }
   });
 
   it('flint history serves the same answers over the master event store file, with no cluster and refusals for actions', async () => {

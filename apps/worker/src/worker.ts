@@ -225,18 +225,48 @@ export class Worker {
       return await readLogSlice(file, msg.offset, msg.length);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new WorkerError('INVALID_MESSAGE', `the ${msg.stream} of executor ${msg.appId}/${msg.executorId} is gone (its application's work directory was removed when it finished)`);
+        throw new WorkerError('INVALID_MESSAGE', `the ${msg.stream} of executor ${msg.appId}/${msg.executorId} is gone from this worker`);
       }
       throw err;
     }
   }
 
-  /** Kills what is left of the application here, then removes its work directory. */
+  /**
+   * Moves the stdout/stderr of the application's executors out of its work
+   * directory (which is about to be removed) into `<workDir>/@logs/<appId>/<executorId>/`,
+   * so logs of ended applications stay readable. `@` is not allowed in ids: no
+   * application can name that directory.
+   */
+  private async keepLogs(appId: string): Promise<void> {
+    for (const r of this.records.values()) {
+      if (r.appId !== appId) continue;
+      const dest = path.join(this.options.workDir, '@logs', appId, r.executorId);
+      let moved = false;
+      for (const stream of ['stdout', 'stderr'] as const) {
+        const from = stream === 'stdout' ? r.stdoutPath : r.stderrPath;
+        const to = path.join(dest, stream);
+        if (from === to) continue;
+        try {
+          await fs.promises.mkdir(dest, { recursive: true, mode: 0o700 });
+          await fs.promises.rename(from, to);
+          if (stream === 'stdout') r.stdoutPath = to;
+          else r.stderrPath = to;
+          moved = true;
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.log.warn({ appId, executorId: r.executorId, err: (err as Error).message }, `cannot keep the ${stream} of ${appId}/${r.executorId}: ${(err as Error).message}`);
+        }
+      }
+      if (moved) this.save(r);
+    }
+  }
+
+  /** Kills what is left of the application here, keeps its executors' logs, then removes its work directory. */
   async applicationFinished(appId: string): Promise<void> {
     if (!SAFE_ID.test(appId)) throw new WorkerError('INVALID_MESSAGE', `not an application id: ${JSON.stringify(appId)}`);
     const mine = [...this.runners.values()].filter((r) => r.spec.appId === appId);
     await Promise.all(mine.map((r) => r.kill('the application finished')));
     const dir = path.join(this.options.workDir, appId);
+    await this.keepLogs(appId);
     await fs.promises.rm(dir, { recursive: true, force: true });
     for (const r of mine) this.runners.delete(key(r.spec.appId, r.spec.executorId));
     this.log.info({ event: 'appCleanedUp', appId, dir }, `application ${appId} finished: removed ${dir}`);
