@@ -11,14 +11,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FlintContext } from '@flint/core';
 import { LocalCluster } from '@flint/master';
 
-/** Every "sending the result of task" line in the logs of application `appId`'s executors. */
-function resultsServed(baseDir: string, appId: string): string[] {
+/** Every line with `what` in the logs of application `appId`'s executors. */
+function executorLogLines(baseDir: string, appId: string, what: string): string[] {
   const lines: string[] = [];
   const walk = (dir: string) => {
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
       const p = path.join(dir, e.name);
       if (e.isDirectory()) walk(p);
-      else if (e.name === 'stdout') lines.push(...fs.readFileSync(p, 'utf8').split('\n').filter((l) => l.includes('sending the result of task')));
+      else if (e.name === 'stdout') lines.push(...fs.readFileSync(p, 'utf8').split('\n').filter((l) => l.includes(what)));
     }
   };
   for (const d of fs.readdirSync(baseDir)) if (d.startsWith('work-') && fs.existsSync(path.join(baseDir, d, appId))) walk(path.join(baseDir, d, appId));
@@ -50,7 +50,14 @@ describe.each(['tcp', 'http'] as const)('maxResultSize over %s', (transport) => 
           (e: Error) => ({ ok: false as const, e }),
         );
       // Read before stop(): the worker removes the application's directories when it ends.
-      return { outcome, served: resultsServed(cluster.baseDir, appId) };
+      const logs = (what: string) => executorLogLines(cluster.baseDir, appId, what);
+      const served = logs('sending the result of task');
+      let dropped: string[] = [];
+      if (!outcome.ok) {
+        const deadline = Date.now() + 10_000;
+        while ((dropped = logs('dropped the stored result')).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      }
+      return { outcome, served, dropped };
     } finally {
       await sc.stop();
     }
@@ -66,9 +73,11 @@ describe.each(['tcp', 'http'] as const)('maxResultSize over %s', (transport) => 
   });
 
   it('refuses a result over the limit without fetching it', async () => {
-    const { outcome, served } = await run('1m');
+    const { outcome, served, dropped } = await run('1m');
     expect(outcome.ok).toBe(false);
     if (!outcome.ok) expect(outcome.e.message).toMatch(/flint\.driver\.maxResultSize/);
     expect(served).toEqual([]);
+    // The executor does not keep it either.
+    expect(dropped.length).toBe(1);
   });
 });

@@ -260,6 +260,7 @@ export class StandaloneBackend implements SchedulerBackend {
       // Checked on the announced size, before any byte is fetched: the scheduler fails the job with
       // flint.driver.maxResultSize named, and the driver never holds the result.
       if (outcome.resultRef.size > this.maxResultSize()) {
+        if (e) void this.client(e).then((c) => c.send('dropResult', { taskId })).catch(() => undefined);
         this.scheduler.statusUpdate(taskId, { ...outcome, value: null });
         this.reviveOffers();
         return;

@@ -115,6 +115,9 @@ export class ExecutorProcess {
           },
           killTask: (m) => this.pool.kill(m.taskId, m.reason),
           removeRdd: (m) => this.pool.removeRdd(m.rddId),
+          dropResult: (m) => {
+            if (this.pendingResults.delete(m.taskId)) o.log(`dropped the stored result of task ${m.taskId}: the driver will not fetch it`);
+          },
           removeBroadcast: (m) => this.pool.removeBroadcast(m.id),
           removeShuffle: (m) => {
             for (const p of m.paths) {

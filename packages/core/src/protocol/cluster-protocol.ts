@@ -171,4 +171,6 @@ export type ExecutorProtocol = {
   fetchBlock: { request: { path: string; offset: number; length: number }; response: void };
   /** Streams a task result too large to travel in a status update. */
   fetchResult: { request: { taskId: number }; response: void };
+  /** Forgets a stored task result the driver will not fetch (e.g. over flint.driver.maxResultSize). */
+  dropResult: { request: { taskId: number }; response: void };
 };
