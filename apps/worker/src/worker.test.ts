@@ -196,7 +196,12 @@ describe('Worker', () => {
       ['1', 'KILLED'],
     ]);
     expect(stored[0]!.pid).toBeGreaterThan(0);
-    expect(stored[0]!.stdoutPath).toBe(path.join(dir0, 'stdout'));
+    // Its logs outlive the application's work directory, moved where no application id can point.
+    expect(stored[0]!.stdoutPath).toBe(path.join(worker.options.workDir, '@logs', 'app-1', '0', 'stdout'));
+    expect(fs.readFileSync(stored[0]!.stdoutPath, 'utf8')).toContain('stub executor app-1/0 started');
+    const slice = await c.request('readExecutorLog', { appId: 'app-1', executorId: '0', stream: 'stdout', offset: 0, length: 1 << 20 });
+    expect(Buffer.from(slice.data).toString('utf8')).toBe(fs.readFileSync(stored[0]!.stdoutPath, 'utf8'));
+    await expect(c.request('readExecutorLog', { appId: 'app-9', executorId: '0', stream: 'stdout', offset: 0, length: 10 })).rejects.toThrow(/not one of this worker/);
   });
 
   it('reports executors that exit on their own with their exit code', async () => {
