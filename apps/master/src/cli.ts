@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { otlpConfigured } from '@flint/telemetry';
+import { otlpConfigured, startTelemetry } from '@flint/telemetry';
 import { TSX_LOADER_URL, workerCommand } from '@flint/worker';
 import { LocalCluster } from './local-cluster.ts';
 import { historyCommand } from './history-command.ts';
@@ -72,6 +72,10 @@ export function buildCli(): Command {
   const program = new Command('flint').description('Flint: a Spark-style distributed data engine').showHelpAfterError();
   program.addCommand(masterCommand());
   program.addCommand(workerCommand());
+  // `flint master` and `flint worker` are daemons like src/main.ts: OTLP export when an endpoint is set.
+  program.hook('preAction', (_program, action) => {
+    if (action.name() === 'master' || action.name() === 'worker') startTelemetry({ serviceName: `flint-${action.name()}` });
+  });
   program.addCommand(historyCommand());
 
   program
