@@ -10,6 +10,7 @@
 import { useQueryClient, type Query } from '@tanstack/react-query';
 import { useSubscription } from '@trpc/tanstack-react-query';
 import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
+import { isAffected } from '../lib/live-invalidation.ts';
 import type { LiveBatch } from './api-types.ts';
 import { useTRPC } from './client.tsx';
 
@@ -31,16 +32,7 @@ export function useLive(): LiveState {
 
 /** Which cached queries a set of changed applications touches. */
 export function affectedBy(appIds: ReadonlySet<string>, clusterChanged: boolean) {
-  return (query: Query): boolean => {
-    const key = query.queryKey as unknown[];
-    const path = Array.isArray(key[0]) ? (key[0] as string[]) : [];
-    const root = path[0];
-    if (root === 'logs' || root === 'events') return false;
-    if (root === 'cluster' || root === 'workers' || (root === 'apps' && path[1] === 'list')) return true;
-    const input = (key[1] as { input?: { appId?: unknown } } | undefined)?.input;
-    if (typeof input?.appId === 'string') return appIds.has(input.appId);
-    return clusterChanged;
-  };
+  return (query: Query): boolean => isAffected(query.queryKey, appIds, clusterChanged);
 }
 
 export function LiveProvider({ children }: { children: ReactNode }) {
