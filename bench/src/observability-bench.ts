@@ -9,7 +9,7 @@
  * Variants run interleaved, run after run, so load from elsewhere on a shared
  * machine falls on all of them alike; the median of each is compared with its
  * "off" row. Run it with: `pnpm --filter @flint/bench exec tsx src/observability-bench.ts
- * [--tasks 20000] [--runs 3] [--no-cluster] [--no-local]`.
+ * [--tasks 20000] [--runs 3] [--no-cluster] [--no-local] [--no-tracing]`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -27,6 +27,7 @@ const TASKS = arg('--tasks', 20_000);
 const RUNS = arg('--runs', 3);
 const CLUSTER = !process.argv.includes('--no-cluster');
 const LOCAL = !process.argv.includes('--no-local');
+const TRACING = !process.argv.includes('--no-tracing');
 
 /** Takes spans and drops them: the driver's cost of recording and batching, not of a collector. */
 class DiscardingExporter implements SpanExporter {
@@ -125,12 +126,12 @@ async function main(): Promise<void> {
       const on = await FlintContext.create({ master: 'local-cluster[2,1]', appName: 'bench-events-on', progress: false });
       delete process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
       variants.push({ name: 'cluster, events on', sc: on, tracing: false, times: [], cpu: [], base: 'cluster, events off' });
-      variants.push({ name: 'cluster, events on + tracing', sc: on, tracing: true, times: [], cpu: [], base: 'cluster, events off' });
+      if (TRACING) variants.push({ name: 'cluster, events on + tracing', sc: on, tracing: true, times: [], cpu: [], base: 'cluster, events off' });
     }
     if (LOCAL) {
       const local = await FlintContext.create({ master: 'local[2]', appName: 'bench-local', progress: false });
       variants.push({ name: 'local[2], tracing off', sc: local, tracing: false, times: [], cpu: [] });
-      variants.push({ name: 'local[2], tracing on', sc: local, tracing: true, times: [], cpu: [], base: 'local[2], tracing off' });
+      if (TRACING) variants.push({ name: 'local[2], tracing on', sc: local, tracing: true, times: [], cpu: [], base: 'local[2], tracing off' });
     }
     // Warm-up: JIT, executor threads, connections (not timed).
     for (const v of variants) {
