@@ -1,8 +1,14 @@
 /**
- * The record serializer: msgpackr with Flint's settings (Maps, Sets, typed arrays,
- * Dates and undefined round-trip). Used for shuffle batches, cached blocks, task
- * payloads and results. Stateless apart from msgpackr's reusable buffers, so one
- * instance per thread.
+ * The record serializer: msgpackr with Flint's settings. Used for shuffle batches, cached
+ * blocks, parallelize's slices, task payloads and results. Stateless apart from msgpackr's
+ * reusable buffers, so one instance per thread.
+ *
+ * Carried with type and value: numbers (NaN and the infinities too), strings, booleans, null,
+ * undefined, bigints, Dates, arrays, plain objects, Maps, Sets, typed arrays, Buffers (as
+ * Buffers). Refused with an UncarriableValueError naming the type: functions, Promises, cyclic
+ * objects. Known to arrive changed: -0 (as 0) and strings with lone surrogates (each becomes
+ * U+FFFD); msgpackr gives no hook for numbers or strings, and scanning every one would cost the
+ * record paths.
  */
 import { addExtension, Packr, RESERVE_START_SPACE } from 'msgpackr';
 import { decodePairFrame, encodePairFrame, isPairFrame, type FrameAlloc } from './pair-columns.ts';

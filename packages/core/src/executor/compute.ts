@@ -8,14 +8,13 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import type { FnSpec } from '../closure/ship.ts';
 import { FlintError, FlintErrorCode } from '../errors.ts';
 import { canonicalKey, keyEquals } from '../keys/key-hash.ts';
 import { KeyMap } from '../keys/key-map.ts';
 import { KeyTable } from '../keys/key-table.ts';
 import { compareKeys, sortValues } from '../keys/ordering.ts';
-import { readLines } from '../files/text-input.ts';
+import { gunzipBytes, readLines } from '../files/text-input.ts';
 import { openAttemptFile } from '../files/output-committer.ts';
 import { isPairFrame, PairCursor } from '../pair-columns.ts';
 import { decodeFrame, deserialize } from '../serializer.ts';
@@ -240,7 +239,7 @@ function* wholeFiles(paths: string[], ctx: TaskContext): Generator<[string, stri
     const buf = fs.readFileSync(p);
     ctx.metrics.inputBytes += buf.length;
     ctx.metrics.inputRecords++;
-    yield [`file:${p}`, (p.endsWith('.gz') ? zlib.gunzipSync(buf) : buf).toString('utf8')];
+    yield [`file:${p}`, (p.endsWith('.gz') ? gunzipBytes(buf, p) : buf).toString('utf8')];
   }
 }
 

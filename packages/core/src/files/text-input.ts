@@ -233,6 +233,11 @@ export function readLines(split: TextSplit, onBytes?: (n: number) => void): Batc
 function gunzipFile(file: string, onBytes?: (n: number) => void): Buffer {
   const raw = fs.readFileSync(file);
   onBytes?.(raw.length);
+  return gunzipBytes(raw, file);
+}
+
+/** The decompressed bytes of gzip file `file`, read as `raw`; corrupt data is an error naming the file. */
+export function gunzipBytes(raw: Buffer, file: string): Buffer {
   try {
     return zlib.gunzipSync(raw);
   } catch (e) {

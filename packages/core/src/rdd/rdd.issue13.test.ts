@@ -124,6 +124,8 @@ describe('issue 13', () => {
     fs.writeFileSync(gz, Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0xcb, 0x48]));
     const e = await failure(sc.textFile(gz).collect());
     expect(e.message).toContain(gz);
+    const w = await failure(sc.wholeTextFiles(gz).collect());
+    expect(w.message).toContain(gz);
   });
 
   test('item 2: Maps, Sets and typed arrays are keys by type and value', async () => {
