@@ -341,6 +341,39 @@ describe.each(['tcp', 'http'] as const)('the API on a real cluster over %s', (tr
     expect(tail.nextOffset).toBe(tail.size);
   });
 
+  it('events.live replays the stored changes in cursor order and resumes after lastEventId with no gap', { timeout: 60_000 }, async () => {
+    type Got = { id: string; cursor: number; jobIds: number[]; stageIds: number[] };
+    const collect = (input: { appId: string; sinceCursor?: number; lastEventId?: string }, until: (got: Got[]) => boolean) =>
+      new Promise<Got[]>((resolve, reject) => {
+        const got: Got[] = [];
+        const timer = setTimeout(() => reject(new Error(`events.live gave only ${JSON.stringify(got).slice(0, 400)}`)), 30_000);
+        const sub = api.events.live.subscribe(input, {
+          onData(ev) {
+            for (const c of ev.data.changes) got.push({ id: ev.id, cursor: c.cursor, jobIds: c.jobIds, stageIds: c.stageIds });
+            if (until(got)) {
+              clearTimeout(timer);
+              sub.unsubscribe();
+              resolve(got);
+            }
+          },
+          onError: (err) => {
+            clearTimeout(timer);
+            reject(err);
+          },
+        });
+      });
+    const job = events.find((e): e is Ev<'jobStart'> => e.type === 'jobStart')!;
+    // From the start: every change of the first job, in strictly increasing cursor order.
+    const seen = await collect({ appId, sinceCursor: 0 }, (got) => got.some((g) => g.jobIds.includes(job.jobId)) && job.stageIds.every((id) => got.some((g) => g.stageIds.includes(id))) && got.length >= 3);
+    const cursors = seen.map((g) => g.cursor);
+    for (let i = 1; i < cursors.length; i++) expect(cursors[i]).toBeGreaterThan(cursors[i - 1]);
+    // A reconnect with the id of an earlier message resumes right after it: the same changes, none skipped or repeated.
+    const cut = seen[Math.floor(seen.length / 2) - 1];
+    const last = cursors[cursors.length - 1];
+    const resumed = await collect({ appId, lastEventId: cut.id }, (got) => got.some((g) => g.cursor >= last));
+    expect(resumed.map((g) => g.cursor).filter((c) => c <= last)).toEqual(cursors.filter((c) => c > Number(cut.id)));
+  });
+
   it('logs of an ended application stay readable after its work directory is removed', { timeout: 90_000 }, async () => {
     const added = events.filter((e): e is Ev<'executorAdded'> => e.type === 'executorAdded');
     const ref = (e: Ev<'executorAdded'>) => ({ workerId: e.workerId!, appId, executorId: e.executorId });
@@ -383,6 +416,29 @@ describe.each(['tcp', 'http'] as const)('the API on a real cluster over %s', (tr
       await history.close();
     }
     await expect(startHistoryServer({ file: path.join(cluster.baseDir, 'nope.db'), port: 0 })).rejects.toThrow(/no event log at/);
+  });
+
+  it('apps.kill ends a running application: its executors are killed and its driver refuses further jobs', { timeout: 120_000 }, async () => {
+    const sc2 = await FlintContext.create({ master: cluster.masterUrl, appName: 'to-kill', transport, progress: false });
+    try {
+      const id2 = sc2.applicationId;
+      expect(await sc2.parallelize([1, 2, 3], 2).map((x) => x + 1).collect()).toEqual([2, 3, 4]);
+      const live = await cluster.clusterState();
+      expect(live.executors.filter((e) => e.appId === id2 && e.state === 'RUNNING').length).toBeGreaterThan(0);
+      expect(await api.apps.kill.mutate({ appId: id2 })).toMatchObject({ killed: true });
+      const st = await eventually(
+        'the application and its executors killed',
+        () => cluster.clusterState(),
+        (s) => s.applications.find((a) => a.appId === id2)?.state === 'KILLED' && s.executors.filter((e) => e.appId === id2).every((e) => e.state !== 'RUNNING' && e.state !== 'LAUNCHING'),
+        30_000,
+      );
+      expect(st.applications.find((a) => a.appId === id2)).toMatchObject({ cores: 0, endReason: 'killed through the API' });
+      expect((await api.apps.get.query({ appId: id2 })).state).toBe('KILLED');
+      await eventually('the driver to learn of the kill', async () => sc2.parallelize([1], 1).count().then(() => null, (err: Error) => err), (err) => err !== null, 30_000).then((err) => expect(err!.message).toMatch(/ended this application|killed/i));
+      expect(await api.apps.kill.mutate({ appId: id2 })).toMatchObject({ killed: false });
+    } finally {
+      await sc2.stop().catch(() => undefined);
+    }
   });
 });
 
