@@ -51,14 +51,14 @@ interface BatchChanges {
  * Owns its statements; not safe to use after the database closes.
  *
  * Why not Prisma here: the same 20,000 task-end rows (56 columns) written by
- * `measureInsertPaths` (bench/src/event-store-bench.ts) on this 2-core machine
- * with a load average of 14–17 (other work running): Prisma `createMany`
- * (1,000 rows a call, one `$transaction`) 185–370 rows/s, ≈ 530 per CPU
- * second; one prepared INSERT in one better-sqlite3 transaction 24,000–28,000
- * rows/s, ≈ 115,000 per CPU second — two hundred times more. This ingest path
- * (upserts, phases, change rows) ≈ 48,000 task-end events per CPU second. So
- * the hot path is prepared statements; Prisma keeps the model (schema.prisma)
- * and serves the simple reads.
+ * `measureInsertPaths` (`pnpm bench events`) on this 2-core machine, in three
+ * runs at a load average of 14–22 (other work running): Prisma `createMany`
+ * (1,000 rows a call, one `$transaction`) 81–370 rows/s, 530–650 per CPU
+ * second; one prepared INSERT in one better-sqlite3 transaction 21,000–28,000
+ * rows/s, 95,000–115,000 per CPU second — about 170 times more. This ingest
+ * path (upserts, phases, change rows) stores 49,000–71,000 task-end events per
+ * CPU second. So the hot path is prepared statements; Prisma keeps the model
+ * (schema.prisma) and serves the simple reads.
  */
 export class EventIngester {
   private readonly s: ReturnType<typeof prepare>;
