@@ -63,7 +63,8 @@ describe.each(['tcp', 'http'] as const)('the cluster secret over %s', (transport
       for (let x = 0; x < 500; x++) expected.set(x % 9, (expected.get(x % 9) ?? 0) + x);
       expect(new Map(got)).toEqual(expected);
       expect(pids.length).toBeGreaterThan(0);
-      for (const pid of pids) expect(fs.readFileSync(`/proc/${pid}/environ`).includes(SECRET)).toBe(false);
+      // Neither the executors nor the daemons that started them have it in their environment.
+      for (const pid of [...pids, cluster.masterPid, ...cluster.workerPids]) expect({ pid, leaked: fs.readFileSync(`/proc/${pid}/environ`).includes(SECRET) }).toEqual({ pid, leaked: false });
       const workDir = path.join(cluster.baseDir, 'work-0');
       executorDirs = fs.readdirSync(workDir).flatMap((app) => fs.readdirSync(path.join(workDir, app)).map((e) => path.join(workDir, app, e)));
       expect(executorDirs.length).toBeGreaterThan(0);
@@ -79,8 +80,11 @@ describe.each(['tcp', 'http'] as const)('the cluster secret over %s', (transport
     expect(JSON.stringify(events)).not.toContain(SECRET);
     const start = events.find((e) => e.type === 'applicationStart');
     expect(start && start.type === 'applicationStart' && start.conf['flint.authenticate.secret']).toMatch(/redacted/);
-    // Databases (and their WAL) and logs, after everything above was written.
-    expect(filesContaining(cluster.baseDir, SECRET)).toEqual([]);
+    // Databases (and their WAL) and logs, after everything above was written; only the cluster's
+    // own 0600 secret file, which its daemons read, holds it.
+    const secretFile = path.join(cluster.baseDir, 'secret');
+    expect(filesContaining(cluster.baseDir, SECRET)).toEqual([secretFile]);
+    expect(fs.statSync(secretFile).mode & 0o777).toBe(0o600);
     for (const f of fs.readdirSync(cluster.baseDir).filter((f) => /\.db(-wal|-shm)?$/.test(f))) {
       expect({ f, mode: fs.statSync(path.join(cluster.baseDir, f)).mode & 0o777 }).toEqual({ f, mode: 0o600 });
     }

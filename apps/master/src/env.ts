@@ -11,6 +11,8 @@ const MasterEnvSchema = z.object({
   FLINT_WORKER_TIMEOUT_MS: ms.optional(),
   FLINT_DRIVER_TIMEOUT_MS: ms.optional(),
   FLINT_SECRET: z.string().optional(),
+  /** A file of mode 0600 holding the secret (kept out of the environment children inherit). */
+  FLINT_SECRET_FILE: z.string().optional(),
   FLINT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
 });
 

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { type MasterProtocol, type Transport, MessageClient } from '@flint/core';
+import { type MasterProtocol, type Transport, MessageClient, writeSecretFile } from '@flint/core';
 import { TSX_LOADER_URL, WORKER_MAIN } from '@flint/worker';
 import { loadNamedTransport } from './load-transport.ts';
 
@@ -202,8 +202,14 @@ export class LocalCluster {
   private env(): NodeJS.ProcessEnv {
     const o = this.options;
     const env: NodeJS.ProcessEnv = { ...process.env, ...o.env };
-    if (o.secret) env.FLINT_SECRET = o.secret;
-    else if (o.secret === undefined && o.env?.FLINT_SECRET === undefined) delete env.FLINT_SECRET;
+    if (o.secret) {
+      // A 0600 file in the cluster's own directory rather than the environment, which every
+      // process the daemons start would inherit.
+      const file = path.join(this.baseDir, 'secret');
+      writeSecretFile(file, o.secret);
+      env.FLINT_SECRET_FILE = file;
+      delete env.FLINT_SECRET;
+    } else if (o.secret === undefined && o.env?.FLINT_SECRET === undefined) delete env.FLINT_SECRET;
     if (o.workerTimeoutMs !== undefined) env.FLINT_WORKER_TIMEOUT_MS = String(o.workerTimeoutMs);
     if (o.driverTimeoutMs !== undefined) env.FLINT_DRIVER_TIMEOUT_MS = String(o.driverTimeoutMs);
     return env;

@@ -1,5 +1,5 @@
 import type { LevelWithSilent } from 'pino';
-import { parseTime } from '@flint/core';
+import { parseTime, readSecretFile } from '@flint/core';
 import type { Clock } from './clock.ts';
 import { systemClock } from './clock.ts';
 import { readMasterEnv } from './env.ts';
@@ -180,7 +180,7 @@ export function compileMasterOptions(opts: MasterOptions = {}): CompiledMasterOp
   const transport = opts.transport ?? MASTER_DEFAULTS.transport;
   if (!/^[a-z0-9][a-z0-9-]*$/.test(transport)) throw new MasterError('CONFIG', `transport must be a transport name such as tcp or http, got ${JSON.stringify(transport)}`);
   const secretFromConf = typeof conf['flint.authenticate.secret'] === 'string' ? (conf['flint.authenticate.secret'] as string) : undefined;
-  const secret = opts.secret ?? env.FLINT_SECRET ?? secretFromConf;
+  const secret = opts.secret ?? env.FLINT_SECRET ?? (env.FLINT_SECRET_FILE ? readSecretFile(env.FLINT_SECRET_FILE) : undefined) ?? secretFromConf;
   return Object.freeze({
     host: opts.host ?? MASTER_DEFAULTS.host,
     port: port('port', opts.port ?? MASTER_DEFAULTS.port, true),

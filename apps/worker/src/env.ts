@@ -3,6 +3,8 @@ import { WorkerError } from './worker-error.ts';
 
 const WorkerEnvSchema = z.object({
   FLINT_SECRET: z.string().optional(),
+  /** A file of mode 0600 holding the secret (kept out of the environment children inherit). */
+  FLINT_SECRET_FILE: z.string().optional(),
   FLINT_EXECUTOR_ENTRY: z.string().optional(),
   FLINT_WORKER_KILL_GRACE_MS: z
     .string()

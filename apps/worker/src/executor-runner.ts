@@ -68,6 +68,7 @@ export function executorEnv(spec: ExecutorLaunchSpec): NodeJS.ProcessEnv {
   };
   // The secret goes through the launch pipe (see launchLine), never through the environment.
   delete env.FLINT_SECRET;
+  delete env.FLINT_SECRET_FILE;
   return env;
 }
 

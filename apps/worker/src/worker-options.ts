@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LevelWithSilent } from 'pino';
-import { parseSize } from '@flint/core';
+import { parseSize, readSecretFile } from '@flint/core';
 import { readWorkerEnv } from './env.ts';
 import type { Logger } from './logger.ts';
 import type { WorkerStore } from './store/worker-store.ts';
@@ -138,7 +138,7 @@ export function compileWorkerOptions(opts: WorkerOptions): CompiledWorkerOptions
   if (!(min > 0 && max >= min)) throw new WorkerError('CONFIG', `registration retry must satisfy 0 < min (${min}) <= max (${max})`);
   const transport = opts.transport ?? 'tcp';
   if (!/^[a-z0-9][a-z0-9-]*$/.test(transport)) throw new WorkerError('CONFIG', `transport must be a transport name such as tcp or http, got ${JSON.stringify(transport)}`);
-  const secret = opts.secret ?? fromEnv.FLINT_SECRET;
+  const secret = opts.secret ?? fromEnv.FLINT_SECRET ?? (fromEnv.FLINT_SECRET_FILE ? readSecretFile(fromEnv.FLINT_SECRET_FILE) : undefined);
   return Object.freeze({
     masterAddress: parseMasterUrl(opts.master),
     host: opts.host ?? '127.0.0.1',

@@ -22,6 +22,7 @@ export { serializeFn } from './closure/closure.ts';
 export { StatCounter } from './util/stat-counter.ts';
 export { TELEMETRY_SCOPE, formatTraceParent, parseTraceParent } from './telemetry/tracing.ts';
 export { REDACTED, SECRET_KEY_PATTERN, isSecretKey, redactConf, withoutSecrets } from './util/redact.ts';
+export { readSecretFile, writeSecretFile } from './util/secret-file.ts';
 export {
   FlintError,
   FlintErrorCode,
