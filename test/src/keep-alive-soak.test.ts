@@ -21,7 +21,16 @@ describe.each(['tcp', 'http'] as const)('jobs back to back for %s past the peer 
 
   beforeAll(async () => {
     cluster = await LocalCluster.start({ workers: 2, coresPerWorker: 1, transport });
-    sc = await FlintContext.create({ master: cluster.masterUrl, transport, appName: `soak-${transport}`, progress: false, listeners: [(e) => void events.push(e)] });
+    sc = await FlintContext.create({
+      master: cluster.masterUrl,
+      transport,
+      appName: `soak-${transport}`,
+      progress: false,
+      // Executor heartbeats are requests, whose answers would keep the executor's connection to the
+      // driver alive by themselves: spaced out, its status updates (one-way) are its only traffic.
+      conf: { 'flint.executor.heartbeatInterval': '60s' },
+      listeners: [(e) => void events.push(e)],
+    });
   }, 120_000);
 
   afterAll(async () => {
