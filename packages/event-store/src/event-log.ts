@@ -29,16 +29,56 @@ export interface EventLogOptions {
 /** @internal Messages between an EventLog and its writer thread. */
 export interface EventLogWriterInit {
   dbPath: string;
-  appId: string;
 }
 /** @internal */
-export type EventLogToWriter = { type: 'batch'; firstSeq: number; events: FlintEvent[] } | { type: 'finish'; eventsPosted: number; state: 'FINISHED' | 'FAILED' | 'KILLED'; time: number };
+export type EventLogToWriter =
+  | { type: 'batch'; appId: string; firstSeq: number; events: FlintEvent[] }
+  | { type: 'finish'; appId: string; eventsPosted: number; state: 'FINISHED' | 'FAILED' | 'KILLED'; time: number };
 /** @internal */
 export type EventLogFromWriter =
   | { type: 'ready' }
-  | { type: 'stored'; storedThrough: number }
-  | { type: 'finished'; storedThrough: number; droppedEvents: number }
-  | { type: 'error'; message: string };
+  | { type: 'stored'; appId: string; storedThrough: number }
+  | { type: 'finished'; appId: string; storedThrough: number; droppedEvents: number }
+  | { type: 'error'; appId: string | null; message: string };
+
+/**
+ * One writer thread per event-log file per process, shared by the applications of the
+ * process (a test suite or a service that creates many local contexts pays its start-up
+ * once). Unreferenced: it never keeps the process alive; `close()` of each EventLog waits
+ * until that application's events are stored.
+ */
+interface Writer {
+  worker: Worker;
+  exited: Promise<number>;
+  logs: Map<string, EventLog>;
+  lastError: string | null;
+}
+const writers = new Map<string, Writer>();
+
+function writerFor(dbPath: string): Writer {
+  const known = writers.get(dbPath);
+  if (known) return known;
+  const entry = import.meta.url.endsWith('.ts') ? './event-log-worker-entry.mjs' : './event-log-worker.js';
+  const worker = new Worker(new URL(entry, import.meta.url), { workerData: { dbPath } satisfies EventLogWriterInit });
+  worker.unref();
+  const w: Writer = { worker, exited: new Promise((resolve) => worker.on('exit', resolve)), logs: new Map(), lastError: null };
+  worker.on('message', (m: EventLogFromWriter) => {
+    if (m.type === 'ready') return;
+    if (m.type === 'error') {
+      w.lastError = m.message;
+      process.emitWarning(`flint: the event log ${dbPath} could not store events${m.appId ? ` of ${m.appId}` : ''}: ${m.message}`);
+      return;
+    }
+    w.logs.get(m.appId)?._fromWriter(m);
+  });
+  worker.on('error', (e) => {
+    w.lastError = e.message;
+    process.emitWarning(`flint: the event log writer for ${dbPath} failed: ${e.message}`);
+  });
+  void w.exited.then(() => writers.delete(dbPath));
+  writers.set(dbPath, w);
+  return w;
+}
 
 /**
  * A local-mode driver's event log: the same event store the master keeps,
@@ -56,30 +96,20 @@ export class EventLog {
   private timer: NodeJS.Timeout | null = null;
   private closing: Promise<{ storedThrough: number; droppedEvents: number }> | null = null;
   private storedThrough = 0;
-  private lastError: string | null = null;
   private finished: ((r: { storedThrough: number; droppedEvents: number }) => void) | null = null;
-  private readonly exited: Promise<number>;
 
   private constructor(
-    private readonly worker: Worker,
+    private readonly writer: Writer,
     readonly dbPath: string,
     readonly appId: string,
     private readonly flushIntervalMs: number,
     private readonly batchEvents: number,
-  ) {
-    worker.on('message', (m: EventLogFromWriter) => {
-      if (m.type === 'stored') this.storedThrough = Math.max(this.storedThrough, m.storedThrough);
-      else if (m.type === 'finished') this.finished?.({ storedThrough: m.storedThrough, droppedEvents: m.droppedEvents });
-      else if (m.type === 'error') {
-        this.lastError = m.message;
-        process.emitWarning(`flint: the event log ${dbPath} could not store events of ${appId}: ${m.message}`);
-      }
-    });
-    this.exited = new Promise((resolve) => worker.on('exit', resolve));
-    worker.on('error', (e) => {
-      this.lastError = e.message;
-      process.emitWarning(`flint: the event log writer for ${dbPath} failed: ${e.message}`);
-    });
+  ) {}
+
+  /** @internal The writer thread's answers for this application. */
+  _fromWriter(m: Extract<EventLogFromWriter, { type: 'stored' | 'finished' }>): void {
+    if (m.type === 'stored') this.storedThrough = Math.max(this.storedThrough, m.storedThrough);
+    else this.finished?.({ storedThrough: m.storedThrough, droppedEvents: m.droppedEvents });
   }
 
   /**
@@ -95,9 +125,11 @@ export class EventLog {
     } catch (cause) {
       throw new EventStoreError('IO', `cannot write the event log ${dbPath}: ${(cause as Error).message}; set flint.eventLog.dir to a writable directory, or flint.eventLog.enabled=false`, { cause });
     }
-    const entry = import.meta.url.endsWith('.ts') ? './event-log-worker-entry.mjs' : './event-log-worker.js';
-    const worker = new Worker(new URL(entry, import.meta.url), { workerData: { dbPath, appId: opts.appId } satisfies EventLogWriterInit });
-    return new EventLog(worker, dbPath, opts.appId, opts.flushIntervalMs ?? 100, Math.min(opts.batchEvents ?? 2000, MAX_BATCH_EVENTS));
+    const writer = writerFor(dbPath);
+    if (writer.logs.has(opts.appId)) throw new EventStoreError('INVALID_INPUT', `application ${opts.appId} already has an open event log on ${dbPath}`);
+    const log = new EventLog(writer, dbPath, opts.appId, opts.flushIntervalMs ?? 100, Math.min(opts.batchEvents ?? 2000, MAX_BATCH_EVENTS));
+    writer.logs.set(opts.appId, log);
+    return log;
   }
 
   /** Events numbered so far. */
@@ -122,7 +154,7 @@ export class EventLog {
     if (this.pending.length === 0) return;
     const events = this.pending;
     this.pending = [];
-    this.worker.postMessage({ type: 'batch', firstSeq: this.nextSeq - events.length, events } satisfies EventLogToWriter);
+    this.writer.worker.postMessage({ type: 'batch', appId: this.appId, firstSeq: this.nextSeq - events.length, events } satisfies EventLogToWriter);
   }
 
   /** Flushes, ends the application in the store and stops the writer. Idempotent. */
@@ -132,13 +164,20 @@ export class EventLog {
       const done = new Promise<{ storedThrough: number; droppedEvents: number }>((resolve) => {
         this.finished = resolve;
       });
-      this.worker.postMessage({ type: 'finish', eventsPosted: this.eventsPosted, state, time: Date.now() } satisfies EventLogToWriter);
-      const r = await Promise.race([done, this.exited.then((code) => code)]);
-      if (typeof r === 'number') {
-        throw new EventStoreError('IO', `the event log writer for ${this.dbPath} stopped (exit code ${r}) before storing every event${this.lastError ? `: ${this.lastError}` : ''}`);
+      this.writer.worker.postMessage({ type: 'finish', appId: this.appId, eventsPosted: this.eventsPosted, state, time: Date.now() } satisfies EventLogToWriter);
+      // Referenced while this application's last events are written, so the process waits for them.
+      this.writer.worker.ref();
+      try {
+        const r = await Promise.race([done, this.writer.exited]);
+        if (typeof r === 'number' || r.droppedEvents < 0) {
+          const why = typeof r === 'number' ? `stopped (exit code ${r})` : 'failed';
+          throw new EventStoreError('IO', `the event log writer for ${this.dbPath} ${why} before storing every event of ${this.appId}${this.writer.lastError ? `: ${this.writer.lastError}` : ''}`);
+        }
+        return r;
+      } finally {
+        this.writer.logs.delete(this.appId);
+        if (this.writer.logs.size === 0) this.writer.worker.unref();
       }
-      await this.worker.terminate();
-      return r;
     })();
     return this.closing;
   }
