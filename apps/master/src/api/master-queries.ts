@@ -41,6 +41,9 @@ import {
 
 type ClusterState = MasterProtocol['clusterState']['response'];
 
+/** How long a running stage's answer (with its quantiles) is reused. */
+export const RUNNING_STAGE_TTL_MS = 2_000;
+
 export interface MasterQueriesDeps {
   mode: 'master' | 'history';
   masterId: string | null;
@@ -215,7 +218,26 @@ export class MasterFlintQueries implements FlintQueries {
     return rows.map(stageSummary).sort((a, b) => a.stageId - b.stageId || a.attempt - b.attempt);
   }
 
+  /**
+   * Quantiles of a running stage are recomputed from its task rows on every store call
+   * (seconds at 100,000 tasks, on the master's thread): answers for running stages are
+   * reused for RUNNING_STAGE_TTL_MS, so many open pages cost one computation.
+   */
+  private readonly runningStages = new Map<string, { at: number; detail: StageDetail }>();
+
   async getStage(appId: string, stageId: number, attempt: number): Promise<StageDetail | null> {
+    const k = `${appId}\u0000${stageId}\u0000${attempt}`;
+    const hit = this.runningStages.get(k);
+    if (hit && this.now() - hit.at < RUNNING_STAGE_TTL_MS) return hit.detail;
+    const detail = await this.readStage(appId, stageId, attempt);
+    if (detail && !detail.quantilesExact) {
+      if (this.runningStages.size >= 64) this.runningStages.delete(this.runningStages.keys().next().value!);
+      this.runningStages.set(k, { at: this.now(), detail });
+    } else this.runningStages.delete(k);
+    return detail;
+  }
+
+  private async readStage(appId: string, stageId: number, attempt: number): Promise<StageDetail | null> {
     const d = await this.read((s) => s.getStage(appId, stageId, attempt), null);
     if (!d) return null;
     const quantiles = {} as Record<QuantileField, Quantiles | null>;
