@@ -69,6 +69,7 @@ async function rssChild(dbPath: string, total: number): Promise<void> {
       gc?.();
       out[`rssMbAfter${i + BATCH}`] = Math.round(process.memoryUsage().rss / 1e5) / 10;
       out[`heapMbAfter${i + BATCH}`] = Math.round(process.memoryUsage().heapUsed / 1e5) / 10;
+      out[`heapTotalMbAfter${i + BATCH}`] = Math.round(process.memoryUsage().heapTotal / 1e5) / 10;
     }
   }
   await store.close();
@@ -143,6 +144,15 @@ async function localContextCost(dir: string, runs: number): Promise<void> {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args[0] === '--rss-child') return rssChild(args[1], Number(args[2]));
+  if (args[0] === '--rss') {
+    // Only the memory figure: `pnpm bench events --rss [events]`.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flint-event-bench-'));
+    const total = Number(args[1] ?? 1_000_000);
+    const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--rss-child', path.join(dir, 'rss.db'), String(total)], { env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --expose-gc` }, encoding: 'utf8' });
+    fs.rmSync(dir, { recursive: true, force: true });
+    console.log(r.stdout.trim(), r.status === 0 ? '' : r.stderr);
+    return;
+  }
   const quick = args.includes('--quick');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flint-event-bench-'));
   try {
@@ -162,7 +172,7 @@ async function main(): Promise<void> {
     else {
       const m = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, number>;
       console.log(
-        `store process RSS: ${m.rssMbAfter10000} MB after 10,000 task events, ${m[`rssMbAfter${total}`]} MB after ${total} (+${(m[`rssMbAfter${total}`] - m.rssMbAfter10000).toFixed(1)} MB; heap ${m.heapMbAfter10000} → ${m[`heapMbAfter${total}`]} MB${m.gc ? ', after gc' : ''})`,
+        `store process RSS: ${m.rssMbAfter10000} MB after 10,000 task events, ${m[`rssMbAfter${total}`]} MB after ${total} (+${(m[`rssMbAfter${total}`] - m.rssMbAfter10000).toFixed(1)} MB; heap used ${m.heapMbAfter10000} → ${m[`heapMbAfter${total}`]} MB, heap reserved ${m.heapTotalMbAfter10000} → ${m[`heapTotalMbAfter${total}`]} MB${m.gc ? ', after gc' : ''})`,
       );
     }
     await queries(dir, quick ? 20_000 : 100_000);
