@@ -138,6 +138,15 @@ async function waitFor<T>(what: string, read: () => Promise<T> | T, ok: (v: T) =
   }
 }
 
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function expectedSums(n: number, mod: number): Map<number, number> {
   const m = new Map<number, number>();
   for (let x = 0; x < n; x++) m.set(x % mod, (m.get(x % mod) ?? 0) + x);
@@ -254,6 +263,11 @@ describe.skipIf(skipReason !== null)('a cluster across network namespaces', () =
       const healedAt = Date.now();
       const rejoinMs = await waitFor(`worker ${cut.ip} ALIVE again`, () => workerState(cut.ip), (s) => s.includes('ALIVE'), 60_000);
       process.stdout.write(`[netns] worker declared DEAD ${deadMs} ms after its link went down; the job finished ${jobMs} ms after the cut; the worker was ALIVE again ${rejoinMs} ms after the link came back (${Date.now() - healedAt} ms)\n`);
+      // The executors the cut worker ran, declared lost, end once they can hear the driver again.
+      const lostThere = events.flatMap((e) => (e.type === 'executorAdded' && e.host === cut.ip && e.pid !== null && events.some((r) => r.type === 'executorRemoved' && r.executorId === e.executorId) ? [e.pid] : []));
+      expect(lostThere.length).toBeGreaterThan(0);
+      const goneMs = await waitFor('the cut worker\'s lost executors to exit', () => lostThere.filter((p) => processAlive(p)), (left) => left.length === 0, 30_000);
+      process.stdout.write(`[netns] the lost executors of the cut worker exited ${goneMs} ms after it rejoined\n`);
       // The healed cluster answers exactly.
       const again = new Map(await sc!.parallelize(Array.from({ length: 3000 }, (_, i) => i), 8).map((x) => [x % 7, x] as [number, number]).reduceByKey((a, b) => a + b, 4).collect());
       expect(again).toEqual(expectedSums(3000, 7));
