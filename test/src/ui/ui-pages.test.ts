@@ -118,6 +118,10 @@ describe.skipIf(!HAVE_CHROMIUM)('UI pages over a synthetic application', () => {
     expect(await page.getByTestId('task-row').count()).toBe(rows.length);
     const flaggedRows = await page.locator('[data-testid="task-row"][data-flags*="skew"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-partition')));
     expect(flaggedRows).toEqual(['5']);
+    // Partition 5 also ran 50x the median duration with every task done: a straggler, and the only one.
+    const stragglers = await page.locator('[data-testid="task-row"][data-flags*="straggler"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-partition')));
+    expect(stragglers).toEqual(['5']);
+    expect(await page.locator('[data-testid="stage-flag"][data-kind="straggler"]').getAttribute('data-partition')).toBe('5');
   });
 
   it('stage page: sorting and filtering are done by the API', async () => {
@@ -160,6 +164,10 @@ describe.skipIf(!HAVE_CHROMIUM)('UI pages over a synthetic application', () => {
     expect(await page.getByTestId('job-row').count()).toBe(2);
     fx.queries.record(APP, { type: 'jobEnd', time: t + 5, jobId: 1, result: { status: 'succeeded' } });
     await page.waitForFunction(() => document.querySelector('[data-testid="app-jobs-succeeded"]')?.textContent === '2', null, { timeout: 15_000 });
+    // Events the master proved lost appear as a banner, live too.
+    fx.queries.setDroppedEvents(APP, 5);
+    await page.getByTestId('dropped-banner').waitFor({ timeout: 15_000 });
+    expect(await page.getByTestId('dropped-banner').textContent()).toContain('5 events');
     expect(await page.evaluate(() => (window as unknown as { __noReload?: number }).__noReload)).toBe(1);
     expect(await page.getByTestId('updated-stamp').getAttribute('data-status')).toBe('live');
   });
