@@ -289,7 +289,7 @@ function prepare(db: Database.Database) {
       `INSERT INTO "StageAttempt" ("appId", "stageId", "attempt", "numTasks", "submissionTime", "state", "completionTime", "failureReason") VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT ("appId", "stageId", "attempt") DO UPDATE SET "state" = excluded."state", "completionTime" = excluded."completionTime", "failureReason" = excluded."failureReason", "quantiles" = NULL`,
     ),
-    clearQuantiles: db.prepare(`UPDATE "StageAttempt" SET "quantiles" = NULL WHERE "appId" = ? AND "stageId" = ? AND "attempt" = ? AND "quantiles" IS NOT NULL`),
+    clearQuantiles: db.prepare(`UPDATE "StageAttempt" SET "quantiles" = NULL, "taskVersion" = "taskVersion" + 1 WHERE "appId" = ? AND "stageId" = ? AND "attempt" = ?`),
     insertTaskStart: db.prepare(
       `INSERT OR IGNORE INTO "Task" ("appId", "taskId", "stageId", "stageAttempt", "index", "attempt", "executorId", "host", "slot", "locality", "speculative", "status", "launchTime") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'RUNNING', ?)`,
     ),

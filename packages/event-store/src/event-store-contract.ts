@@ -253,6 +253,8 @@ export function eventStoreContract(name: string, factory: EventStoreFactory): vo
         ['shuffleWriteBytes', false],
         ['duration', true],
         ['schedulerDelay', false],
+        ['schedulerDelay', true],
+        ['gcTime', true],
         ['taskId', true],
       ] as const) {
         const key = (t: RefTask) => (sortBy === 'taskId' ? t.taskId : referenceValue(t, sortBy as QuantileName));
@@ -435,7 +437,12 @@ export function eventStoreContract(name: string, factory: EventStoreFactory): vo
         taskInfo: { taskId: 9999, index: 0, attempt: 5, launchTime: 1, finishTime: 1_000_000_000, executorId: 'exec-1', host: 'h', slot: 0, locality: 'ANY', speculative: true },
         metrics: null,
       };
+      const byGc = async () => (await s.listTasks({ appId: APP, stageId: 0, attempt: 0, sortBy: 'shuffleWriteBytes', desc: false, limit: 1000 })).items.map((t) => t.taskId);
+      const beforeOrder = await byGc();
+      expect(beforeOrder).not.toContain(9999);
       await s.ingest(APP, events.length + 1, [late]);
+      // The kept sorted order of the ended attempt is not reused: the late task (no metrics) comes last.
+      expect(await byGc()).toEqual([...beforeOrder, 9999]);
       const after = (await s.getStage(APP, 0, 0))!.quantiles;
       expect(after.count).toBe(before.count + 1);
       expect(after.metrics.duration!.max).toBe(1_000_000_000 - 1);

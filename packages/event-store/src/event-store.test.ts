@@ -33,7 +33,7 @@ describe('EventStore database', () => {
     const db = new Database(file, { readonly: true });
     try {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-      expect((db.prepare('SELECT name FROM _flint_migrations').all() as Array<{ name: string }>).map((r) => r.name)).toEqual(['0001_init', '0002_task_order_index']);
+      expect((db.prepare('SELECT name FROM _flint_migrations').all() as Array<{ name: string }>).map((r) => r.name)).toEqual(['0001_init', '0002_task_order_index', '0003_stage_task_version']);
     } finally {
       db.close();
     }
