@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFlintClient } from './client.ts';
 import { type FlintHttpServer, listenFlintHttp } from './http-server.ts';
@@ -62,6 +63,39 @@ describe('Flint HTTP server', () => {
     // A cross-site page cannot use the cookie for a mutation.
     const csrf = await fetch(s.url + '/api/trpc/apps.kill', { method: 'POST', headers: { cookie: cookie.split(';')[0], origin: 'http://evil.example', 'content-type': 'application/json' }, body: JSON.stringify({ json: { appId: APP } }) });
     expect(csrf.status).toBe(403);
+  });
+
+  it('without a secret: refuses cross-origin writes and requests naming a non-loopback host (DNS rebinding)', async () => {
+    const { s } = await serve(null);
+    const kill = (headers: Record<string, string>) =>
+      fetch(s.url + '/api/trpc/apps.kill', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ json: { appId: APP } }) });
+    const csrf = await kill({ origin: 'http://evil.example' });
+    expect(csrf.status).toBe(403);
+    expect(await csrf.text()).toContain('cross-origin');
+    const port = new URL(s.url).port;
+    // fetch sets Host itself: a raw request names the host an attacker's page would.
+    const get = (path: string, host: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        http
+          .get({ host: '127.0.0.1', port: Number(port), path, headers: { host } }, (res) => {
+            let body = '';
+            res.on('data', (d: Buffer) => (body += d.toString()));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          })
+          .on('error', reject);
+      });
+    for (const host of [`evil.example:${port}`, `10.0.0.1:${port}`]) {
+      const r = await get('/api/trpc/cluster.overview', host);
+      expect(r.status, host).toBe(403);
+      expect(r.body).not.toContain('masterId');
+    }
+    for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`]) {
+      expect((await get('/healthz', host)).status, host).toBe(200);
+    }
+    // The same-origin write reaches the procedure (which refuses: the in-memory store has no cluster).
+    const same = await kill({ origin: s.url });
+    expect(same.status).toBe(412);
+    await same.text();
   });
 
   it('refuses to bind beyond loopback without a secret', async () => {

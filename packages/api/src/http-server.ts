@@ -104,7 +104,12 @@ export function createFlintHttpHandler(opts: FlintHttpOptions): (req: http.Incom
       res.setHeader('www-authenticate', 'Bearer realm="flint"');
       return json(res, 401, { error: 'this Flint master needs the cluster secret: send Authorization: Bearer <secret>, or log in' });
     }
-    if (secret && req.method !== 'GET' && req.method !== 'HEAD' && !sameOrigin(req)) {
+    // Without a secret, a page elsewhere could reach this loopback port through the browser: a host
+    // name that is not loopback (DNS rebinding) or a cross-origin write (CSRF) is refused.
+    if (!secret && !isLoopbackHost(hostName(req.headers.host))) {
+      return json(res, 403, { error: 'without a cluster secret this server answers only requests addressed to 127.0.0.1 or localhost' });
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD' && !sameOrigin(req)) {
       return json(res, 403, { error: 'cross-origin request refused' });
     }
     if (pathname === '/api/trpc' || pathname.startsWith('/api/trpc/')) {
@@ -226,6 +231,13 @@ function sameOrigin(req: http.IncomingMessage): boolean {
   } catch {
     return false;
   }
+}
+
+/** The host name of a Host header (without port; IPv6 brackets removed). */
+function hostName(host: string | undefined): string {
+  if (!host) return '';
+  const m = /^\[([^\]]+)\](?::\d+)?$/.exec(host);
+  return m ? m[1] : host.replace(/:\d+$/, '');
 }
 
 function parseCookies(header: string | undefined): Record<string, string> {
