@@ -144,6 +144,16 @@ async function localContextCost(dir: string, runs: number): Promise<void> {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args[0] === '--rss-child') return rssChild(args[1], Number(args[2]));
+  if (args[0] === '--queries') {
+    // Only the query latencies: `pnpm bench events --queries [tasks]`.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flint-event-bench-'));
+    try {
+      await queries(dir, Number(args[1] ?? 100_000));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    return;
+  }
   if (args[0] === '--rss') {
     // Only the memory figure: `pnpm bench events --rss [events]`.
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flint-event-bench-'));
