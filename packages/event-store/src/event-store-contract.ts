@@ -32,7 +32,7 @@ function referenceTasks(events: FlintEvent[]) {
     const status = !end ? 'RUNNING' : end.reason.kind === 'success' ? 'SUCCESS' : end.reason.kind === 'killed' ? 'KILLED' : 'FAILED';
     const m = end?.metrics ?? null;
     const finish = end ? (end.taskInfo.finishTime ?? end.time) : null;
-    return { taskId, stageId, stageAttempt, executorId: info.executorId, status, m, launch: info.launchTime, finish };
+    return { taskId, stageId, stageAttempt, executorId: info.executorId, index: info.index, attempt: info.attempt, slot: info.slot, status, m, launch: info.launchTime, finish };
   });
 }
 
@@ -303,6 +303,56 @@ export function eventStoreContract(name: string, factory: EventStoreFactory): vo
       expect(one.metrics).toEqual(rows[0].m);
       await expect(s.listTasks({ appId: APP, stageId: 0, attempt: 0, sortBy: 'duration; DROP TABLE "Task"' as never })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
       await expect(s.listTasks({ appId: APP, stageId: 0, attempt: 0, cursor: 'x' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    });
+
+    it('gives a stage attempt\'s timeline column-wise, equal to the raw task rows, in one page or many', async () => {
+      const s = await loaded();
+      const attempts = [...new Set(ref.map((t) => `${t.stageId}:${t.stageAttempt}`))].map((k) => k.split(':').map(Number) as [number, number]);
+      expect(attempts.length).toBeGreaterThan(1);
+      let withoutMetrics = 0;
+      for (const [stageId, attempt] of attempts) {
+        const rows = ref.filter((t) => t.stageId === stageId && t.stageAttempt === attempt).sort((a, b) => a.taskId - b.taskId);
+        const tl = await s.stageTimeline({ appId: APP, stageId, attempt });
+        expect(tl.nextAfterTaskId).toBeNull();
+        expect(tl.taskId).toEqual(rows.map((t) => t.taskId));
+        expect(tl.index).toEqual(rows.map((t) => t.index));
+        expect(tl.attempt).toEqual(rows.map((t) => t.attempt));
+        expect(tl.executor.map((e) => tl.executors[e])).toEqual(rows.map((t) => t.executorId));
+        expect(new Set(tl.executors).size).toBe(tl.executors.length);
+        expect(tl.slot).toEqual(rows.map((t) => t.slot));
+        expect(tl.status).toEqual(rows.map((t) => t.status));
+        expect(tl.launchTime).toEqual(rows.map((t) => t.launch));
+        expect(tl.finishTime).toEqual(rows.map((t) => t.finish));
+        for (const f of ['executorReceivedTime', 'deserializeEndTime', 'computeEndTime', 'shuffleWriteEndTime', 'resultSerializedTime', 'shuffleFetchWaitTime', 'inputBytes', 'inputRecords', 'shuffleReadRecords'] as const) {
+          expect(tl[f], f).toEqual(rows.map((t) => (t.m ? t.m[f] : null)));
+        }
+        withoutMetrics += rows.filter((t) => t.m === null).length;
+        // The same columns as the store's own full rows.
+        const full = await s.listTasks({ appId: APP, stageId, attempt, limit: 1000 });
+        expect(full.items.map((r) => [r.taskId, r.index, r.executorId, r.slot, r.status, r.launchTime, r.finishTime, r.metrics?.computeEndTime ?? null])).toEqual(
+          tl.taskId.map((id, i) => [id, tl.index[i], tl.executors[tl.executor[i]!], tl.slot[i], tl.status[i], tl.launchTime[i], tl.finishTime[i], tl.computeEndTime[i]]),
+        );
+        // Pages of 2 joined give the same columns.
+        const paged: number[] = [];
+        const finishes: Array<number | null> = [];
+        let after: number | null = null;
+        let pages = 0;
+        do {
+          const p: Awaited<ReturnType<EventStore['stageTimeline']>> = await s.stageTimeline({ appId: APP, stageId, attempt, afterTaskId: after, limit: 2 });
+          expect(p.taskId.length).toBeLessThanOrEqual(2);
+          paged.push(...p.taskId);
+          finishes.push(...p.finishTime);
+          after = p.nextAfterTaskId;
+          pages++;
+        } while (after !== null && pages < 100);
+        expect(paged).toEqual(tl.taskId);
+        expect(finishes).toEqual(tl.finishTime);
+      }
+      expect(withoutMetrics).toBeGreaterThan(0);
+      const none = await s.stageTimeline({ appId: APP, stageId: 999, attempt: 0 });
+      expect(none).toMatchObject({ taskId: [], executors: [], nextAfterTaskId: null });
+      await expect(s.stageTimeline({ appId: APP, stageId: 0, attempt: 0, limit: 0 })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+      await expect(s.stageTimeline({ appId: APP, stageId: 0, attempt: 0, afterTaskId: 1.5 })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     });
 
     it('lists executors with removal reasons, task totals and cached blocks', async () => {

@@ -16,6 +16,8 @@
  *   per-executor metrics and `quantiles` of every task metric and phase over successful tasks.
  * - `listTasks(TaskQuery)` → `TaskPage`: one row per task attempt, sorted by any
  *   `TaskSortKey`, filtered by status/executor, paged by offset or cursor.
+ * - `stageTimeline({ appId, stageId, attempt, afterTaskId?, limit? })` → `StageTimeline`: the
+ *   timeline fields of a stage attempt's tasks column-wise, in taskId order, in large pages.
  * - `listExecutors(appId)` → `ExecutorSummary[]`; `getExecutor(appId, executorId)`.
  * - `listCachedRdds(appId)` → `CachedRddSummary[]`.
  * - `changesSince({ appId?, cursor, limit })` → `ChangeRow[]` with cursors above `cursor`;
@@ -310,6 +312,47 @@ export interface TaskPage {
   /** Rows matching the filters. */
   total: number;
   nextCursor: string | null;
+}
+
+export interface StageTimelineQuery {
+  appId: string;
+  stageId: number;
+  attempt: number;
+  /** Only tasks with a larger taskId (the previous page's `nextAfterTaskId`). */
+  afterTaskId?: number | null;
+  /** 1..STAGE_TIMELINE_MAX_LIMIT, default STAGE_TIMELINE_MAX_LIMIT. */
+  limit?: number;
+}
+export const STAGE_TIMELINE_MAX_LIMIT = 100_000;
+
+/**
+ * What the event timeline draws, column-wise: entry i of every array is the i-th
+ * task attempt in taskId order. Metric columns are null for a task without metrics.
+ */
+export interface StageTimeline {
+  /** Executor ids; `executor[i]` indexes this list. */
+  executors: string[];
+  taskId: number[];
+  /** Partition index. */
+  index: number[];
+  attempt: number[];
+  executor: number[];
+  slot: number[];
+  status: TaskStatus[];
+  launchTime: number[];
+  finishTime: Array<number | null>;
+  executorReceivedTime: Array<number | null>;
+  deserializeEndTime: Array<number | null>;
+  computeEndTime: Array<number | null>;
+  shuffleWriteEndTime: Array<number | null>;
+  resultSerializedTime: Array<number | null>;
+  shuffleFetchWaitTime: Array<number | null>;
+  /** The measures the straggler and skew flags compare with the stage's medians. */
+  inputBytes: Array<number | null>;
+  inputRecords: Array<number | null>;
+  shuffleReadRecords: Array<number | null>;
+  /** Pass as `afterTaskId` for the next page; null after the last. */
+  nextAfterTaskId: number | null;
 }
 
 export interface ExecutorTotals {
