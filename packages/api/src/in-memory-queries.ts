@@ -37,6 +37,8 @@ import {
   type TaskCounts,
   type TaskMetricValues,
   type TaskRow,
+  type TaskTimeline,
+  type TaskTimelineQuery,
   type TaskSortKey,
   type WorkerDetail,
   type WorkerState,
@@ -384,6 +386,36 @@ export class InMemoryFlintQueries implements FlintQueries {
       .filter((r) => (!q.status || r.status === q.status) && (!q.executorId || r.executorId === q.executorId))
       .sort((a, b) => compareRows(a, b, q.sortBy, q.desc));
     return page(rows, q.cursor, q.limit);
+  }
+
+  async taskTimeline(q: TaskTimelineQuery): Promise<TaskTimeline> {
+    const s = this.apps.get(q.appId)?.stages.get(`${q.stageId}:${q.attempt}`);
+    const after = q.afterTaskId ?? -1;
+    const tasks = s ? [...s.tasks.values()].filter((t) => t.info.taskId > after).sort((a, b) => a.info.taskId - b.info.taskId) : [];
+    const taken = tasks.slice(0, q.limit);
+    const executors = [...new Set(taken.map((t) => t.info.executorId))];
+    const m = <K extends 'executorReceivedTime' | 'deserializeEndTime' | 'computeEndTime' | 'shuffleWriteEndTime' | 'resultSerializedTime' | 'shuffleFetchWaitTime' | 'inputBytes' | 'inputRecords' | 'shuffleReadRecords'>(k: K) => taken.map((t) => (t.metrics ? t.metrics[k] : null));
+    return {
+      executors,
+      taskId: taken.map((t) => t.info.taskId),
+      index: taken.map((t) => t.info.index),
+      attempt: taken.map((t) => t.info.attempt),
+      executor: taken.map((t) => executors.indexOf(t.info.executorId)),
+      slot: taken.map((t) => t.info.slot),
+      status: taken.map((t) => t.status),
+      launchTime: taken.map((t) => t.info.launchTime),
+      finishTime: taken.map((t) => (t.status === 'running' ? null : t.info.finishTime)),
+      executorReceivedTime: m('executorReceivedTime'),
+      deserializeEndTime: m('deserializeEndTime'),
+      computeEndTime: m('computeEndTime'),
+      shuffleWriteEndTime: m('shuffleWriteEndTime'),
+      resultSerializedTime: m('resultSerializedTime'),
+      shuffleFetchWaitTime: m('shuffleFetchWaitTime'),
+      inputBytes: m('inputBytes'),
+      inputRecords: m('inputRecords'),
+      shuffleReadRecords: m('shuffleReadRecords'),
+      nextAfterTaskId: tasks.length > q.limit ? taken[taken.length - 1]!.info.taskId : null,
+    };
   }
 
   async listExecutors(appId: string): Promise<ExecutorSummary[]> {

@@ -357,6 +357,50 @@ export interface ListTasksQuery {
   limit: number;
 }
 
+export interface TaskTimelineQuery {
+  appId: string;
+  stageId: number;
+  attempt: number;
+  /** Only tasks with a larger taskId: the previous page's nextAfterTaskId. */
+  afterTaskId?: number;
+  /** 1..TIMELINE_MAX_TASKS. */
+  limit: number;
+}
+/** Most tasks one `tasks.timeline` page carries. */
+export const TIMELINE_MAX_TASKS = 100_000;
+
+/**
+ * A stage attempt's tasks for the event timeline, column-wise: entry i of every
+ * array is the i-th task attempt in taskId order. Phase timestamps and metrics
+ * are null for a task without metrics (running, or ended without them).
+ */
+export interface TaskTimeline {
+  /** Executor ids; `executor[i]` indexes this list. */
+  executors: string[];
+  taskId: number[];
+  /** Partition index. */
+  index: number[];
+  attempt: number[];
+  executor: number[];
+  slot: number[];
+  status: TaskStatus[];
+  launchTime: number[];
+  /** Null while the task runs. */
+  finishTime: Array<number | null>;
+  executorReceivedTime: Array<number | null>;
+  deserializeEndTime: Array<number | null>;
+  computeEndTime: Array<number | null>;
+  shuffleWriteEndTime: Array<number | null>;
+  resultSerializedTime: Array<number | null>;
+  shuffleFetchWaitTime: Array<number | null>;
+  /** The measures the straggler and skew flags compare with the stage's medians. */
+  inputBytes: Array<number | null>;
+  inputRecords: Array<number | null>;
+  shuffleReadRecords: Array<number | null>;
+  /** Pass as afterTaskId for the next page; null after the last. */
+  nextAfterTaskId: number | null;
+}
+
 export interface ReadLogQuery extends LogRef {
   offset: number;
   length: number;
@@ -383,6 +427,8 @@ export interface FlintQueries {
   listStages(appId: string, jobId?: number): Promise<StageSummary[]>;
   getStage(appId: string, stageId: number, attempt: number): Promise<StageDetail | null>;
   listTasks(q: ListTasksQuery): Promise<Page<TaskRow>>;
+  /** The timeline fields of a stage attempt's tasks, column-wise, in taskId order, in pages of up to `limit` tasks. */
+  taskTimeline(q: TaskTimelineQuery): Promise<TaskTimeline>;
   listExecutors(appId: string): Promise<ExecutorSummary[]>;
   getExecutor(appId: string, executorId: string): Promise<ExecutorSummary | null>;
   readLog(q: ReadLogQuery): Promise<LogChunk>;

@@ -128,6 +128,44 @@ describe('API routers over InMemoryFlintQueries', () => {
     expect(onOne.items.map((r) => r.taskId)).toEqual(tasks.filter((t) => t.stageId === 0 && t.executorId === '1').map((t) => t.taskId));
   });
 
+  it('tasks.timeline gives every task column-wise, equal to the tasks.list rows and the recorded tasks, in one page or many', async () => {
+    const { q, tasks } = buildFixture({ tasksPerStage: 30, running: 3 });
+    const c = caller(q);
+    for (const stageId of [0, 1, 2]) {
+      const rows = await allTasks(c, stageId, 'taskId', false, 1000);
+      const tl = await c.tasks.timeline({ appId: APP, stageId, attempt: 0 });
+      expect(tl.nextAfterTaskId).toBeNull();
+      expect(tl.taskId).toEqual(rows.map((r) => r.taskId));
+      expect(tl.index).toEqual(rows.map((r) => r.index));
+      expect(tl.attempt).toEqual(rows.map((r) => r.attempt));
+      expect(tl.executor.map((e) => tl.executors[e])).toEqual(rows.map((r) => r.executorId));
+      expect(tl.slot).toEqual(rows.map((r) => r.slot));
+      expect(tl.status).toEqual(rows.map((r) => r.status));
+      expect(tl.launchTime).toEqual(rows.map((r) => r.launchTime));
+      expect(tl.finishTime).toEqual(rows.map((r) => r.finishTime));
+      for (const f of ['shuffleFetchWaitTime', 'inputBytes', 'inputRecords', 'shuffleReadRecords'] as const) expect(tl[f], f).toEqual(rows.map((r) => r.metrics?.[f] ?? null));
+      // Phase timestamps against the recorded tasks (tasks.list gives only the phases).
+      const recorded = new Map(tasks.filter((t) => t.stageId === stageId).map((t) => [t.taskId, t]));
+      for (const f of ['executorReceivedTime', 'deserializeEndTime', 'computeEndTime', 'shuffleWriteEndTime', 'resultSerializedTime'] as const) {
+        expect(tl[f], f).toEqual(tl.taskId.map((id, i) => (tl.status[i] === 'running' ? null : (recorded.get(id)?.metrics[f] ?? null))));
+      }
+      // Pages of 4 joined give the same tasks.
+      const paged: number[] = [];
+      let after: number | undefined;
+      for (let pages = 0; pages < 100; pages++) {
+        const p = await c.tasks.timeline({ appId: APP, stageId, attempt: 0, afterTaskId: after, limit: 4 });
+        expect(p.taskId.length).toBeLessThanOrEqual(4);
+        paged.push(...p.taskId);
+        if (p.nextAfterTaskId === null) break;
+        after = p.nextAfterTaskId;
+      }
+      expect(paged).toEqual(tl.taskId);
+    }
+    expect((await c.tasks.timeline({ appId: APP, stageId: 2, attempt: 0 })).status.filter((x) => x === 'running').length).toBe(3);
+    await expect(c.tasks.timeline({ appId: APP, stageId: 0, attempt: 0, limit: 100_001 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(c.tasks.timeline({ appId: '../etc', stageId: 0, attempt: 0 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
+
   it('executors.list totals equal sums over the tasks each ran; a removed executor keeps its reason', async () => {
     const { q, tasks } = buildFixture();
     const execs = await caller(q).executors.list({ appId: APP });

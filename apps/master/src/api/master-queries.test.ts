@@ -44,6 +44,12 @@ describe('MasterFlintQueries over the event store', () => {
         expect(r.durationMs).toBe(e.taskInfo.finishTime! - e.taskInfo.launchTime);
         if (e.metrics) expect(r.metrics!.executorRunTime).toBe(e.metrics.executorRunTime);
       }
+      const tl = await q.taskTimeline({ appId: 'app-x', stageId: s.stageId, attempt: s.attempt, limit: 100_000 });
+      expect(tl.taskId).toEqual(page.items.map((r) => r.taskId));
+      expect(tl.status).toEqual(page.items.map((r) => r.status));
+      expect(tl.executor.map((e) => tl.executors[e])).toEqual(page.items.map((r) => r.executorId));
+      expect(tl.finishTime).toEqual(page.items.map((r) => r.finishTime));
+      expect(tl.computeEndTime).toEqual(page.items.map((r) => mine.find((x) => x.taskInfo.taskId === r.taskId)?.metrics?.computeEndTime ?? null));
       const d = (await q.getStage('app-x', s.stageId, s.attempt))!;
       const ok = page.items.filter((r) => r.status === 'success').map((r) => r.durationMs!).sort((a, b) => a - b);
       if (ok.length > 0) expect(d.quantiles.duration).toMatchObject({ min: ok[0], median: ok[Math.ceil(ok.length / 2) - 1], max: ok[ok.length - 1] });

@@ -22,6 +22,8 @@ import type {
   TaskCounts,
   TaskMetricValues,
   TaskRow,
+  TaskTimeline,
+  TaskTimelineQuery,
   WorkerDetail,
   WorkerSummary,
 } from '@flint/api';
@@ -284,6 +286,16 @@ export class MasterFlintQueries implements FlintQueries {
     );
     if (!p) return { items: [], nextCursor: null, total: 0 };
     return { items: p.items.map(taskRow), nextCursor: p.nextCursor, total: p.total };
+  }
+
+  async taskTimeline(q: TaskTimelineQuery): Promise<TaskTimeline> {
+    const t = await this.read((s) => s.stageTimeline({ appId: q.appId, stageId: q.stageId, attempt: q.attempt, afterTaskId: q.afterTaskId ?? null, limit: q.limit }), null);
+    if (!t) {
+      const none: TaskTimeline = { executors: [], taskId: [], index: [], attempt: [], executor: [], slot: [], status: [], launchTime: [], finishTime: [], executorReceivedTime: [], deserializeEndTime: [], computeEndTime: [], shuffleWriteEndTime: [], resultSerializedTime: [], shuffleFetchWaitTime: [], inputBytes: [], inputRecords: [], shuffleReadRecords: [], nextAfterTaskId: null };
+      return none;
+    }
+    const status = t.status.map((x) => x.toLowerCase() as TaskRow['status']);
+    return { ...t, status };
   }
 
   async listExecutors(appId: string): Promise<ExecutorSummary[]> {

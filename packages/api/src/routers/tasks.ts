@@ -7,9 +7,12 @@
  *     durationMs, failureReason, metrics: { [metric]: number } | null,
  *     phases: { schedulerDelay, deserialize, compute, shuffleWrite,
  *               resultSerialize, resultFetch } (ms or null) | null }
+ * tasks.timeline({ appId, stageId, attempt, afterTaskId?, limit? }) → TaskTimeline
+ *   the timeline fields of every task attempt column-wise in taskId order, up to
+ *   `limit` (default and most TIMELINE_MAX_TASKS) a page; then nextAfterTaskId.
  */
 import { z } from 'zod';
-import { TASK_SORT_KEYS } from '../queries.ts';
+import { TASK_SORT_KEYS, TIMELINE_MAX_TASKS } from '../queries.ts';
 import { createTRPCRouter, publicProcedure } from '../trpc.ts';
 import { cursorSchema, idSchema, intIdSchema, limitSchema } from './inputs.ts';
 
@@ -29,4 +32,15 @@ export const tasksRouter = createTRPCRouter({
       }),
     )
     .query(({ ctx, input }) => ctx.queries.listTasks(input)),
+  timeline: publicProcedure
+    .input(
+      z.object({
+        appId: idSchema,
+        stageId: intIdSchema,
+        attempt: intIdSchema.default(0),
+        afterTaskId: intIdSchema.optional(),
+        limit: z.number().int().min(1).max(TIMELINE_MAX_TASKS).default(TIMELINE_MAX_TASKS),
+      }),
+    )
+    .query(({ ctx, input }) => ctx.queries.taskTimeline(input)),
 });
