@@ -1,51 +1,23 @@
 'use client';
 /**
- * Every task of a stage attempt for the timeline, read page by page (1,000
- * rows a request, in task order) and handed over as pages arrive, so the
- * canvas paints after the first page; `ready` holds the first request back
- * (the stage page waits for its task table's first page, which one server
- * answers sooner alone). While the stage runs it reloads when
- * the stage's task counts change, at most once per RELOAD_MS.
+ * Every task of a stage attempt for the timeline, read column-wise through
+ * `tasks.timeline` (a first page of FIRST_PAGE tasks so the canvas paints
+ * early, then the rest in pages of up to PAGE) and handed over as pages
+ * arrive; `ready` holds the first request back (the stage page waits for its
+ * task table's first page, which one server answers sooner alone). While the
+ * stage runs it reloads when the stage's task counts change, at most once per
+ * RELOAD_MS.
  */
 import { useEffect, useRef, useState } from 'react';
+import { timelineTasksFromColumns } from '../lib/timeline-columns.ts';
 import type { TimelineTask } from '../lib/timeline-layout.ts';
-import type { StageDetail, TaskRow } from '../trpc/api-types.ts';
+import type { StageDetail } from '../trpc/api-types.ts';
 import { useTRPCClient } from '../trpc/client.tsx';
-import { rowFlags, stageMedians } from './use-stage-flags.ts';
+import { stageMedians } from './use-stage-flags.ts';
 
-/** The first page is small so the canvas paints early; the rest come 1,000 at a time. */
-const FIRST_PAGE = 200;
-const PAGE = 1000;
+const FIRST_PAGE = 5_000;
+const PAGE = 100_000;
 const RELOAD_MS = 2000;
-
-export function toTimelineTask(t: TaskRow, flagged: boolean): TimelineTask {
-  const p = t.phases;
-  const wait = t.metrics?.shuffleFetchWaitTime ?? 0;
-  const compute = p?.compute ?? null;
-  return {
-    taskId: t.taskId,
-    index: t.index,
-    attempt: t.attempt,
-    executorId: t.executorId,
-    slot: t.slot,
-    status: t.status,
-    launchTime: t.launchTime,
-    finishTime: t.finishTime,
-    phases: p
-      ? {
-          schedulerDelay: p.schedulerDelay,
-          deserialize: p.deserialize,
-          // Shuffle read wait happens inside compute; shown as its own phase.
-          shuffleReadWait: compute !== null ? Math.min(wait, compute) : null,
-          compute: compute !== null ? Math.max(0, compute - wait) : null,
-          shuffleWrite: p.shuffleWrite,
-          resultSerialize: p.resultSerialize,
-          resultFetch: p.resultFetch,
-        }
-      : {},
-    flagged,
-  };
-}
 
 export function useTimelineTasks(appId: string, stage: StageDetail | undefined, ready = true): { tasks: TimelineTask[]; loading: string | null; firstPageMs: number | null; allMs: number | null; now: number } {
   const client = useTRPCClient();
@@ -66,18 +38,18 @@ export function useTimelineTasks(appId: string, stage: StageDetail | undefined, 
       const medians = stageMedians(s);
       const now = Date.now();
       const acc: TimelineTask[] = [];
-      let cursor: string | undefined;
+      let after: number | undefined;
       let first: number | null = null;
+      const total = s.tasks.total;
       try {
         do {
-          const page = await client.tasks.list.query({ appId, stageId: s.stageId, attempt: s.attempt, sortBy: 'taskId', desc: false, cursor, limit: acc.length === 0 ? FIRST_PAGE : PAGE });
+          const page = await client.tasks.timeline.query({ appId, stageId: s.stageId, attempt: s.attempt, afterTaskId: after, limit: acc.length === 0 ? FIRST_PAGE : PAGE });
           if (cancelled) return;
-          for (const t of page.items) acc.push(toTimelineTask(t, rowFlags(t, medians, now).length > 0));
-          cursor = page.nextCursor ?? undefined;
+          timelineTasksFromColumns(page, medians, now, acc);
+          after = page.nextAfterTaskId ?? undefined;
           first ??= performance.now() - t0;
-          const total = (page as { total?: number }).total;
-          setState({ tasks: [...acc], loading: cursor ? `loaded ${acc.length.toLocaleString('en')}${total ? ` of ${total.toLocaleString('en')}` : ''} tasks…` : null, firstPageMs: first, allMs: cursor ? null : performance.now() - t0, now });
-        } while (cursor);
+          setState({ tasks: [...acc], loading: after !== undefined ? `loaded ${acc.length.toLocaleString('en')}${total ? ` of ${total.toLocaleString('en')}` : ''} tasks…` : null, firstPageMs: first, allMs: after !== undefined ? null : performance.now() - t0, now });
+        } while (after !== undefined);
       } catch (err) {
         if (!cancelled) setState((st) => ({ ...st, loading: `could not load tasks: ${(err as Error).message}` }));
       }
