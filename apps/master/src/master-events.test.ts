@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type MasterProtocol, MessageClient, loadTransport } from '@flint/core';
+import { type MasterProtocol, MessageClient, loadTransport, packEvents } from '@flint/core';
 import '@flint/transport-tcp';
 import { syntheticApplication } from '@flint/event-store';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -70,6 +70,36 @@ describe('Master event store', () => {
     const again = await startMaster({ eventsDbPath });
     expect(await again.eventStore.getApp(appId)).toEqual({ ...app, durationMs: app.durationMs });
     expect((await again.eventStore.listJobs(appId)).length).toBe(3);
+  });
+
+  it('stores packed task events as the same rows as the plain ones, and refuses a malformed packed item while serving on', async () => {
+    const master = await startMaster({ eventsDbPath: path.join(root, 'packed-events.db') });
+    const a = await driver(master);
+    const b = await driver(master);
+    const plainA = syntheticApplication({ appId: a.appId, tasks: 12 }) as unknown as Array<Record<string, unknown>>;
+    const plainB = syntheticApplication({ appId: b.appId, tasks: 12 }) as unknown as Array<Record<string, unknown>>;
+    const packed = packEvents(plainB);
+    expect(packed.filter((e) => Array.isArray(e)).length).toBe(plainB.filter((e) => e.type === 'taskStart' || e.type === 'taskEnd').length);
+    expect(await a.client.request('appEvents', { appId: a.appId, firstSeq: 1, events: plainA })).toEqual({ storedThrough: plainA.length });
+    expect(await b.client.request('appEvents', { appId: b.appId, firstSeq: 1, events: packed.slice(0, 30) })).toEqual({ storedThrough: 30 });
+    await expect(b.client.request('appEvents', { appId: b.appId, firstSeq: 31, events: [[2, 1, 2]] })).rejects.toThrow(/INVALID_MESSAGE.*events\[0\]: a packed event must be/);
+    expect(await b.client.request('appEvents', { appId: b.appId, firstSeq: 31, events: packed.slice(30) })).toEqual({ storedThrough: plainB.length });
+    const s = master.eventStore;
+    // The two applications' rows, with B's id read as A's, and the durations of still-running stages (they grow with the clock) left out.
+    const strip = <T>(x: T): T => JSON.parse(JSON.stringify(x).replaceAll(b.appId, a.appId), (k, v: unknown) => (k === 'durationMs' ? undefined : v)) as T;
+    expect(strip(await s.listJobs(b.appId))).toEqual(strip(await s.listJobs(a.appId)));
+    const stages = await s.listStages(a.appId);
+    expect(stages.length).toBeGreaterThan(0);
+    expect(strip(await s.listStages(b.appId))).toEqual(strip(stages));
+    let rows = 0;
+    for (const st of stages) {
+      const q = { stageId: st.stageId, attempt: st.attempt, limit: 1000 };
+      const ta = await s.listTasks({ appId: a.appId, ...q });
+      rows += ta.items.length;
+      expect(strip(await s.listTasks({ appId: b.appId, ...q }))).toEqual(strip(ta));
+    }
+    expect(rows).toBe(plainA.filter((e) => e.type === 'taskStart').length);
+    expect(strip(await s.listExecutors(b.appId))).toEqual(strip(await s.listExecutors(a.appId)));
   });
 
   it('marks the application lost when its driver stops heartbeating, with the proven loss', async () => {

@@ -10,9 +10,11 @@ import {
   UnregisterApplicationRequest,
   WorkerHeartbeatRequest,
   messageHandler,
+  unpackEvents,
 } from '@flint/core';
 import type { EventStore } from '@flint/event-store';
 import type { Logger } from './logger.ts';
+import { MasterError } from './master-error.ts';
 import type { MasterEventLoop } from './master-event-loop.ts';
 import { parseMessage } from './message-validation.ts';
 
@@ -28,8 +30,14 @@ export function masterHandler(loop: MasterEventLoop, log: Logger, events?: Event
   const executorStateChanged = (m: unknown) => loop.post({ type: 'executorStateChanged', msg: parseMessage('executorStateChanged', ExecutorStateChangedMessage, m) });
   const appEvents = async (m: unknown) => {
     const msg = parseMessage('appEvents', AppEventsMessage, m);
+    let unpacked: Record<string, unknown>[];
+    try {
+      unpacked = unpackEvents(msg.events);
+    } catch (err) {
+      throw new MasterError('INVALID_MESSAGE', `malformed appEvents message: ${(err as Error).message}`);
+    }
     if (!events) return { storedThrough: 0 };
-    const r = await events.ingest(msg.appId, msg.firstSeq, msg.events);
+    const r = await events.ingest(msg.appId, msg.firstSeq, unpacked);
     if (r.gap) {
       log.warn(
         { event: 'eventsGap', appId: msg.appId, firstSeq: msg.firstSeq, storedThrough: r.storedThrough },

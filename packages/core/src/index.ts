@@ -55,4 +55,5 @@ export type { MapStatus } from './scheduler/map-output-tracker.ts';
 export { readFrameBuffer, readFrameRange } from './util/frame-file.ts';
 export * from './transport/index.ts';
 export * from './protocol/cluster-protocol.ts';
+export { packEvents, unpackEvents, TASK_INFO_KEYS, TASK_METRIC_KEYS } from './protocol/event-packing.ts';
 export { ExecutorProcess, runExecutorFromEnv, followLaunchPipe, executorHeapLimits, EXECUTOR_LAUNCH_PIPE, DIRECT_RESULT_MAX_BYTES, type ExecutorLaunchSecrets, type ExecutorProcessOptions } from './executor/executor-process.ts';

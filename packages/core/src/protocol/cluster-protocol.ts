@@ -77,8 +77,10 @@ export const DriverHeartbeatResponse = z.object({ known: z.boolean() });
  * numbered 1, 2, 3, … per application; `firstSeq` is the number of `events[0]`. The master
  * stores a batch idempotently (events it already has are skipped) and answers with the
  * highest number it has stored contiguously from 1: the driver resends everything above it.
+ * Each item is an event object or a task event in the packed form of event-packing.ts; the
+ * schema checks the envelope, `unpackEvents` each item's form, the store each event's fields.
  */
-export const AppEventsMessage = z.object({ appId: z.string(), firstSeq: z.number().int().positive(), events: z.array(z.record(z.string(), z.unknown())).max(10_000) });
+export const AppEventsMessage = z.object({ appId: z.string(), firstSeq: z.number().int().positive(), events: z.array(z.unknown()).max(10_000) });
 export const AppEventsResponse = z.object({ storedThrough: z.number().int().nonnegative() });
 
 export const ClusterStateRequest = z.object({});
