@@ -16,7 +16,8 @@
  * once and reading decodes them once and slices; about half the time of msgpack
  * for each direction on short string keys. Batches whose strings hold more than
  * 64k UTF-16 units together stay msgpack, which is faster for long strings.
- * Strings go through UTF-8 as with msgpack (a lone surrogate becomes U+FFFD in both).
+ * Strings go through UTF-8, so a string with a lone surrogate is refused by the columns (its
+ * batch goes to msgpack, which carries it; see serializer.ts).
  */
 import { isAscii } from 'node:buffer';
 
@@ -40,21 +41,24 @@ function numberKind(x: number): number {
 const SHORT_STRING = 24;
 
 /**
- * Writes `s` as UTF-8 at `o` of `dst`, returning the end. A short ASCII string goes character by
+ * Writes `s` as UTF-8 at `o` of `dst`, returning the end, or -1 (and nothing reliable written) when
+ * `s` holds a lone surrogate, which UTF-8 cannot carry. A short ASCII string goes character by
  * character (short keys: cheaper than a native call per string, or than concatenating the batch's
  * strings and encoding the result); a long string, or one with any other character, is written
  * whole by Buffer.write (1 KiB strings: ~40x faster than by character).
  */
 function putString(dst: Buffer, o: number, s: string): number {
   const n = s.length;
-  if (n > SHORT_STRING) return o + dst.write(s, o, 'utf8');
+  if (n > SHORT_STRING) return isWellFormed(s) ? o + dst.write(s, o, 'utf8') : -1;
   for (let j = 0; j < n; j++) {
     const c = s.charCodeAt(j);
-    if (c >= 0x80) return o + dst.write(s, o, 'utf8');
+    if (c >= 0x80) return isWellFormed(s) ? o + dst.write(s, o, 'utf8') : -1;
     dst[o + j] = c;
   }
   return o + n;
 }
+
+const isWellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
 
 /** Allocates a frame's bytes: Buffer.allocUnsafe, or a writer's slab. */
 export type FrameAlloc = (bytes: number) => Buffer;
@@ -99,27 +103,38 @@ export class PairFrameBuilder {
     // Long strings: a column past V8's large-object size (128 KiB) costs more to build and cut
     // than msgpack's string-by-string copy (3x slower both ways at 512 strings of 1 KiB).
     if (chars > MAX_COLUMN_CHARS) return false;
-    this.chars = chars;
+    const { kk, kb } = this;
     const i = this.n;
     if (i === this.keyLens.length) this.growRecords();
     if (typeof k === 'string') {
+      if (this.kb + 3 * k.length > this.keyBytes.length) this.keyBytes = grown(this.keyBytes, this.kb, this.kb + 3 * k.length);
+      const end = putString(this.keyBytes, this.kb, k);
+      if (end < 0) return false;
       this.kk = STR;
       this.keyLens[i] = k.length;
-      if (this.kb + 3 * k.length > this.keyBytes.length) this.keyBytes = grown(this.keyBytes, this.kb, this.kb + 3 * k.length);
-      this.kb = putString(this.keyBytes, this.kb, k);
+      this.kb = end;
     } else {
       if (this.kk !== F64) this.kk = numberKind(k as number);
       this.keyNums[i] = k as number;
     }
     if (typeof v === 'string') {
+      if (this.vb + 3 * v.length > this.valBytes.length) this.valBytes = grown(this.valBytes, this.vb, this.vb + 3 * v.length);
+      const end = putString(this.valBytes, this.vb, v);
+      if (end < 0) {
+        // The key's bytes past kb, its length and number slots are unused until the next record;
+        // only its kind and byte count must be undone.
+        this.kk = kk;
+        this.kb = kb;
+        return false;
+      }
       this.vk = STR;
       this.valLens[i] = v.length;
-      if (this.vb + 3 * v.length > this.valBytes.length) this.valBytes = grown(this.valBytes, this.vb, this.vb + 3 * v.length);
-      this.vb = putString(this.valBytes, this.vb, v);
+      this.vb = end;
     } else {
       if (this.vk !== F64) this.vk = numberKind(v as number);
       this.valNums[i] = v as number;
     }
+    this.chars = chars;
     this.n = i + 1;
     return true;
   }

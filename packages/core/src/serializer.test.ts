@@ -8,7 +8,7 @@ import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { decodeFrame, deserialize, encodeFrame, FRAME_HEADER, findUncarriable, serialize, UncarriableValueError } from './serializer.ts';
-import { carried } from './testing/values.ts';
+import { carried, exactNumber, oddText, text } from './testing/values.ts';
 import { decodeBody, encodeBody } from './transport/body-codec.ts';
 
 const roundTrip = (v: unknown): unknown => deserialize(serialize(v));
@@ -28,6 +28,33 @@ describe('serializer', () => {
         expect(isDeepStrictEqual(throughFrame(pairs), pairs)).toBe(true);
       }),
       { numRuns: 500 },
+    );
+  });
+
+  test('issue 13: -0 and strings with lone surrogates (values, object and Map keys, short and long) arrive unchanged', () => {
+    const lone = ['\ud800', '\udfff', 'a\udc00b', '\udc00\ud800', `${'x'.repeat(100)}\ud800`, `\udbff${'é'.repeat(80)}`];
+    const cases: unknown[] = [-0, [-0, 0], { z: -0 }, new Map([[1, -0]]), new Set([[-0]]), ...lone, { [lone[0]!]: -0, a: [lone[2]] }, new Map([[lone[1], lone[3]]]), new Set(lone)];
+    for (const v of cases) {
+      expect(isDeepStrictEqual(roundTrip(v), v), String(v)).toBe(true);
+      expect(isDeepStrictEqual(throughFrame([v, 1, v]), [v, 1, v]), String(v)).toBe(true);
+    }
+    expect(Object.is(roundTrip(-0), -0)).toBe(true);
+    expect(roundTrip('\ud800')).toBe('\ud800');
+    // Pairs: the columns refuse lone surrogates (msgpack carries them) and keep -0 in float64.
+    for (const pairs of [[['\ud800', 1]], [['k', `${'v'.repeat(30)}\udc00`]], [[-0, 'a'], [1, 'b']], [[2, -0]]]) {
+      expect(isDeepStrictEqual(throughFrame(pairs), pairs)).toBe(true);
+    }
+    // Well-formed strings that share bytes with what is looked for (Hangul starts with 0xed, U+FFFD) are untouched.
+    for (const v of ['\ud55c\uad6d', '\ufffd', `${'x'.repeat(100)}\ufffd`, ['\ud7ff', 0, -1]]) expect(isDeepStrictEqual(roundTrip(v), v)).toBe(true);
+  });
+
+  test('property: frames of [key, value] pairs of strings (some with lone surrogates) and numbers (some -0) round-trip', () => {
+    const key = fc.oneof(fc.array(fc.tuple(fc.oneof(text, oddText), fc.oneof(text, oddText)), { maxLength: 30 }), fc.array(fc.tuple(exactNumber, fc.oneof(text, oddText)), { maxLength: 30 }), fc.array(fc.tuple(fc.oneof(text, oddText), exactNumber), { maxLength: 30 }), fc.array(fc.tuple(exactNumber, exactNumber), { maxLength: 30 }));
+    fc.assert(
+      fc.property(key, (pairs) => {
+        expect(isDeepStrictEqual(throughFrame(pairs), pairs)).toBe(true);
+      }),
+      { numRuns: 1000 },
     );
   });
 
