@@ -1,6 +1,6 @@
 import { TRPCError } from '@trpc/server';
 import { describe, expect, it } from 'vitest';
-import { type TaskRow, TASK_METRIC_NAMES } from './queries.ts';
+import { type TaskRow, type TaskTimeline, TASK_METRIC_NAMES } from './queries.ts';
 import { createCaller } from './root.ts';
 import { APP, buildFixture } from './test-fixture.ts';
 import type { ApiContext } from './trpc.ts';
@@ -133,7 +133,9 @@ describe('API routers over InMemoryFlintQueries', () => {
     const c = caller(q);
     for (const stageId of [0, 1, 2]) {
       const rows = await allTasks(c, stageId, 'taskId', false, 1000);
-      const tl = await c.tasks.timeline({ appId: APP, stageId, attempt: 0 });
+      const answer = await c.tasks.timeline({ appId: APP, stageId, attempt: 0 });
+      const tl = JSON.parse(answer.columns) as TaskTimeline;
+      expect(answer).toMatchObject({ tasks: rows.length, nextAfterTaskId: null });
       expect(tl.nextAfterTaskId).toBeNull();
       expect(tl.taskId).toEqual(rows.map((r) => r.taskId));
       expect(tl.index).toEqual(rows.map((r) => r.index));
@@ -153,7 +155,7 @@ describe('API routers over InMemoryFlintQueries', () => {
       const paged: number[] = [];
       let after: number | undefined;
       for (let pages = 0; pages < 100; pages++) {
-        const p = await c.tasks.timeline({ appId: APP, stageId, attempt: 0, afterTaskId: after, limit: 4 });
+        const p = JSON.parse((await c.tasks.timeline({ appId: APP, stageId, attempt: 0, afterTaskId: after, limit: 4 })).columns) as TaskTimeline;
         expect(p.taskId.length).toBeLessThanOrEqual(4);
         paged.push(...p.taskId);
         if (p.nextAfterTaskId === null) break;
@@ -161,7 +163,7 @@ describe('API routers over InMemoryFlintQueries', () => {
       }
       expect(paged).toEqual(tl.taskId);
     }
-    expect((await c.tasks.timeline({ appId: APP, stageId: 2, attempt: 0 })).status.filter((x) => x === 'running').length).toBe(3);
+    expect((JSON.parse((await c.tasks.timeline({ appId: APP, stageId: 2, attempt: 0 })).columns) as TaskTimeline).status.filter((x) => x === 'running').length).toBe(3);
     await expect(c.tasks.timeline({ appId: APP, stageId: 0, attempt: 0, limit: 100_001 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await expect(c.tasks.timeline({ appId: '../etc', stageId: 0, attempt: 0 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
   });

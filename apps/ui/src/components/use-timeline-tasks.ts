@@ -1,7 +1,7 @@
 'use client';
 /**
  * Every task of a stage attempt for the timeline, read column-wise through
- * `tasks.timeline` (a first page of FIRST_PAGE tasks so the canvas paints
+ * `tasks.timeline` (its columns arrive as one JSON string; a first page of FIRST_PAGE tasks so the canvas paints
  * early, then the rest in pages of up to PAGE) and handed over as pages
  * arrive; `ready` holds the first request back (the stage page waits for its
  * task table's first page, which one server answers sooner alone). While the
@@ -11,12 +11,12 @@
 import { useEffect, useRef, useState } from 'react';
 import { timelineTasksFromColumns } from '../lib/timeline-columns.ts';
 import type { TimelineTask } from '../lib/timeline-layout.ts';
-import type { StageDetail } from '../trpc/api-types.ts';
+import type { StageDetail, TaskTimeline } from '../trpc/api-types.ts';
 import { useTRPCClient } from '../trpc/client.tsx';
 import { stageMedians } from './use-stage-flags.ts';
 
 const FIRST_PAGE = 5_000;
-const PAGE = 100_000;
+const PAGE = 25_000;
 const RELOAD_MS = 2000;
 
 export function useTimelineTasks(appId: string, stage: StageDetail | undefined, ready = true): { tasks: TimelineTask[]; loading: string | null; firstPageMs: number | null; allMs: number | null; now: number } {
@@ -45,7 +45,7 @@ export function useTimelineTasks(appId: string, stage: StageDetail | undefined, 
         do {
           const page = await client.tasks.timeline.query({ appId, stageId: s.stageId, attempt: s.attempt, afterTaskId: after, limit: acc.length === 0 ? FIRST_PAGE : PAGE });
           if (cancelled) return;
-          timelineTasksFromColumns(page, medians, now, acc);
+          timelineTasksFromColumns(JSON.parse(page.columns) as TaskTimeline, medians, now, acc);
           after = page.nextAfterTaskId ?? undefined;
           first ??= performance.now() - t0;
           setState({ tasks: [...acc], loading: after !== undefined ? `loaded ${acc.length.toLocaleString('en')}${total ? ` of ${total.toLocaleString('en')}` : ''} tasks…` : null, firstPageMs: first, allMs: after !== undefined ? null : performance.now() - t0, now });

@@ -17,7 +17,7 @@ export type StageNode = JobDetail['stages'][number];
 export type StageSummary = Outputs['stages']['list'][number];
 export type StageDetail = Outputs['stages']['get'];
 export type TaskRow = Outputs['tasks']['list']['items'][number];
-export type TaskTimeline = Outputs['tasks']['timeline'];
+export type { TaskTimeline } from '@flint/api';
 export type TaskSortKey = Inputs['tasks']['list']['sortBy'];
 export type ExecutorSummary = Outputs['executors']['list'][number];
 export type LogRef = ExecutorSummary['logs'][number];
