@@ -7,8 +7,9 @@
  * replays a run), with each job's time and what was killed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FlintContext, type FlintEvent } from '@flint/core';
+import { FlintContext } from '@flint/core';
 import { LocalCluster } from '@flint/master';
+import { ExecutorTracker, processAlive } from './cluster/test-cluster.ts';
 
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -19,15 +20,6 @@ function mulberry32(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -117,9 +109,8 @@ const ROUNDS = 8;
 describe.each(['tcp', 'http'] as const)('chaos over %s', (transport) => {
   let cluster: LocalCluster;
   let sc: FlintContext;
-  const events: FlintEvent[] = [];
-  const pids = new Map<string, number>();
-  const removed = new Set<string>();
+  const tracker = new ExecutorTracker();
+  const { events, pids, removed } = tracker;
   const seed = Number(process.env.FLINT_CHAOS_SEED ?? Date.now() % 1_000_000);
   const rand = mulberry32(seed);
 
@@ -130,13 +121,7 @@ describe.each(['tcp', 'http'] as const)('chaos over %s', (transport) => {
       transport,
       appName: `chaos-${transport}`,
       progress: false,
-      listeners: [
-        (e) => {
-          events.push(e);
-          if (e.type === 'executorAdded' && e.pid !== null) pids.set(e.executorId, e.pid);
-          if (e.type === 'executorRemoved') removed.add(e.executorId);
-        },
-      ],
+      listeners: [tracker.listener],
     });
   }, 120_000);
 
@@ -155,11 +140,11 @@ describe.each(['tcp', 'http'] as const)('chaos over %s', (transport) => {
       const answer = job.run(sc, data);
       const delay = Math.floor(rand() * 1500);
       await sleep(delay);
-      const live = [...pids.entries()].filter(([id, pid]) => !removed.has(id) && alive(pid));
+      const live = [...pids.entries()].filter(([id, pid]) => !removed.has(id) && processAlive(pid));
       let what = 'nothing (no live executor)';
       if (round === Math.floor(ROUNDS / 2) && !killedWorker) {
         // A worker daemon alone: its executor must notice and exit by itself.
-        const victim = cluster.workerPids.findIndex((p) => alive(p));
+        const victim = cluster.workerPids.findIndex((p) => processAlive(p));
         process.kill(cluster.workerPids[victim]!, 'SIGKILL');
         killedWorker = true;
         what = `worker daemon ${victim} (pid ${cluster.workerPids[victim]})`;
@@ -175,7 +160,7 @@ describe.each(['tcp', 'http'] as const)('chaos over %s', (transport) => {
     }
     // Every executor the driver lost is gone, none left running.
     await sleep(3000);
-    const lingering = [...pids.entries()].filter(([id, pid]) => removed.has(id) && alive(pid));
+    const lingering = [...pids.entries()].filter(([id, pid]) => removed.has(id) && processAlive(pid));
     expect(lingering, `executors removed but still running; seed ${seed}`).toEqual([]);
   }, 600_000);
 });

@@ -9,17 +9,9 @@ import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FlintContext, type FlintEvent } from '@flint/core';
 import { LocalCluster } from '@flint/master';
+import { processAlive } from './cluster/test-cluster.ts';
 
 const WORKER_TIMEOUT_MS = 3000;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The parent pid of `pid`, from /proc. */
 function parentOf(pid: number): number | null {
@@ -92,7 +84,7 @@ describe('executor lifecycle', () => {
     expect(orphans.length).toBe(1);
     // The daemon alone, not its process group: its executors are left to notice.
     process.kill(workerPid, 'SIGKILL');
-    const ms = await waitFor('the executor of the killed worker to exit', () => orphans.every((p) => !alive(p)), 15_000);
+    const ms = await waitFor('the executor of the killed worker to exit', () => orphans.every((p) => !processAlive(p)), 15_000);
     process.stdout.write(`[lifecycle ${transport}] executor of a SIGKILLed worker exited after ${ms} ms\n`);
     expect(new Map(await job(sc, 3000, 11))).toEqual(sumsByKey(3000, 11));
   }, 120_000);
@@ -107,7 +99,7 @@ describe('executor lifecycle', () => {
       process.kill(victimPid, 'SIGCONT');
     }
     const thawed = Date.now();
-    await waitFor('the thawed executor to exit', () => !alive(victimPid), 20_000);
+    await waitFor('the thawed executor to exit', () => !processAlive(victimPid), 20_000);
     const exitMs = Date.now() - thawed;
     await waitFor(
       'the master to see the executor gone',

@@ -4,15 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { FlintContext, type FlintEvent } from '@flint/core';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { processAlive } from './cluster/test-cluster.ts';
 
 describe('local-cluster[2,1]', () => {
   it('runs a job on two executor processes and stops them all', async () => {
@@ -35,8 +27,8 @@ describe('local-cluster[2,1]', () => {
       await sc.stop();
       stopped = true;
       const deadline = Date.now() + 15_000;
-      while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      expect(pids.filter(alive)).toEqual([]);
+      while (pids.some(processAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(pids.filter(processAlive)).toEqual([]);
     } finally {
       if (!stopped) await sc.stop();
     }

@@ -11,18 +11,10 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FlintContext, type FlintEvent } from '@flint/core';
 import { LocalCluster } from '@flint/master';
+import { processAlive } from './cluster/test-cluster.ts';
 
 const PARTS = 8;
 const N = 1600;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function waitFor(what: string, cond: () => boolean, timeoutMs: number): Promise<void> {
   const start = Date.now();
@@ -121,11 +113,11 @@ describe('saveAsTextFile under executor faults', () => {
       expect(committed.lines).toEqual(expectedLines);
       process.kill(victimPid, 'SIGCONT');
       // The thawed attempt runs on until its executor notices it was removed and exits.
-      await waitFor('the thawed executor to exit', () => !alive(victimPid), 30_000);
+      await waitFor('the thawed executor to exit', () => !processAlive(victimPid), 30_000);
       expect(readOutput(out)).toEqual(committed);
       expect(fs.readdirSync(parent)).toEqual(['out']);
     } finally {
-      if (alive(victimPid)) process.kill(victimPid, 'SIGCONT');
+      if (processAlive(victimPid)) process.kill(victimPid, 'SIGCONT');
     }
   }, 240_000);
 });

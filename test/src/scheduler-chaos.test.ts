@@ -8,8 +8,9 @@
  * The cluster's stop() kills every process it started.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FlintContext, type FlintEvent } from '@flint/core';
+import { FlintContext } from '@flint/core';
 import { LocalCluster } from '@flint/master';
+import { ExecutorTracker, processAlive } from './cluster/test-cluster.ts';
 
 const WORKER_TIMEOUT_MS = 3000;
 
@@ -25,21 +26,11 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 describe.each(['tcp', 'http'] as const)('chaos on a standalone cluster over %s', (transport) => {
   let cluster: LocalCluster;
   let sc: FlintContext;
-  const events: FlintEvent[] = [];
-  const executorPids = new Map<string, number>();
-  const removed = new Set<string>();
+  const tracker = new ExecutorTracker();
+  const { events, pids: executorPids, removed } = tracker;
 
   beforeAll(async () => {
     cluster = await LocalCluster.start({ workers: 3, coresPerWorker: 1, transport, workerTimeoutMs: WORKER_TIMEOUT_MS });
@@ -48,13 +39,7 @@ describe.each(['tcp', 'http'] as const)('chaos on a standalone cluster over %s',
       transport,
       appName: `chaos-${transport}`,
       progress: false,
-      listeners: [
-        (e) => {
-          events.push(e);
-          if (e.type === 'executorAdded' && e.pid !== null) executorPids.set(e.executorId, e.pid);
-          if (e.type === 'executorRemoved') removed.add(e.executorId);
-        },
-      ],
+      listeners: [tracker.listener],
     });
   }, 120_000);
 
@@ -89,7 +74,7 @@ describe.each(['tcp', 'http'] as const)('chaos on a standalone cluster over %s',
       let killed = '';
       if (round >= 1 && round <= 4) {
         await new Promise((r) => setTimeout(r, 200 + Math.floor(rand() * 1500)));
-        const live = [...executorPids.entries()].filter(([id, pid]) => !removed.has(id) && alive(pid));
+        const live = [...executorPids.entries()].filter(([id, pid]) => !removed.has(id) && processAlive(pid));
         if (live.length > 0) {
           const [id, pid] = live[Math.floor(rand() * live.length)]!;
           try {

@@ -16,6 +16,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FlintContext, JobCancelledError, moduleRef, type FlintEvent } from '@flint/core';
 import { LocalCluster } from '@flint/master';
+import { ExecutorTracker } from './cluster/test-cluster.ts';
 
 const WORKER_TIMEOUT_MS = 3000;
 
@@ -59,8 +60,8 @@ type Ev<T extends FlintEvent['type']> = Extract<FlintEvent, { type: T }>;
 describe.each(['tcp', 'http'] as const)('scheduler faults in a standalone cluster over %s', (transport) => {
   let cluster: LocalCluster;
   let sc: FlintContext;
-  const events: FlintEvent[] = [];
-  const executorPids = new Map<string, number>();
+  const tracker = new ExecutorTracker();
+  const { events, pids: executorPids } = tracker;
 
   beforeAll(async () => {
     cluster = await LocalCluster.start({ workers: 2, coresPerWorker: 1, transport, workerTimeoutMs: WORKER_TIMEOUT_MS });
@@ -69,12 +70,7 @@ describe.each(['tcp', 'http'] as const)('scheduler faults in a standalone cluste
       transport,
       appName: `scheduler-faults-${transport}`,
       progress: false,
-      listeners: [
-        (e) => {
-          events.push(e);
-          if (e.type === 'executorAdded' && e.pid !== null) executorPids.set(e.executorId, e.pid);
-        },
-      ],
+      listeners: [tracker.listener],
     });
   }, 120_000);
 

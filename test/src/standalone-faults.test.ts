@@ -9,21 +9,13 @@ import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FlintContext, type FlintEvent } from '@flint/core';
+import { FlintContext } from '@flint/core';
 import { LocalCluster } from '@flint/master';
+import { ExecutorTracker, processAlive } from './cluster/test-cluster.ts';
 
 const WORKER_TIMEOUT_MS = 3000;
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const ABANDONING_DRIVER = fileURLToPath(new URL('./fixtures/abandoning-driver.ts', import.meta.url));
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function waitFor(what: string, cond: () => Promise<boolean> | boolean, timeoutMs: number): Promise<number> {
   const start = Date.now();
@@ -58,8 +50,8 @@ function expectedSums(n: number): Map<number, number> {
 describe.each(['tcp', 'http'] as const)('faults in a standalone cluster over %s', (transport) => {
   let cluster: LocalCluster;
   let sc: FlintContext;
-  const events: FlintEvent[] = [];
-  const executorPids = new Map<string, number>();
+  const tracker = new ExecutorTracker();
+  const { events, pids: executorPids } = tracker;
 
   beforeAll(async () => {
     cluster = await LocalCluster.start({ workers: 2, coresPerWorker: 1, transport, workerTimeoutMs: WORKER_TIMEOUT_MS });
@@ -68,12 +60,7 @@ describe.each(['tcp', 'http'] as const)('faults in a standalone cluster over %s'
       transport,
       appName: `faults-${transport}`,
       progress: false,
-      listeners: [
-        (e) => {
-          events.push(e);
-          if (e.type === 'executorAdded' && e.pid !== null) executorPids.set(e.executorId, e.pid);
-        },
-      ],
+      listeners: [tracker.listener],
     });
   }, 120_000);
 
@@ -137,7 +124,7 @@ describe.each(['tcp', 'http'] as const)('faults in a standalone cluster over %s'
     expect(line.localDir.length).toBeGreaterThan(0);
     expect(fs.existsSync(line.localDir)).toBe(false);
     expect(line.pids.length).toBeGreaterThan(0);
-    await waitFor('its executors to exit', () => line.pids.every((p) => !alive(p)), WORKER_TIMEOUT_MS * 4);
+    await waitFor('its executors to exit', () => line.pids.every((p) => !processAlive(p)), WORKER_TIMEOUT_MS * 4);
     await waitFor(
       'the application to end',
       async () => {

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { MasterProtocol } from '@flint/core';
+import type { FlintEvent, MasterProtocol } from '@flint/core';
 import { LocalCluster } from '@flint/master';
 
 export type ClusterState = MasterProtocol['clusterState']['response'];
@@ -165,4 +165,20 @@ export function processAlive(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * What a driver's listener saw of its executors: every event in order, each
+ * executor's process id, and the executors the driver removed. Pass
+ * `listener` in `FlintContext.create({ listeners })`.
+ */
+export class ExecutorTracker {
+  readonly events: FlintEvent[] = [];
+  readonly pids = new Map<string, number>();
+  readonly removed = new Set<string>();
+  readonly listener = (e: FlintEvent): void => {
+    this.events.push(e);
+    if (e.type === 'executorAdded' && e.pid !== null) this.pids.set(e.executorId, e.pid);
+    if (e.type === 'executorRemoved') this.removed.add(e.executorId);
+  };
 }
