@@ -8,7 +8,7 @@ import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { decodeFrame, deserialize, encodeFrame, FRAME_HEADER, findUncarriable, serialize, UncarriableValueError } from './serializer.ts';
-import { carried, exactNumber, oddText, text } from './testing/values.ts';
+import { asArrives, carried, exactNumber, NamedMap, oddText, Point, Tagged, text, withInstances } from './testing/values.ts';
 import { decodeBody, encodeBody } from './transport/body-codec.ts';
 
 const roundTrip = (v: unknown): unknown => deserialize(serialize(v));
@@ -46,6 +46,23 @@ describe('serializer', () => {
     }
     // Well-formed strings that share bytes with what is looked for (Hangul starts with 0xed, U+FFFD) are untouched.
     for (const v of ['\ud55c\uad6d', '\ufffd', `${'x'.repeat(100)}\ufffd`, ['\ud7ff', 0, -1]]) expect(isDeepStrictEqual(roundTrip(v), v)).toBe(true);
+  });
+
+  test('property: instances of user classes arrive as plain objects of their fields with -0 and lone surrogates unchanged', () => {
+    // Was: -0 inside an instance arrived as 0 and a lone surrogate as U+FFFD (instances were not looked into); a Map subclass arrived as {}.
+    const cases: unknown[] = [new Point(-0, [-0]), [new Point(1, { z: -0 })], new Point('\ud800', 0), new Tagged(-0), new NamedMap([[-0, '\udc00']]), { p: new Point(new Tagged([-0]), null) }];
+    for (const v of cases) {
+      expect(isDeepStrictEqual(roundTrip(v), asArrives(v)), String(v)).toBe(true);
+      expect(isDeepStrictEqual(throughFrame([v, v]), [asArrives(v), asArrives(v)])).toBe(true);
+    }
+    expect(Object.is((roundTrip(new Point(-0, 0)) as { x: number }).x, -0)).toBe(true);
+    fc.assert(
+      fc.property(withInstances, (v) => {
+        expect(isDeepStrictEqual(roundTrip(v), asArrives(v))).toBe(true);
+        expect(isDeepStrictEqual(throughFrame([v, 1]), [asArrives(v), 1])).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   test('property: frames of [key, value] pairs of strings (some with lone surrogates) and numbers (some -0) round-trip', () => {

@@ -11,8 +11,10 @@
  * at (see `needsExactForms`); only a value that holds -0 or a lone surrogate (in a string or an
  * object key, inside arrays, plain objects, Maps and Sets) is packed again as a copy in which
  * those are extensions. The look costs ~1% of packing for numbers, ~5% for short strings, ~20%
- * for small plain objects. Instances of other classes are packed as msgpackr packs them (as plain
- * objects) and not looked into.
+ * for small plain objects. Instances of other classes arrive as msgpackr writes them: as plain
+ * objects of their own enumerable fields (or of what their `toJSON` returns), looked into for -0
+ * and lone surrogates like plain objects; instances of Map subclasses arrive as Maps, of Set
+ * subclasses as Sets.
  */
 import { addExtension, Packr, RESERVE_START_SPACE } from 'msgpackr';
 import { decodePairFrame, encodePairFrame, isPairFrame, type FrameAlloc } from './pair-columns.ts';
@@ -117,7 +119,46 @@ addExtension({
   },
 } as never);
 
+/** msgpackr writes a Map subclass as a plain object of its fields (none: its entries were lost); carry it as a Map. */
+addExtension({
+  Class: Map,
+  type: 0x4b,
+  write: (m: Map<unknown, unknown>) => new Map(m),
+  read: (m: Map<unknown, unknown>) => m,
+} as never);
+
 const isWellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
+
+const TypedArray = Object.getPrototypeOf(Uint8Array.prototype).constructor as abstract new () => ArrayBufferView;
+/** msgpackr's built-in extension classes (with moreTypes) other than Set: their contents are not looked into. */
+const OPAQUE_CLASSES: (abstract new (...a: never[]) => unknown)[] = [Date, Error, RegExp, ArrayBuffer, TypedArray, DataView];
+const builtInToJSON = new Set<unknown>([Date.prototype.toJSON, Buffer.prototype.toJSON]);
+/** Marks an instance that msgpackr writes as a plain object of its own enumerable fields. */
+const FIELDS = Symbol('fields');
+
+/**
+ * What msgpackr writes for an object that is not an array, a Map, a Set or a plain object
+ * (mirroring its packer): FIELDS for an instance written as a plain object of its own enumerable
+ * fields, `{ json }` for one written as what its `toJSON` returns, null for an extension class's
+ * instance (written opaquely).
+ */
+function writtenAs(v: object): typeof FIELDS | { json: unknown } | null {
+  const ctor = (v as { constructor?: unknown }).constructor;
+  if (ctor === Object) return FIELDS;
+  const toJSON = (v as { toJSON?: unknown }).toJSON;
+  const userToJSON = typeof toJSON === 'function' && !builtInToJSON.has(toJSON);
+  for (const c of OPAQUE_CLASSES) {
+    // msgpackr lets a subclass's own toJSON win over the built-in extensions, not over its own.
+    if (v instanceof c) return userToJSON && ctor !== c ? jsonOf(v, toJSON) : null;
+  }
+  if (v instanceof Promise) return null;
+  return toJSON !== undefined && toJSON !== null ? jsonOf(v, toJSON) : FIELDS;
+}
+function jsonOf(v: object, toJSON: unknown): typeof FIELDS | { json: unknown } {
+  if (typeof toJSON !== 'function') return FIELDS;
+  const json: unknown = (toJSON as () => unknown).call(v);
+  return json === v ? FIELDS : { json };
+}
 const isNegativeZero = (x: number): boolean => x === 0 && 1 / x < 0;
 
 /**
@@ -161,6 +202,13 @@ function holdsInexact(v: unknown, strings: boolean): boolean {
     for (const e of v) if (holdsInexact(e, strings)) return true;
     return false;
   }
+  const written = writtenAs(v);
+  if (written === null) return false;
+  if (written !== FIELDS) return holdsInexact(written.json, strings);
+  for (const k of Object.keys(v)) {
+    if (holdsInexact((v as Record<string, unknown>)[k], strings)) return true;
+    if (strings && !isWellFormed(k)) return true;
+  }
   return false;
 }
 
@@ -169,10 +217,17 @@ function exactForms(v: unknown): unknown {
   if (typeof v === 'number') return isNegativeZero(v) ? NEGATIVE_ZERO : v;
   if (typeof v === 'string') return isWellFormed(v) ? v : new LoneSurrogateString(v);
   if (typeof v !== 'object' || v === null || ArrayBuffer.isView(v) || v instanceof Date) return v;
-  if (Array.isArray(v)) return v.map(exactForms);
+  // Arrays of subclasses too, as plain arrays (what msgpackr writes); map() would build a subclass.
+  if (Array.isArray(v)) return Array.from(v as unknown[], exactForms);
   if (v instanceof Map) return new Map([...v].map(([k, e]) => [exactForms(k), exactForms(e)]));
   if (v instanceof Set) return new Set([...v].map(exactForms));
-  if (Object.getPrototypeOf(v) !== Object.prototype && Object.getPrototypeOf(v) !== null) return v;
+  const proto: unknown = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) {
+    // An instance arrives as the plain object msgpackr writes for it: the same, in exact forms.
+    const written = writtenAs(v);
+    if (written === null) return v;
+    if (written !== FIELDS) return exactForms(written.json);
+  }
   const keys = Object.keys(v);
   if (keys.every(isWellFormed)) {
     const o: Record<string, unknown> = {};

@@ -61,3 +61,56 @@ export const mixedKey: fc.Arbitrary<unknown> = fc.oneof(
   // Small domains, so equal keys of different instances meet.
   fc.constantFrom(1, '1', [1], new Set([1]), new Map([[1, 1]]), { 1: 1 }, new Uint8Array(8), new Float64Array(1), Buffer.alloc(8), 1n, true, null, undefined, new Date(1)),
 );
+
+/** A user class: its instances arrive as plain objects of their own enumerable fields. */
+export class Point {
+  constructor(
+    public x: unknown,
+    public y: unknown,
+  ) {}
+  get norm(): number {
+    return 0;
+  }
+}
+/** A user class whose `toJSON` says what it is written as. */
+export class Tagged {
+  constructor(readonly inner: unknown) {}
+  toJSON(): unknown {
+    return { tag: 't', inner: this.inner };
+  }
+}
+/** A Map subclass: arrives as a Map. */
+export class NamedMap extends Map<unknown, unknown> {
+  label = 'n';
+}
+const withProto = (fields: Record<string, unknown>): object => Object.assign(Object.create({ inherited: -0 }) as object, fields);
+
+/** Carried values with instances of user classes inside (holding -0 and lone surrogates too). */
+export const withInstances: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
+  value: fc.oneof({ depthSize: 'small', withCrossShrink: true }, scalar, exactNumber, oddText, tie('instance'), tie('array'), tie('object'), tie('map')),
+  instance: fc.oneof(
+    fc.tuple(tie('value'), tie('value')).map(([x, y]) => new Point(x, y)),
+    tie('value').map((v) => new Tagged(v)),
+    fc.array(fc.tuple(tie('value'), tie('value')), { maxLength: 3 }).map((es) => new NamedMap(es)),
+    fc.dictionary(fc.oneof(fc.string({ maxLength: 4 }), oddText).filter((k) => k !== '__proto__'), tie('value'), { maxKeys: 3, noNullPrototype: true }).map(withProto),
+  ),
+  array: fc.array(tie('value'), { maxLength: 4 }),
+  object: fc.dictionary(fc.oneof(fc.string({ maxLength: 6 }), oddText).filter((k) => k !== '__proto__'), tie('value'), { maxKeys: 4, noNullPrototype: true }),
+  map: fc.array(fc.tuple(tie('value'), tie('value')), { maxLength: 3 }).map((es) => new Map(es)),
+})).value;
+
+/**
+ * What `v` (from `withInstances`) arrives as after a trip: instances as plain objects of their own
+ * enumerable fields, or of what `toJSON` returns; Map subclasses as Maps. Written from the classes
+ * above, not from the serializer's code.
+ */
+export function asArrives(v: unknown): unknown {
+  if (typeof v !== 'object' || v === null || ArrayBuffer.isView(v) || v instanceof Date) return v;
+  if (Array.isArray(v)) return v.map(asArrives);
+  if (v instanceof Map) return new Map([...v].map(([k, e]) => [asArrives(k), asArrives(e)]));
+  if (v instanceof Set) return new Set([...v].map(asArrives));
+  if (v instanceof Tagged) return asArrives(v.toJSON());
+  const o: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) Object.defineProperty(o, k, { value: asArrives((v as Record<string, unknown>)[k]), enumerable: true, writable: true, configurable: true });
+  return o;
+}
