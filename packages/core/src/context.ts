@@ -170,32 +170,18 @@ export class FlintContext {
     }
     this.backend = await resolveBackend(this.master, { ...this.conf.raw, 'flint.transport': this.transport });
     if (!this.backend.registersApplication) await this.openEventLog();
-    this.taskScheduler = new TaskScheduler(
-      { maxFailures: this.conf.maxTaskFailures, localityWaitMs: this.conf.localityWaitMs },
-      {
-        taskStarted: (ts, info) => this.dag.taskStarted(ts, info),
-        taskEnded: (ts, info, o, c) => this.dag.taskEnded(ts, info, o, c),
-        taskSetFailed: (ts, m) => this.dag.taskSetFailed(ts, m),
-        missingMapOutput: (ts, s, m) => this.dag.missingMapOutput(ts, s, m),
-        executorAdded: (e) => this.dag.executorAdded(e),
-        executorLost: (id, r, rs) => this.dag.executorLost(id, r, rs),
-        slotReset: (id, s) => this.dag.slotReset(id, s),
-        broadcastBytes: (id) => this.broadcastBytes(id),
-        applicationKilled: (r) => this.dag.applicationKilled(r),
-      },
-    );
-    this.dag = new DAGScheduler(this.taskScheduler, {
+    this.dag = new DAGScheduler({
       bus: this.bus,
       maxStageAttempts: this.conf.maxStageAttempts,
       maxResultSize: this.conf.maxResultSize,
       applyAccumulatorUpdates: (u) => {
         for (const [id, v] of u) this.accumulators.get(id)?._merge(v);
       },
-      broadcastBytes: (id) => this.broadcastBytes(id),
-      executorAddress: (id) => this.taskScheduler.executor(id)?.address ?? '',
       removeShuffleFiles: (shuffleId, outputs) => this.backend.removeShuffle(shuffleId, outputs),
       tracing: this.tracing,
     });
+    this.taskScheduler = new TaskScheduler({ maxFailures: this.conf.maxTaskFailures, localityWaitMs: this.conf.localityWaitMs }, this.dag);
+    this.dag.attach(this.taskScheduler);
     this.driverMetrics = DriverMetrics.create(() => this._appId);
     if (this.driverMetrics) this.bus.addListener(this.driverMetrics.listener);
     this.taskScheduler.setBackend(this.backend);
@@ -213,6 +199,7 @@ export class FlintContext {
       localDir: this.localDirPath,
       memoryBudget: this.conf.memoryBudget,
       storageMemory: this.conf.storageMemory,
+      broadcasts: { broadcastBytes: (id) => this.broadcastBytes(id) },
     });
     this.postApplicationStart();
   }
@@ -472,7 +459,7 @@ export class FlintContext {
   /** @internal */
   async _unpersistRDD(rddId: number): Promise<void> {
     this.persisted.delete(rddId);
-    this.dag.blockMaster.removeRdd(rddId);
+    this.dag.unpersist(rddId);
     this.backend.removeRdd(rddId);
     this.bus.post({ type: 'unpersistRDD', time: Date.now(), rddId });
   }

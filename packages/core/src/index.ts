@@ -45,6 +45,7 @@ export { ExecutorThreadPool, type ExecutorThreadPoolOptions } from './executor/t
 export type {
   SchedulerBackend,
   SchedulerBackendContext,
+  BroadcastSource,
   SchedulerBackendFactory,
   TaskSchedulerPort,
   WorkerOffer,

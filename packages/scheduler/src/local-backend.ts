@@ -34,7 +34,7 @@ export class LocalBackend implements SchedulerBackend {
       localDir: ctx.localDir,
       memoryBudget: ctx.memoryBudget,
       storageMemory: ctx.storageMemory,
-      fetchBroadcast: async (id) => scheduler.broadcastBytes(id),
+      fetchBroadcast: async (id) => ctx.broadcasts.broadcastBytes(id),
       fetchRemoteBlocks: null,
       onTaskEnd: (taskId, outcome) => {
         if (this.stopped) return;

@@ -119,7 +119,7 @@ export class StandaloneBackend implements SchedulerBackend {
             this.scheduler.executorAdded({ executorId: m.executorId, host: m.host, cores: m.cores, address: m.address, logUrls: {}, pid: m.pid, workerId: m.workerId });
             return { ok: true, message: null };
           },
-          fetchBroadcast: (m) => this.scheduler.broadcastBytes(m.id),
+          fetchBroadcast: (m) => ctx.broadcasts.broadcastBytes(m.id),
           executorHeartbeat: (m) => ({ known: this.executors.has(m.executorId) }),
           cancelJob: (m) => {
             if (m.appId !== this.appId) return { cancelled: false, message: `this driver runs ${this.appId}, not ${m.appId}` };

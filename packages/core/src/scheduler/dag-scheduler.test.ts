@@ -130,30 +130,15 @@ async function harness(maxFailures = 4): Promise<Harness> {
     events.push(e);
   });
   const backend = new ScriptedBackend();
-  let dag!: DAGScheduler;
-  const taskScheduler = new TaskScheduler(
-    { maxFailures, localityWaitMs: 0 },
-    {
-      taskStarted: (ts, info) => dag.taskStarted(ts, info),
-      taskEnded: (ts, info, o, c) => dag.taskEnded(ts, info, o, c),
-      taskSetFailed: (ts, m) => dag.taskSetFailed(ts, m),
-      missingMapOutput: (ts, s, m) => dag.missingMapOutput(ts, s, m),
-      executorAdded: (e) => dag.executorAdded(e),
-      executorLost: (id, r, rs) => dag.executorLost(id, r, rs),
-      slotReset: (id, s) => dag.slotReset(id, s),
-      broadcastBytes: () => new Uint8Array(0),
-      applicationKilled: (r) => dag.applicationKilled(r),
-    },
-  );
-  dag = new DAGScheduler(taskScheduler, {
+  const dag = new DAGScheduler({
     bus,
     maxStageAttempts: 4,
     maxResultSize: 1 << 30,
     applyAccumulatorUpdates: () => undefined,
-    broadcastBytes: () => new Uint8Array(0),
-    executorAddress: (id) => `addr-${id}`,
     removeShuffleFiles: () => undefined,
   });
+  const taskScheduler = new TaskScheduler({ maxFailures, localityWaitMs: 0 }, dag);
+  dag.attach(taskScheduler);
   taskScheduler.setBackend(backend);
   await backend.start(taskScheduler);
   const h = { backend, dag, taskScheduler, events };

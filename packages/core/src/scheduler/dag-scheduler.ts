@@ -7,8 +7,11 @@
  *
  * Owns: stages, jobs, the MapOutputTracker and BlockManagerMaster. Does not
  * own: which slot a task runs on (TaskScheduler) or how tasks reach executors
- * (SchedulerBackend). Threading: all state changes happen in one EventLoop;
- * callers (actions, the TaskScheduler) post events.
+ * (SchedulerBackend), nor broadcasts (the backend reads them from the context).
+ * Built first, then attached to the TaskScheduler it drives (`attach`), which
+ * reports back to it as its TaskSchedulerListener.
+ * Threading: all state changes happen in one EventLoop; callers (actions, the
+ * context, the TaskScheduler) post events.
  */
 import { FlintError, FlintErrorCode, JobCancelledError, JobFailedError } from '../errors.ts';
 import type { TaskOutcome } from '../executor/task-description.ts';
@@ -23,7 +26,7 @@ import { type MapStatus, MapOutputTracker } from './map-output-tracker.ts';
 import type { JobTracing } from '../telemetry/tracing.ts';
 import type { ExecutorDescription } from './scheduler-backend.ts';
 import { type ActiveJob, Stage } from './stage.ts';
-import type { TaskScheduler, TaskSchedulerListener } from './task-scheduler.ts';
+import type { TaskSchedulerControl, TaskSchedulerListener } from './task-scheduler.ts';
 import type { SplitOrMissing, TaskSet } from './task-set.ts';
 
 type DagEvent =
@@ -39,7 +42,9 @@ type DagEvent =
   | { t: 'cancelJob'; jobId: number; reason: string }
   | { t: 'cancelJobGroup'; groupId: string; reason: string }
   | { t: 'applicationKilled'; reason: string }
-  | { t: 'removeShuffle'; shuffleId: number };
+  | { t: 'removeShuffle'; shuffleId: number }
+  | { t: 'slotReset'; executorId: string; slot: number }
+  | { t: 'unpersist'; rddId: number };
 
 export interface DAGSchedulerHooks {
   bus: ListenerBus;
@@ -47,12 +52,12 @@ export interface DAGSchedulerHooks {
   /** Bytes of task results one job may bring to the driver. */
   maxResultSize: number;
   applyAccumulatorUpdates(updates: [number, unknown][]): void;
-  broadcastBytes(id: number): Uint8Array;
-  executorAddress(executorId: string): string;
   /** A shuffle no job can use any more: delete its map output files (grouped by their executor). */
   removeShuffleFiles(shuffleId: number, outputs: MapStatus[]): void;
   /** Job and stage spans (OpenTelemetry); sees every event before the bus. */
   tracing?: JobTracing;
+  /** Milliseconds since the epoch, for event times; a manual clock in tests. @default Date.now */
+  clock?: () => number;
 }
 
 class MissingOutput extends Error {
@@ -62,8 +67,8 @@ class MissingOutput extends Error {
 }
 
 export class DAGScheduler implements TaskSchedulerListener {
-  readonly tracker = new MapOutputTracker();
-  readonly blockMaster = new BlockManagerMaster();
+  private readonly tracker = new MapOutputTracker();
+  private readonly blockMaster = new BlockManagerMaster();
   private readonly loop: EventLoop<DagEvent>;
   private readonly stages = new Map<number, Stage>();
   private readonly shuffleStages = new Map<number, Stage>();
@@ -82,11 +87,20 @@ export class DAGScheduler implements TaskSchedulerListener {
    */
   private readonly activeJobs = new Map<number, string | null>();
 
-  constructor(private readonly taskScheduler: TaskScheduler, private readonly hooks: DAGSchedulerHooks) {
+  private taskScheduler!: TaskSchedulerControl;
+  private readonly clock: () => number;
+
+  constructor(private readonly hooks: DAGSchedulerHooks) {
+    this.clock = hooks.clock ?? Date.now;
     this.loop = new EventLoop<DagEvent>('dag-scheduler', (e) => this.handle(e), (err, e) => {
       process.emitWarning(`flint: DAGScheduler failed handling ${e.t}: ${(err as Error).stack ?? String(err)}`);
       if (e.t === 'jobSubmitted') e.job.reject(err instanceof Error ? err : new Error(String(err)));
     });
+  }
+
+  /** Gives the scheduler the task level it submits task sets to; called once, before any job. */
+  attach(taskScheduler: TaskSchedulerControl): void {
+    this.taskScheduler = taskScheduler;
   }
 
   private post(e: FlintEvent): void {
@@ -106,7 +120,7 @@ export class DAGScheduler implements TaskSchedulerListener {
     }
     const jobId = this.jobSeq++;
     if (parts.length === 0) {
-      const now = Date.now();
+      const now = this.clock();
       this.post({ type: 'jobStart', time: now, jobId, description, stageIds: [], stageInfos: [], jobGroup });
       this.post({ type: 'jobEnd', time: now, jobId, result: { status: 'succeeded' } });
       return [];
@@ -206,10 +220,7 @@ export class DAGScheduler implements TaskSchedulerListener {
     this.loop.post({ t: 'executorLost', executorId, reason, resubmitted });
   }
   slotReset(executorId: string, slot: number): void {
-    this.blockMaster.removeSlot(executorId, slot);
-  }
-  broadcastBytes(id: number): Uint8Array {
-    return this.hooks.broadcastBytes(id);
+    this.loop.post({ t: 'slotReset', executorId, slot });
   }
   applicationKilled(reason: string): void {
     this.loop.post({ t: 'applicationKilled', reason });
@@ -239,7 +250,7 @@ export class DAGScheduler implements TaskSchedulerListener {
       case 'executorAdded':
         this.post({
           type: 'executorAdded',
-          time: Date.now(),
+          time: this.clock(),
           executorId: e.e.executorId,
           host: e.e.host,
           totalCores: e.e.cores,
@@ -270,6 +281,12 @@ export class DAGScheduler implements TaskSchedulerListener {
         return;
       case 'removeShuffle':
         this.handleRemoveShuffle(e.shuffleId);
+        return;
+      case 'slotReset':
+        this.blockMaster.removeSlot(e.executorId, e.slot);
+        return;
+      case 'unpersist':
+        this.blockMaster.removeRdd(e.rddId);
         return;
       case 'applicationKilled':
         this.killedReason ??= e.reason;
@@ -394,7 +411,7 @@ export class DAGScheduler implements TaskSchedulerListener {
     const infos = all.map((s) => this.stageInfo(s, Math.max(0, s.latestAttempt), s === finalStage ? job.partitions.length : s.numPartitions));
     this.post({
       type: 'jobStart',
-      time: Date.now(),
+      time: this.clock(),
       jobId: job.jobId,
       description: job.description,
       stageIds: infos.map((i) => i.stageId),
@@ -440,7 +457,7 @@ export class DAGScheduler implements TaskSchedulerListener {
     stage.pendingPartitions.clear();
     for (const p of partitions) stage.pendingPartitions.add(p);
     const info = this.stageInfo(stage, attempt, partitions.length);
-    info.submissionTime = Date.now();
+    info.submissionTime = this.clock();
     stage.info = info;
 
     let planBytes: Uint8Array;
@@ -456,12 +473,12 @@ export class DAGScheduler implements TaskSchedulerListener {
       };
       planBytes = serialize(plan);
     } catch (err) {
-      this.post({ type: 'stageSubmitted', time: Date.now(), stageInfo: { ...info } });
+      this.post({ type: 'stageSubmitted', time: this.clock(), stageInfo: { ...info } });
       this.abortStage(stage, `cannot serialize the plan of stage ${stage.id}: ${(err as Error).message}`, null);
       return;
     }
     this.running.add(stage);
-    this.post({ type: 'stageSubmitted', time: Date.now(), stageInfo: { ...info } });
+    this.post({ type: 'stageSubmitted', time: this.clock(), stageInfo: { ...info } });
 
     const builder = {
       blocksFor: (shuffleId: number, reduceId: number) => {
@@ -549,7 +566,7 @@ export class DAGScheduler implements TaskSchedulerListener {
   private markStageFinished(stage: Stage, failure: string | null): void {
     this.running.delete(stage);
     if (stage.info) {
-      stage.info.completionTime = Date.now();
+      stage.info.completionTime = this.clock();
       stage.info.failureReason = failure;
       this.post({ type: 'stageCompleted', time: stage.info.completionTime, stageInfo: { ...stage.info } });
     }
@@ -561,7 +578,7 @@ export class DAGScheduler implements TaskSchedulerListener {
     const stage = this.stages.get(ts.stageId);
     this.post({
       type: 'taskEnd',
-      time: info.finishTime ?? Date.now(),
+      time: info.finishTime ?? this.clock(),
       stageId: ts.stageId,
       stageAttempt: ts.stageAttempt,
       taskType: ts.kind,
@@ -573,7 +590,7 @@ export class DAGScheduler implements TaskSchedulerListener {
     if (outcome.status === 'success') {
       for (const u of outcome.blockUpdates) {
         this.blockMaster.update(info.executorId, info.slot, u);
-        this.post({ type: 'blockUpdated', time: Date.now(), executorId: info.executorId, blockId: u.blockId, rddId: u.rddId, storageLevel: u.level, memSize: u.memSize, diskSize: u.diskSize });
+        this.post({ type: 'blockUpdated', time: this.clock(), executorId: info.executorId, blockId: u.blockId, rddId: u.rddId, storageLevel: u.level, memSize: u.memSize, diskSize: u.diskSize });
       }
       if (!countsAsSuccess) return;
       if (stage.isShuffleMap) {
@@ -581,7 +598,7 @@ export class DAGScheduler implements TaskSchedulerListener {
         this.hooks.applyAccumulatorUpdates(outcome.accumUpdates);
         this.tracker.register(stage.shuffleDep!.shuffleId, info.index, {
           executorId: info.executorId,
-          address: this.hooks.executorAddress(info.executorId),
+          address: this.taskScheduler.executor(info.executorId)?.address ?? '',
           path: mo.path,
           offsets: mo.offsets,
           lengths: mo.lengths,
@@ -622,7 +639,7 @@ export class DAGScheduler implements TaskSchedulerListener {
           job.done = true;
           this.markStageFinished(stage, null);
           this.cleanupJob(job);
-          this.post({ type: 'jobEnd', time: Date.now(), jobId: job.jobId, result: { status: 'succeeded' } });
+          this.post({ type: 'jobEnd', time: this.clock(), jobId: job.jobId, result: { status: 'succeeded' } });
           job.resolve(job.results);
         }
       }
@@ -670,7 +687,7 @@ export class DAGScheduler implements TaskSchedulerListener {
       if (s) for (const p of r.partitions) s.pendingPartitions.add(p);
     }
     this.resubmitLostParents();
-    this.post({ type: 'executorRemoved', time: Date.now(), executorId, reason });
+    this.post({ type: 'executorRemoved', time: this.clock(), executorId, reason });
   }
 
   private abortStage(stage: Stage, message: string, ts: TaskSet | null): void {
@@ -717,7 +734,7 @@ export class DAGScheduler implements TaskSchedulerListener {
     };
     visit(job.finalStage);
     this.cleanupJob(job);
-    this.post({ type: 'jobEnd', time: Date.now(), jobId: job.jobId, result: { status, error: err.message } });
+    this.post({ type: 'jobEnd', time: this.clock(), jobId: job.jobId, result: { status, error: err.message } });
     job.reject(err);
   }
 
@@ -750,6 +767,11 @@ export class DAGScheduler implements TaskSchedulerListener {
    */
   removeShuffle(shuffleId: number): void {
     this.loop.post({ t: 'removeShuffle', shuffleId });
+  }
+
+  /** An RDD was unpersisted: its cached blocks no longer give tasks a preferred location. */
+  unpersist(rddId: number): void {
+    this.loop.post({ t: 'unpersist', rddId });
   }
 
   private handleRemoveShuffle(shuffleId: number): void {

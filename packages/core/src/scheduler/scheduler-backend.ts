@@ -45,10 +45,17 @@ export interface TaskSchedulerPort {
   executorLost(executorId: string, reason: string): void;
   /** A thread slot was replaced (its memory blocks are gone). */
   slotReset(executorId: string, slot: number): void;
-  /** Serialized value of a broadcast, for executors that ask. */
-  broadcastBytes(id: number): Uint8Array;
   /** The cluster ended the application: every job fails with `reason`, and so does every later one. */
   applicationKilled(reason: string): void;
+}
+
+/**
+ * Where a backend gets the serialized value of a broadcast for an executor that asks. The
+ * context owns the broadcasts and hands this to the backend at start; the schedulers take no
+ * part. Throws a FlintError naming the broadcast when it does not exist or was destroyed.
+ */
+export interface BroadcastSource {
+  broadcastBytes(id: number): Uint8Array;
 }
 
 export interface SchedulerBackendContext {
@@ -59,6 +66,8 @@ export interface SchedulerBackendContext {
   /** Bytes a task may buffer before spilling. */
   memoryBudget: number;
   storageMemory: number;
+  /** The serialized values of the application's broadcasts. */
+  broadcasts: BroadcastSource;
   /**
    * Called by a backend that registers the application with a cluster manager, as soon as it has
    * the id the manager assigned and before any executor can register: the context adopts that id

@@ -2,6 +2,8 @@
  * Turns TaskSets into task launches on the slots a SchedulerBackend offers, and
  * routes task ends back to the DAGScheduler. Owns the active TaskSetManagers
  * (FIFO by job, then stage), the task id counter and the set of live executors.
+ * Does not own stages, map outputs or broadcasts. Built after the DAGScheduler,
+ * which it reports to as its TaskSchedulerListener.
  * Single-threaded: every call happens on the driver's event loop.
  */
 import type { TaskDescription, TaskFailureReason, TaskOutcome } from '../executor/task-description.ts';
@@ -20,24 +22,38 @@ export interface TaskSchedulerListener {
   executorAdded(e: ExecutorDescription): void;
   executorLost(executorId: string, reason: string, resubmittedMapTasks: { stageId: number; partitions: number[] }[]): void;
   slotReset(executorId: string, slot: number): void;
-  broadcastBytes(id: number): Uint8Array;
   applicationKilled(reason: string): void;
+}
+
+/** What the DAGScheduler asks of the task level: the TaskScheduler, or a fake in unit tests. */
+export interface TaskSchedulerControl {
+  submitTasks(ts: TaskSet): void;
+  /** Makes a stage attempt a zombie (no new launches) but lets running tasks finish. */
+  markZombie(stageId: number, stageAttempt: number): void;
+  /** Stops every attempt of a stage: no new launches, and their running tasks are killed. */
+  cancelStage(stageId: number, reason: string): void;
+  executor(id: string): ExecutorDescription | undefined;
 }
 
 export interface TaskSchedulerOptions {
   maxFailures: number;
   localityWaitMs: number;
+  /** Milliseconds since the epoch; a manual clock in tests. @default Date.now */
+  clock?: () => number;
 }
 
-export class TaskScheduler implements TaskSchedulerPort {
+export class TaskScheduler implements TaskSchedulerPort, TaskSchedulerControl {
   private readonly managers: TaskSetManager[] = [];
   private readonly taskToManager = new Map<number, TaskSetManager>();
   private readonly executors = new Map<string, ExecutorDescription>();
   private taskIdSeq = 0;
   private backend: SchedulerBackend | null = null;
   private reviveTimer: NodeJS.Timeout | null = null;
+  private readonly clock: () => number;
 
-  constructor(private readonly opts: TaskSchedulerOptions, private readonly listener: TaskSchedulerListener) {}
+  constructor(private readonly opts: TaskSchedulerOptions, private readonly listener: TaskSchedulerListener) {
+    this.clock = opts.clock ?? Date.now;
+  }
 
   setBackend(b: SchedulerBackend): void {
     this.backend = b;
@@ -54,7 +70,7 @@ export class TaskScheduler implements TaskSchedulerPort {
     const m = new TaskSetManager(ts, this.opts.maxFailures, this.opts.localityWaitMs, {
       nextTaskId: () => this.taskIdSeq++,
       executorCount: () => this.executors.size,
-      clock: () => Date.now(),
+      clock: this.clock,
     });
     this.managers.push(m);
     this.managers.sort((a, b) => a.taskSet.jobId - b.taskSet.jobId || a.taskSet.stageId - b.taskSet.stageId);
@@ -191,10 +207,6 @@ export class TaskScheduler implements TaskSchedulerPort {
 
   slotReset(executorId: string, slot: number): void {
     this.listener.slotReset(executorId, slot);
-  }
-
-  broadcastBytes(id: number): Uint8Array {
-    return this.listener.broadcastBytes(id);
   }
 
   applicationKilled(reason: string): void {

@@ -131,7 +131,7 @@ export class TaskSetManager {
       taskId: this.hooks.nextTaskId(),
       index: this.taskSet.tasks[index]!.partition,
       attempt: this.attempts[index]!++,
-      launchTime: Date.now(),
+      launchTime: this.hooks.clock(),
       finishTime: null,
       executorId: offer.executorId,
       host: offer.host,
@@ -170,7 +170,7 @@ export class TaskSetManager {
     const r = this.running.get(taskId);
     if (!r) return null;
     this.running.delete(taskId);
-    r.info.finishTime = Date.now();
+    r.info.finishTime = this.hooks.clock();
     const i = r.index;
     if (outcome.status === 'success') {
       if (this.state[i] === 'succeeded') return { info: r.info, index: i, abort: null, countsAsSuccess: false };
