@@ -35,7 +35,8 @@ export {
 export { hashKey, canonicalKey, keyEquals } from './keys/key-hash.ts';
 export { compareKeys, orderingBy } from './keys/ordering.ts';
 export { KeyMap } from './keys/key-map.ts';
-export { serialize, deserialize, encodeFrame, decodeFrame } from './serializer.ts';
+export { serialize, deserialize } from './serializer.ts';
+export { encodeFrame, decodeFrame } from './frame/frame.ts';
 export type { FlintEvent, FlintEventType, StageInfo, TaskInfo, RddInfo, TaskEndReason } from './listener/events.ts';
 export { ListenerBus, type FlintListener } from './listener/listener-bus.ts';
 export { ConsoleProgressBar } from './ui/console-progress-bar.ts';
@@ -53,7 +54,7 @@ export type {
   TaskLaunch,
 } from './scheduler/scheduler-backend.ts';
 export type { MapStatus } from './scheduler/map-output-tracker.ts';
-export { readFrameBuffer, readFrameRange } from './util/frame-file.ts';
+export { readFrameBuffer, readFrameRange } from './frame/frame-file.ts';
 export * from './transport/index.ts';
 export * from './protocol/cluster-protocol.ts';
 export { packEvents, unpackEvents, TASK_INFO_KEYS, TASK_METRIC_KEYS } from './protocol/event-packing.ts';

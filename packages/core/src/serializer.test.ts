@@ -7,7 +7,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { decodeFrame, deserialize, encodeFrame, FRAME_HEADER, findUncarriable, serialize, UncarriableValueError } from './serializer.ts';
+import { decodeFrame, encodeFrame, FRAME_HEADER } from './frame/frame.ts';
+import { deserialize, findUncarriable, serialize, UncarriableValueError } from './serializer.ts';
 import { asArrives, carried, exactNumber, NamedMap, oddText, Point, Tagged, text, withInstances } from './testing/values.ts';
 import { decodeBody, encodeBody } from './transport/body-codec.ts';
 

@@ -17,7 +17,6 @@
  * subclasses as Sets.
  */
 import { addExtension, Packr, RESERVE_START_SPACE } from 'msgpackr';
-import { decodePairFrame, encodePairFrame, isPairFrame, type FrameAlloc } from './pair-columns.ts';
 
 /**
  * A value the serializer refuses because it cannot arrive as it left (a Promise, a function, a
@@ -390,26 +389,13 @@ export function deserialize<T = unknown>(buf: Uint8Array): T {
   return packr.unpack(buf) as T;
 }
 
-/** Bytes of a length-prefixed frame header. */
-export const FRAME_HEADER = 4;
-
 /**
- * Encodes a batch of records as one frame: u32 little-endian length + a pair batch (see
- * pair-columns.ts) or a msgpack array. `alloc` gives a pair batch its bytes (a writer that keeps
- * many frames passes a slab's).
+ * The bytes of `value` with `reserve` free bytes in front of them, for a caller that writes a
+ * header there (a frame, see frame/frame.ts): msgpackr leaves the room itself, so the bytes need
+ * no copy (it writes each value after the last in its buffer, never over one it returned).
  */
-export function encodeFrame(records: unknown[], alloc?: FrameAlloc): Buffer {
-  const pairs = encodePairFrame(records, FRAME_HEADER, alloc);
-  if (pairs) return pairs;
-  // msgpackr leaves the header's bytes free in front of the body, so the frame needs no copy
-  // (it writes each value after the last in its buffer, never over one it returned).
-  const out = pack(records, RESERVE_START_SPACE | FRAME_HEADER);
-  out.writeUInt32LE(out.length - FRAME_HEADER, 0);
+export function serializeAfter(value: unknown, reserve: number): Buffer {
+  const out = pack(value, RESERVE_START_SPACE | reserve);
   keepBufferSmall(out);
   return out;
-}
-
-/** The records of one frame body (what follows the length header). */
-export function decodeFrame(body: Uint8Array): unknown[] {
-  return isPairFrame(body) ? decodePairFrame(body) : (packr.unpack(body) as unknown[]);
 }

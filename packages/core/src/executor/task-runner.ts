@@ -15,7 +15,7 @@ import { deserialize, serialize } from '../serializer.ts';
 import { makeAggregator } from '../shuffle/aggregator.ts';
 import { ShuffleWriter } from '../shuffle/shuffle-writer.ts';
 import { BlockStore } from '../storage/block-store.ts';
-import { readFrameBuffer, readFrameRange } from '../util/frame-file.ts';
+import { readFrameBuffer, readFrameRange } from '../frame/frame-file.ts';
 import { computeNode, runResultFn } from './compute.ts';
 import type { TaskContext } from './task-context.ts';
 import type { TaskDescription, TaskOutcome } from './task-description.ts';

@@ -6,8 +6,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { encodeFrame } from '../serializer.ts';
-import { FrameFileWriter, readFrameRange } from '../util/frame-file.ts';
+import { encodeFrame } from '../frame/frame.ts';
+import { FrameFileWriter, readFrameRange } from '../frame/frame-file.ts';
 import { sortValues } from '../keys/ordering.ts';
 import { pushAll } from '../util/push.ts';
 import type { SpillContext } from './external-aggregator.ts';

@@ -9,7 +9,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, test } from 'vitest';
 import { hashKey } from '../keys/key-hash.ts';
-import { readFrameRange } from '../util/frame-file.ts';
+import { readFrameRange } from '../frame/frame-file.ts';
 import { ShuffleWriter } from './shuffle-writer.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flint-shuffle-writer-'));

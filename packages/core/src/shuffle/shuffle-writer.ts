@@ -8,9 +8,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { PairFrameBuilder } from '../pair-columns.ts';
-import { encodeFrame, FRAME_HEADER } from '../serializer.ts';
-import { FrameFileWriter } from '../util/frame-file.ts';
+import { PairFrameBuilder } from '../frame/pair-frame.ts';
+import { encodeFrame, FRAME_HEADER } from '../frame/frame.ts';
+import { FrameFileWriter } from '../frame/frame-file.ts';
 import { pushAll } from '../util/push.ts';
 import type { Aggregator } from './aggregator.ts';
 import { SizeEstimator } from './size-estimator.ts';

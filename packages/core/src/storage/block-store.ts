@@ -8,8 +8,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { encodeFrame, serializedSize } from '../serializer.ts';
-import { FrameFileWriter, readFrameRange } from '../util/frame-file.ts';
+import { encodeFrame } from '../frame/frame.ts';
+import { serializedSize } from '../serializer.ts';
+import { FrameFileWriter, readFrameRange } from '../frame/frame-file.ts';
 import { StorageLevel, type StorageLevelName } from './storage-level.ts';
 
 export interface BlockUpdate {

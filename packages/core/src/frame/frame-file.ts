@@ -5,8 +5,8 @@
  * whatever the file size. Single-threaded.
  */
 import fs from 'node:fs';
-import { decodeFrame, FRAME_HEADER } from '../serializer.ts';
-import { batched, type Batched } from './push.ts';
+import { decodeFrame, FRAME_HEADER } from './frame.ts';
+import { batched, type Batched } from '../util/push.ts';
 
 const CHUNK = 1 << 20;
 

@@ -6,8 +6,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { decodePairFrame, encodePairFrame, isPairFrame, PairCursor, PairFrameBuilder } from './pair-columns.ts';
-import { decodeFrame, encodeFrame, FRAME_HEADER } from './serializer.ts';
+import { decodePairFrame, encodePairFrame, isPairFrame, PairCursor, PairFrameBuilder } from './pair-frame.ts';
+import { decodeFrame, encodeFrame, FRAME_HEADER } from './frame.ts';
 
 const body = (frame: Buffer): Buffer => frame.subarray(FRAME_HEADER);
 
