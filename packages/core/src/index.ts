@@ -11,8 +11,8 @@ export {
   type Dependency,
   type NarrowDependency,
   type ShuffleDependency,
-  type TaskLocation,
 } from './rdd/rdd.ts';
+export type { TaskLocation } from './scheduler/lineage.ts';
 export { Partitioner, HashPartitioner, RangePartitioner, FunctionPartitioner } from './rdd/partitioner.ts';
 export type { PlanNode, Split, BlockRef, StagePlan, PartitionerSpec, AggregatorSpec } from './rdd/plan.ts';
 export { StorageLevel, type StorageLevelName } from './storage/storage-level.ts';

@@ -24,6 +24,7 @@ import { StorageLevel, type StorageLevelName } from '../storage/storage-level.ts
 import { SeededRandom } from '../util/random.ts';
 import { StatCounter, type StatCounterData } from '../util/stat-counter.ts';
 import { FunctionPartitioner, HashPartitioner, makePartitionFn, Partitioner, RangePartitioner } from './partitioner.ts';
+import type { SplitBuilder, TaskLocation } from '../scheduler/lineage.ts';
 import type { AggregatorSpec, BlockRef, BuiltinTransform, CoGroupInput, ElementOp, OrderingSpec, PlanNode, ResultFnSpec, Split } from './plan.ts';
 
 /** Named values a function uses; shipped with it to executors. */
@@ -40,16 +41,7 @@ export type ShuffleDependency = {
 };
 export type Dependency = NarrowDependency | ShuffleDependency;
 
-/** A preferred place to run a task: an executor, optionally one of its slots (threads). */
-export interface TaskLocation {
-  executorId: string;
-  slot: number | null;
-}
-
-/** Everything building a task's split needs from the driver. */
-export interface SplitBuilder {
-  blocksFor(shuffleId: number, reduceId: number): BlockRef[];
-}
+export type { SplitBuilder, TaskLocation };
 
 export function fn(f: unknown, env: Env | undefined, method: string): FnSpec {
   return serializeFn(f as (...a: never[]) => unknown, env, method);

@@ -3,7 +3,7 @@
  * memory blocks) holds each partition of each persisted RDD. Feeds locality
  * preferences. Driver only, owned by the scheduler's event loop.
  */
-import type { TaskLocation } from '../rdd/rdd.ts';
+import type { TaskLocation } from './lineage.ts';
 import type { BlockUpdate } from '../storage/block-store.ts';
 
 export class BlockManagerMaster {

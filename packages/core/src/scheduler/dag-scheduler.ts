@@ -17,8 +17,8 @@ import { FlintError, FlintErrorCode, JobCancelledError, JobFailedError } from '.
 import type { TaskOutcome } from '../executor/task-description.ts';
 import type { FlintEvent, RddInfo, StageInfo, TaskInfo } from '../listener/events.ts';
 import type { ListenerBus } from '../listener/listener-bus.ts';
-import type { ResultFnSpec, Split, StagePlan } from '../rdd/plan.ts';
-import type { Dependency, RDD, ShuffleDependency, TaskLocation } from '../rdd/rdd.ts';
+import type { ResultFnSpec, StagePlan } from '../rdd/plan.ts';
+import type { LineageRdd, LineageShuffleDependency, TaskLocation } from './lineage.ts';
 import { deserialize, serialize } from '../serializer.ts';
 import { BlockManagerMaster } from './block-manager-master.ts';
 import { EventLoop } from './event-loop.ts';
@@ -30,7 +30,7 @@ import type { TaskSchedulerControl, TaskSchedulerListener } from './task-schedul
 import type { SplitOrMissing, TaskSet } from './task-set.ts';
 
 type DagEvent =
-  | { t: 'jobSubmitted'; job: Omit<ActiveJob, 'finalStage'>; rdd: RDD<unknown> }
+  | { t: 'jobSubmitted'; job: Omit<ActiveJob, 'finalStage'>; rdd: LineageRdd }
   | { t: 'taskStarted'; ts: TaskSet; info: TaskInfo }
   | { t: 'taskEnded'; ts: TaskSet; info: TaskInfo; outcome: TaskOutcome; countsAsSuccess: boolean }
   | { t: 'taskSetFailed'; ts: TaskSet; message: string }
@@ -110,7 +110,7 @@ export class DAGScheduler implements TaskSchedulerListener {
 
   // ---- public entry ---------------------------------------------------------------------
 
-  async runJob(rdd: RDD<unknown>, resultFn: ResultFnSpec, partitions: number[] | undefined, description: string, jobGroup: string | null = null): Promise<unknown[]> {
+  async runJob(rdd: LineageRdd, resultFn: ResultFnSpec, partitions: number[] | undefined, description: string, jobGroup: string | null = null): Promise<unknown[]> {
     await rdd._prepare();
     const parts = partitions ?? Array.from({ length: rdd.getNumPartitions() }, (_, i) => i);
     for (const p of parts) {
@@ -297,15 +297,15 @@ export class DAGScheduler implements TaskSchedulerListener {
 
   // ---- stages -----------------------------------------------------------------------------
 
-  private shuffleDepsOf(rdd: RDD<unknown>): ShuffleDependency[] {
-    const out: ShuffleDependency[] = [];
+  private shuffleDepsOf(rdd: LineageRdd): LineageShuffleDependency[] {
+    const out: LineageShuffleDependency[] = [];
     const seen = new Set<number>();
-    const stack: RDD<unknown>[] = [rdd];
+    const stack: LineageRdd[] = [rdd];
     while (stack.length > 0) {
       const r = stack.pop()!;
       if (seen.has(r.id)) continue;
       seen.add(r.id);
-      for (const d of r.dependencies() as Dependency[]) {
+      for (const d of r.dependencies()) {
         if (d.kind === 'shuffle') out.push(d);
         else stack.push(d.rdd);
       }
@@ -313,15 +313,15 @@ export class DAGScheduler implements TaskSchedulerListener {
     return out;
   }
 
-  private parentStages(rdd: RDD<unknown>, jobId: number): Stage[] {
+  private parentStages(rdd: LineageRdd, jobId: number): Stage[] {
     return this.shuffleDepsOf(rdd).map((d) => this.shuffleMapStage(d, jobId));
   }
 
-  private shuffleMapStage(dep: ShuffleDependency, jobId: number): Stage {
+  private shuffleMapStage(dep: LineageShuffleDependency, jobId: number): Stage {
     const existing = this.shuffleStages.get(dep.shuffleId);
     if (existing) return existing;
-    const parents = this.parentStages(dep.rdd as RDD<unknown>, jobId);
-    const stage = new Stage(this.stageSeq++, dep.rdd as RDD<unknown>, parents, jobId, dep, `${dep.rdd.scope} at stage`);
+    const parents = this.parentStages(dep.rdd, jobId);
+    const stage = new Stage(this.stageSeq++, dep.rdd, parents, jobId, dep, `${dep.rdd.scope} at stage`);
     this.stages.set(stage.id, stage);
     this.shuffleStages.set(dep.shuffleId, stage);
     this.tracker.registerShuffle(dep.shuffleId, dep.rdd.getNumPartitions());
@@ -339,10 +339,10 @@ export class DAGScheduler implements TaskSchedulerListener {
   private rddInfos(stage: Stage): RddInfo[] {
     const out: RddInfo[] = [];
     const seen = new Set<number>();
-    const visit = (r: RDD<unknown>): void => {
+    const visit = (r: LineageRdd): void => {
       if (seen.has(r.id)) return;
       seen.add(r.id);
-      const deps = r.dependencies() as Dependency[];
+      const deps = r.dependencies();
       out.push({
         id: r.id,
         name: r.name ?? r.constructor.name,
@@ -380,7 +380,7 @@ export class DAGScheduler implements TaskSchedulerListener {
     );
   }
 
-  private onJobSubmitted(rdd: RDD<unknown>, j: Omit<ActiveJob, 'finalStage'>): void {
+  private onJobSubmitted(rdd: LineageRdd, j: Omit<ActiveJob, 'finalStage'>): void {
     if (this.killedReason !== null) {
       j.reject(this.applicationKilledError(j.jobId));
       return;
@@ -498,7 +498,7 @@ export class DAGScheduler implements TaskSchedulerListener {
       tasks: partitions.map((p) => ({ partition: p, prefs: this.preferredLocs(stage.rdd, p, 0) })),
       makeSplit: (p: number): SplitOrMissing => {
         try {
-          return { split: stage.rdd.split(p, builder) as Split };
+          return { split: stage.rdd.split(p, builder) };
         } catch (err) {
           if (err instanceof MissingOutput) return { missing: { shuffleId: err.shuffleId, mapId: err.mapId } };
           throw err;
@@ -523,7 +523,7 @@ export class DAGScheduler implements TaskSchedulerListener {
     partitions.sort((a, b) => bytes.get(b)! - bytes.get(a)! || a - b);
   }
 
-  private preferredLocs(rdd: RDD<unknown>, p: number, depth: number): TaskLocation[] {
+  private preferredLocs(rdd: LineageRdd, p: number, depth: number): TaskLocation[] {
     if (depth > 200) return [];
     const cached = this.blockMaster.locations(rdd.id, p);
     if (cached.length > 0) return cached;

@@ -5,7 +5,7 @@
  */
 import type { StageInfo } from '../listener/events.ts';
 import type { ResultFnSpec } from '../rdd/plan.ts';
-import type { RDD, ShuffleDependency } from '../rdd/rdd.ts';
+import type { LineageRdd, LineageShuffleDependency } from './lineage.ts';
 
 export interface ActiveJob {
   jobId: number;
@@ -38,10 +38,10 @@ export class Stage {
 
   constructor(
     readonly id: number,
-    readonly rdd: RDD<unknown>,
+    readonly rdd: LineageRdd,
     readonly parents: Stage[],
     readonly firstJobId: number,
-    readonly shuffleDep: ShuffleDependency | null,
+    readonly shuffleDep: LineageShuffleDependency | null,
     readonly name: string,
   ) {}
 

@@ -4,7 +4,7 @@
  * newest map outputs.
  */
 import type { Split } from '../rdd/plan.ts';
-import type { TaskLocation } from '../rdd/rdd.ts';
+import type { TaskLocation } from './lineage.ts';
 
 export interface PendingTask {
   partition: number;
