@@ -54,6 +54,7 @@ export type {
   TaskLaunch,
 } from './scheduler/scheduler-backend.ts';
 export type { MapStatus } from './scheduler/map-output-tracker.ts';
+export type { StageFailure, FetchFailure, ExecutorExit } from './scheduler/stage-failure.ts';
 export { readFrameBuffer, readFrameRange } from './frame/frame-file.ts';
 export * from './transport/index.ts';
 export * from './protocol/cluster-protocol.ts';

@@ -26,6 +26,7 @@ import { type MapStatus, MapOutputTracker } from './map-output-tracker.ts';
 import type { JobTracing } from '../telemetry/tracing.ts';
 import type { ExecutorDescription } from './scheduler-backend.ts';
 import { type ActiveJob, Stage } from './stage.ts';
+import { describeStageFailure, failureDetails, type FetchFailure, type StageFailure } from './stage-failure.ts';
 import type { TaskSchedulerControl, TaskSchedulerListener } from './task-scheduler.ts';
 import type { SplitOrMissing, TaskSet } from './task-set.ts';
 
@@ -33,7 +34,7 @@ type DagEvent =
   | { t: 'jobSubmitted'; job: Omit<ActiveJob, 'finalStage'>; rdd: LineageRdd }
   | { t: 'taskStarted'; ts: TaskSet; info: TaskInfo }
   | { t: 'taskEnded'; ts: TaskSet; info: TaskInfo; outcome: TaskOutcome; countsAsSuccess: boolean }
-  | { t: 'taskSetFailed'; ts: TaskSet; message: string }
+  | { t: 'taskSetFailed'; ts: TaskSet; failure: StageFailure }
   | { t: 'missingMapOutput'; ts: TaskSet; shuffleId: number; mapId: number }
   | { t: 'executorAdded'; e: ExecutorDescription }
   | { t: 'executorLost'; executorId: string; reason: string; resubmitted: { stageId: number; partitions: number[] }[] }
@@ -207,8 +208,8 @@ export class DAGScheduler implements TaskSchedulerListener {
   taskEnded(ts: TaskSet, info: TaskInfo, outcome: TaskOutcome, countsAsSuccess: boolean): void {
     this.loop.post({ t: 'taskEnded', ts, info, outcome, countsAsSuccess });
   }
-  taskSetFailed(ts: TaskSet, message: string): void {
-    this.loop.post({ t: 'taskSetFailed', ts, message });
+  taskSetFailed(ts: TaskSet, failure: StageFailure): void {
+    this.loop.post({ t: 'taskSetFailed', ts, failure });
   }
   missingMapOutput(ts: TaskSet, shuffleId: number, mapId: number): void {
     this.loop.post({ t: 'missingMapOutput', ts, shuffleId, mapId });
@@ -239,12 +240,12 @@ export class DAGScheduler implements TaskSchedulerListener {
         return this.onTaskEnded(e.ts, e.info, e.outcome, e.countsAsSuccess);
       case 'taskSetFailed': {
         const stage = this.stages.get(e.ts.stageId);
-        if (stage) this.abortStage(stage, e.message, e.ts);
+        if (stage) this.abortStage(stage, e.failure, e.ts);
         return;
       }
       case 'missingMapOutput': {
         const stage = this.stages.get(e.ts.stageId);
-        if (stage) this.onFetchFailure(stage, e.ts.stageAttempt, e.shuffleId, e.mapId, null, `map output ${e.mapId} of shuffle ${e.shuffleId} is missing`);
+        if (stage) this.onFetchFailure(stage, e.ts.stageAttempt, { shuffleId: e.shuffleId, mapId: e.mapId, executorId: null, message: `map output ${e.mapId} of shuffle ${e.shuffleId} is missing` });
         return;
       }
       case 'executorAdded':
@@ -474,7 +475,7 @@ export class DAGScheduler implements TaskSchedulerListener {
       planBytes = serialize(plan);
     } catch (err) {
       this.post({ type: 'stageSubmitted', time: this.clock(), stageInfo: { ...info } });
-      this.abortStage(stage, `cannot serialize the plan of stage ${stage.id}: ${(err as Error).message}`, null);
+      this.abortStage(stage, { kind: 'planNotSerializable', stageId: stage.id, message: (err as Error).message }, null);
       return;
     }
     this.running.add(stage);
@@ -647,11 +648,12 @@ export class DAGScheduler implements TaskSchedulerListener {
     }
     const reason = outcome.reason;
     if (reason.kind === 'fetchFailed') {
-      this.onFetchFailure(stage, ts.stageAttempt, reason.shuffleId, reason.mapId, reason.executorId, reason.message);
+      this.onFetchFailure(stage, ts.stageAttempt, { shuffleId: reason.shuffleId, mapId: reason.mapId, executorId: reason.executorId, message: reason.message });
     }
   }
 
-  private onFetchFailure(stage: Stage, attempt: number, shuffleId: number, mapId: number, executorId: string | null, message: string): void {
+  private onFetchFailure(stage: Stage, attempt: number, fetch: FetchFailure): void {
+    const { shuffleId, mapId, executorId } = fetch;
     const mapStage = this.shuffleStages.get(shuffleId);
     // As Spark does without an external shuffle service: a missing output means the executor's shuffle
     // files are gone, so all of them are recomputed in one resubmission rather than one file per attempt.
@@ -659,10 +661,10 @@ export class DAGScheduler implements TaskSchedulerListener {
     else this.tracker.unregister(shuffleId, mapId, null);
     if (attempt !== stage.latestAttempt && !this.running.has(stage)) return;
     this.taskScheduler.markZombie(stage.id, attempt);
-    if (this.running.has(stage)) this.markStageFinished(stage, `fetch failure: ${message}`);
+    if (this.running.has(stage)) this.markStageFinished(stage, `fetch failure: ${fetch.message}`);
     stage.failedAttempts++;
     if (stage.failedAttempts >= this.hooks.maxStageAttempts) {
-      this.abortStage(stage, `stage ${stage.id} failed ${stage.failedAttempts} times because of fetch failures; most recent: ${message}`, null);
+      this.abortStage(stage, { kind: 'fetchFailures', stageId: stage.id, failedAttempts: stage.failedAttempts, mostRecent: fetch }, null);
       return;
     }
     this.failed.add(stage);
@@ -690,18 +692,14 @@ export class DAGScheduler implements TaskSchedulerListener {
     this.post({ type: 'executorRemoved', time: this.clock(), executorId, reason });
   }
 
-  private abortStage(stage: Stage, message: string, ts: TaskSet | null): void {
+  private abortStage(stage: Stage, failure: StageFailure, ts: TaskSet | null): void {
+    const message = describeStageFailure(failure);
     const jobs = [...this.jobs.values()].filter((j) => this.dependsOn(j.finalStage, stage));
     if (this.running.has(stage)) this.markStageFinished(stage, message);
     if (ts) this.taskScheduler.markZombie(ts.stageId, ts.stageAttempt);
-    const m = /most recent failure: task \d+ on executor [^:]+: ([\s\S]*?)(?:\n  in the function given to (\w+)\(\): ([\s\S]*?))?\nExecutor stack:\n([\s\S]*)$/.exec(message);
+    const details = failureDetails(failure);
     for (const job of jobs) {
-      const err = new JobFailedError(`Job ${job.jobId} aborted due to stage failure: ${message}`, {
-        jobId: job.jobId,
-        stageId: stage.id,
-        executorStack: m?.[4] ?? null,
-        functionSource: m?.[3] ?? null,
-      });
+      const err = new JobFailedError(`Job ${job.jobId} aborted due to stage failure: ${message}`, { jobId: job.jobId, stageId: stage.id, ...details });
       this.failJob(job, err, stage);
     }
   }

@@ -9,6 +9,7 @@
 import type { TaskDescription, TaskFailureReason, TaskOutcome } from '../executor/task-description.ts';
 import type { TaskInfo } from '../listener/events.ts';
 import type { ExecutorDescription, SchedulerBackend, TaskLaunch, TaskSchedulerPort, WorkerOffer } from './scheduler-backend.ts';
+import type { StageFailure } from './stage-failure.ts';
 import type { TaskSet } from './task-set.ts';
 import { TaskSetManager } from './task-set-manager.ts';
 
@@ -16,7 +17,8 @@ import { TaskSetManager } from './task-set-manager.ts';
 export interface TaskSchedulerListener {
   taskStarted(ts: TaskSet, info: TaskInfo): void;
   taskEnded(ts: TaskSet, info: TaskInfo, outcome: TaskOutcome, countsAsSuccess: boolean): void;
-  taskSetFailed(ts: TaskSet, message: string): void;
+  /** The task set gave up (a task failed flint.task.maxFailures times): the stage aborts. */
+  taskSetFailed(ts: TaskSet, failure: StageFailure): void;
   /** A fetch failure detected at launch time: a map output the task needs is gone. */
   missingMapOutput(ts: TaskSet, shuffleId: number, mapId: number): void;
   executorAdded(e: ExecutorDescription): void;

@@ -5,9 +5,10 @@
  * executors when it can, and reports to its TaskScheduler. Owned by the
  * TaskScheduler; single-threaded (driver event loop).
  */
-import type { TaskDescription, TaskFailureReason, TaskOutcome } from '../executor/task-description.ts';
+import type { TaskDescription, TaskOutcome } from '../executor/task-description.ts';
 import type { TaskInfo } from '../listener/events.ts';
 import type { WorkerOffer } from './scheduler-backend.ts';
+import type { ExecutorExit, StageFailure } from './stage-failure.ts';
 import type { TaskSet } from './task-set.ts';
 
 type State = 'pending' | 'running' | 'succeeded';
@@ -30,7 +31,7 @@ export class TaskSetManager {
   private readonly attempts: number[];
   private readonly failedOn: Set<string>[];
   /** Per task index, the executor losses its attempts ran into (sparse). */
-  private readonly exits: string[][] = [];
+  private readonly exits: ExecutorExit[][] = [];
   private readonly running = new Map<number, { index: number; info: TaskInfo }>();
   /** Task ids of the successful attempt per index (map outputs from those are valid). */
   readonly successfulExecutor: (string | null)[];
@@ -163,10 +164,10 @@ export class TaskSetManager {
   }
 
   /**
-   * Records how a task ended. Returns what the TaskScheduler must do: nothing more, abort the
-   * set with a message, or report a fetch failure.
+   * Records how a task ended. Returns what the TaskScheduler must do: nothing more, or abort the
+   * set for the reason given (the task failed flint.task.maxFailures times).
    */
-  handleEnd(taskId: number, outcome: TaskOutcome): { info: TaskInfo; index: number; abort: string | null; countsAsSuccess: boolean } | null {
+  handleEnd(taskId: number, outcome: TaskOutcome): { info: TaskInfo; index: number; abort: StageFailure | null; countsAsSuccess: boolean } | null {
     const r = this.running.get(taskId);
     if (!r) return null;
     this.running.delete(taskId);
@@ -193,10 +194,12 @@ export class TaskSetManager {
       // native code) would otherwise be retried, and lose executors, forever.
       this.failures[i]!++;
       this.failedOn[i]!.add(r.info.executorId);
-      if (reason.kind === 'executorLost') (this.exits[i] ??= []).push(`attempt ${r.info.attempt} (task ${r.info.taskId}) on executor ${reason.executorId}: ${reason.message}`);
+      if (reason.kind === 'executorLost') (this.exits[i] ??= []).push({ attempt: r.info.attempt, taskId: r.info.taskId, executorId: reason.executorId, message: reason.message });
       if (this.failures[i]! >= this.maxFailures) {
         this.zombie = true;
-        const abort = reason.kind === 'exception' ? describeFailure(this, i, r.info, reason) : describeExecutorLosses(this, i, r.info, this.exits[i]!);
+        const ts = this.taskSet;
+        const task = { stageId: ts.stageId, stageAttempt: ts.stageAttempt, partition: r.info.index, failures: this.failures[i]!, taskId: r.info.taskId, executorId: r.info.executorId };
+        const abort: StageFailure = reason.kind === 'exception' ? { kind: 'taskFailures', exception: reason, ...task } : { kind: 'executorLosses', exits: [...this.exits[i]!], ...task };
         return { info: r.info, index: i, abort, countsAsSuccess: false };
       }
     }
@@ -223,26 +226,6 @@ export class TaskSetManager {
   failuresOf(index: number): number {
     return this.failures[index]!;
   }
-}
-
-function describeFailure(tsm: TaskSetManager, i: number, info: TaskInfo, reason: Extract<TaskFailureReason, { kind: 'exception' }>): string {
-  const ts = tsm.taskSet;
-  let msg =
-    `Task ${info.index} in stage ${ts.stageId}.${ts.stageAttempt} failed ${tsm.failuresOf(i)} times; most recent failure: ` +
-    `task ${info.taskId} on executor ${info.executorId}: ${reason.className}: ${reason.message}`;
-  if (reason.fnSource) msg += `\n  in the function given to ${reason.fnMethod}(): ${reason.fnSource.length > 500 ? `${reason.fnSource.slice(0, 500)}…` : reason.fnSource}`;
-  msg += `\nExecutor stack:\n${reason.stack}`;
-  return msg;
-}
-
-function describeExecutorLosses(tsm: TaskSetManager, i: number, info: TaskInfo, exits: string[]): string {
-  const ts = tsm.taskSet;
-  return (
-    `Task ${info.index} in stage ${ts.stageId}.${ts.stageAttempt} failed ${tsm.failuresOf(i)} times (flint.task.maxFailures); most recent failure: ` +
-    `task ${info.taskId} on executor ${info.executorId}: the executor was lost while running it. ` +
-    `Its executors exited each time it ran (a task that kills its process, e.g. by running out of memory, is retried on a new executor until the bound):\n` +
-    exits.map((e) => `  ${e}`).join('\n')
-  );
 }
 
 function push<K>(m: Map<K, number[]>, k: K, v: number): void {
