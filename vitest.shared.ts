@@ -9,5 +9,7 @@ export const flintAliases = {
   '@flint/transport-tcp': `${root}packages/transport-tcp/src/index.ts`,
   '@flint/transport-http': `${root}packages/transport-http/src/index.ts`,
   '@flint/event-store': `${root}packages/event-store/src/index.ts`,
+  '@flint/daemon/sqlite': `${root}packages/daemon/src/sqlite/index.ts`,
+  '@flint/daemon': `${root}packages/daemon/src/index.ts`,
   '@flint/api': `${root}packages/api/src/index.ts`,
 };

@@ -5,22 +5,15 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { otlpConfigured, startTelemetry } from '@flint/telemetry';
 import { TSX_LOADER_URL, workerCommand } from '@flint/worker';
 import { LocalCluster } from './local-cluster.ts';
 import { historyCommand } from './history-command.ts';
-import { masterCommand, portArg } from './master-command.ts';
+import { masterCommand } from './master-command.ts';
+import { intArg, portArg } from '@flint/daemon';
 
 const DEMO_SCRIPT = fileURLToPath(new URL('../../../examples/src/demo.ts', import.meta.url));
-
-function count(name: string, min: number) {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
-    return n;
-  };
-}
 
 /**
  * Runs a TypeScript or JavaScript program under tsx with `env` added, passing
@@ -81,8 +74,8 @@ export function buildCli(): Command {
   program
     .command('local-cluster')
     .description('start a master and W workers as child processes on this machine; Ctrl-C stops them all')
-    .requiredOption('--workers <w>', 'number of workers', count('--workers', 1))
-    .requiredOption('--cores <c>', 'cores per worker', count('--cores', 1))
+    .requiredOption('--workers <w>', 'number of workers', intArg('--workers', 1))
+    .requiredOption('--cores <c>', 'cores per worker', intArg('--cores', 1))
     .option('--memory <size>', 'memory per worker', '2g')
     .addOption(transportOption())
     .option('--ui-port <port>', 'port of the master\'s UI and API (0 = any free port)', portArg('--ui-port'), 0)

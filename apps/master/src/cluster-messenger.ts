@@ -5,7 +5,7 @@ import {
   type WorkerProtocol,
   MessageClient,
 } from '@flint/core';
-import type { Logger } from './logger.ts';
+import type { DaemonLogger as Logger } from '@flint/daemon';
 
 type LaunchExecutor = WorkerProtocol['launchExecutor'];
 type KillExecutor = WorkerProtocol['killExecutor'];

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { EventStore } from '@flint/event-store';
 import { type MasterApi, type MasterApiOptions, startMasterApi } from './api/master-api.ts';
-import { portArg } from './master-command.ts';
+import { portArg } from '@flint/daemon';
 import { loadUiForCli } from './ui-handler.ts';
 
 /** Where local-mode drivers keep their event log unless `flint.eventLog.dir` says otherwise. */

@@ -4,12 +4,10 @@
  */
 export { Master, startMaster, type MasterState } from './master.ts';
 export { compileMasterOptions, MASTER_DEFAULTS, type MasterOptions, type CompiledMasterOptions } from './master-options.ts';
-export { MasterError, MasterErrorCode } from './master-error.ts';
 export { MasterEventLoop, type MasterEventLoopDeps, type MasterEventLoopSettings } from './master-event-loop.ts';
 export type { MasterEvent, MasterEventResults, MasterEventType } from './master-event.ts';
 export { allocateExecutors, type AllocationRequest, type AllocatorWorker, type ExecutorAllocation } from './executor-allocator.ts';
 export { TransportClusterMessenger, type ClusterMessenger } from './cluster-messenger.ts';
-export { ManualClock, systemClock, type Clock } from './clock.ts';
 export {
   StoreError,
   type MasterStore,
@@ -21,7 +19,6 @@ export {
 } from './store/master-store.ts';
 export { InMemoryMasterStore } from './store/in-memory-master-store.ts';
 export { PrismaMasterStore, DEFAULT_MASTER_DB } from './store/prisma-master-store.ts';
-export { applySqlMigrations } from '@flint/worker';
 export { startHistoryServer, historyCommand, DEFAULT_EVENT_LOG_DIR, type HistoryServer, type HistoryServerOptions } from './history-command.ts';
 export { MasterFlintQueries, type MasterQueriesDeps } from './api/master-queries.ts';
 export { LocalCluster, type LocalClusterOptions, type DaemonInfo } from './local-cluster.ts';

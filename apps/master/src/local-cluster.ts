@@ -6,7 +6,7 @@ import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { type MasterProtocol, type Transport, MessageClient, writeSecretFile } from '@flint/core';
 import { TSX_LOADER_URL, WORKER_MAIN } from '@flint/worker';
-import { loadNamedTransport } from './load-transport.ts';
+import { loadNamedTransport } from '@flint/daemon';
 
 type ClusterState = MasterProtocol['clusterState']['response'];
 

@@ -1,16 +1,9 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { portArg, stopOnSignals } from '@flint/daemon';
 import { startMaster } from './master.ts';
 import { MASTER_DEFAULTS, type MasterOptions } from './master-options.ts';
 import { DEFAULT_MASTER_DB } from './store/prisma-master-store.ts';
 import { loadUiForCli } from './ui-handler.ts';
-
-export function portArg(name: string) {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`${name} must be a port number (0 = any free port)`);
-    return n;
-  };
-}
 
 /** `flint master [options]`: runs the master until SIGINT or SIGTERM. */
 export function masterCommand(): Command {
@@ -37,18 +30,5 @@ export async function runMasterCommand(opts: MasterOptions): Promise<void> {
   // Plain lines beside the JSON log, for people and scripts: where to connect.
   process.stdout.write(`master    ${master.url}\n`);
   if (master.uiUrl) process.stdout.write(`ui/api    ${master.uiUrl}\n`);
-  let stopping = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) process.exit(130);
-    stopping = true;
-    master.stop().then(
-      () => process.exit(0),
-      (err: Error) => {
-        process.stderr.write(`master stop failed after ${signal}: ${err.message}\n`);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  stopOnSignals('master', master);
 }

@@ -1,8 +1,8 @@
 import type { MasterProtocol } from '@flint/core';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ClusterMessenger } from './cluster-messenger.ts';
-import { ManualClock } from './clock.ts';
-import { silentLogger } from './logger.ts';
+import { ManualClock } from '@flint/daemon';
+import { silentLogger } from '@flint/daemon';
 import { MasterEventLoop, type MasterEventLoopSettings } from './master-event-loop.ts';
 import { InMemoryMasterStore } from './store/in-memory-master-store.ts';
 

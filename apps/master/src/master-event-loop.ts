@@ -1,10 +1,10 @@
 import { type AppState, type ExecutorState, type MasterProtocol, type WorkerState, redactConf } from '@flint/core';
 import type { ClusterMessenger } from './cluster-messenger.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '@flint/daemon';
 import { allocateExecutors } from './executor-allocator.ts';
 import type { MasterEvent, MasterEventResults, MasterEventType } from './master-event.ts';
-import { MasterError } from './master-error.ts';
-import type { Logger } from './logger.ts';
+import { DaemonError } from '@flint/daemon';
+import type { DaemonLogger as Logger } from '@flint/daemon';
 import type { ApplicationRecord, ExecutorRecord, MasterSnapshot, MasterStore, WorkerRecord } from './store/master-store.ts';
 
 type Req<K extends keyof MasterProtocol> = MasterProtocol[K]['request'];
@@ -126,7 +126,7 @@ export class MasterEventLoop {
 
   /** Queues an event; resolves with its result once it has been handled. */
   post<T extends MasterEventType>(event: Extract<MasterEvent, { type: T }>): Promise<MasterEventResults[T]> {
-    if (this.stopped) return Promise.reject(new MasterError('STOPPED', `the master is stopping and takes no ${event.type}; retry against the restarted master`));
+    if (this.stopped) return Promise.reject(new DaemonError('STOPPED', `the master is stopping and takes no ${event.type}; retry against the restarted master`));
     const run = this.tail.then(() => this.handle(event));
     this.tail = run.then(
       () => undefined,

@@ -5,7 +5,7 @@ import { type MasterProtocol, MessageClient, loadTransport, packEvents } from '@
 import '@flint/transport-tcp';
 import { syntheticApplication } from '@flint/event-store';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from './logger.ts';
+import { silentLogger } from '@flint/daemon';
 import { Master } from './master.ts';
 import { InMemoryMasterStore } from './store/in-memory-master-store.ts';
 

@@ -13,10 +13,10 @@ import {
   unpackEvents,
 } from '@flint/core';
 import type { EventStore } from '@flint/event-store';
-import type { Logger } from './logger.ts';
-import { MasterError } from './master-error.ts';
+import type { DaemonLogger as Logger } from '@flint/daemon';
+import { DaemonError } from '@flint/daemon';
 import type { MasterEventLoop } from './master-event-loop.ts';
-import { parseMessage } from './message-validation.ts';
+import { parseMessage } from '@flint/daemon';
 
 /**
  * The master's side of `MasterProtocol`: validates every inbound message with
@@ -34,7 +34,7 @@ export function masterHandler(loop: MasterEventLoop, log: Logger, events?: Event
     try {
       unpacked = unpackEvents(msg.events);
     } catch (err) {
-      throw new MasterError('INVALID_MESSAGE', `malformed appEvents message: ${(err as Error).message}`);
+      throw new DaemonError('INVALID_MESSAGE', `malformed appEvents message: ${(err as Error).message}`);
     }
     if (!events) return { storedThrough: 0 };
     const r = await events.ingest(msg.appId, msg.firstSeq, unpacked);

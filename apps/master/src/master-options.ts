@@ -1,10 +1,10 @@
 import type { LevelWithSilent } from 'pino';
 import { parseTime, readSecretFile } from '@flint/core';
-import type { Clock } from './clock.ts';
-import { systemClock } from './clock.ts';
+import type { Clock } from '@flint/daemon';
+import { systemClock } from '@flint/daemon';
 import { readMasterEnv } from './env.ts';
-import { MasterError } from './master-error.ts';
-import type { Logger } from './logger.ts';
+import { DaemonError } from '@flint/daemon';
+import type { DaemonLogger as Logger } from '@flint/daemon';
 import type { MasterStore } from './store/master-store.ts';
 
 export interface MasterOptions {
@@ -131,13 +131,13 @@ export const MASTER_DEFAULTS = {
 
 function port(name: string, v: number, allowZero: boolean): number {
   if (!Number.isInteger(v) || v < (allowZero ? 0 : 1) || v > 65535) {
-    throw new MasterError('CONFIG', `${name} must be a port number${allowZero ? ' (0 for any free port)' : ''}, got ${v}`);
+    throw new DaemonError('CONFIG', `${name} must be a port number${allowZero ? ' (0 for any free port)' : ''}, got ${v}`);
   }
   return v;
 }
 
 function positive(name: string, v: number): number {
-  if (!Number.isFinite(v) || v <= 0) throw new MasterError('CONFIG', `${name} must be a positive number of milliseconds, got ${v}`);
+  if (!Number.isFinite(v) || v <= 0) throw new DaemonError('CONFIG', `${name} must be a positive number of milliseconds, got ${v}`);
   return v;
 }
 
@@ -146,14 +146,14 @@ function confBool(conf: Record<string, unknown>, key: string): boolean | undefin
   if (v === undefined) return undefined;
   if (typeof v === 'boolean') return v;
   if (v === 'true' || v === 'false') return v === 'true';
-  throw new MasterError('CONFIG', `${key} must be true or false, got ${JSON.stringify(v)}`);
+  throw new DaemonError('CONFIG', `${key} must be true or false, got ${JSON.stringify(v)}`);
 }
 
 function confInt(conf: Record<string, unknown>, key: string): number | undefined {
   const v = conf[key];
   if (v === undefined) return undefined;
   const n = typeof v === 'number' ? v : Number(v);
-  if (!Number.isInteger(n)) throw new MasterError('CONFIG', `${key} must be an integer, got ${JSON.stringify(v)}`);
+  if (!Number.isInteger(n)) throw new DaemonError('CONFIG', `${key} must be an integer, got ${JSON.stringify(v)}`);
   return n;
 }
 
@@ -171,14 +171,14 @@ export function compileMasterOptions(opts: MasterOptions = {}): CompiledMasterOp
   const driverTimeoutMs = positive('driverTimeoutMs', opts.driverTimeoutMs ?? env.FLINT_DRIVER_TIMEOUT_MS ?? confTime('flint.driver.timeout') ?? workerTimeoutMs);
   const heartbeatIntervalMs = positive('heartbeatIntervalMs', opts.heartbeatIntervalMs ?? Math.max(50, Math.floor(workerTimeoutMs / 4)));
   if (heartbeatIntervalMs >= workerTimeoutMs) {
-    throw new MasterError('CONFIG', `heartbeatIntervalMs (${heartbeatIntervalMs}) must be shorter than workerTimeoutMs (${workerTimeoutMs}), or every worker would be declared dead`);
+    throw new DaemonError('CONFIG', `heartbeatIntervalMs (${heartbeatIntervalMs}) must be shorter than workerTimeoutMs (${workerTimeoutMs}), or every worker would be declared dead`);
   }
   const defaultCores = opts.defaultCores !== undefined ? opts.defaultCores : (confInt(conf, 'flint.deploy.defaultCores') ?? null);
   if (defaultCores !== null && (!Number.isInteger(defaultCores) || defaultCores < 1)) {
-    throw new MasterError('CONFIG', `defaultCores must be a positive integer or null (unlimited), got ${defaultCores}`);
+    throw new DaemonError('CONFIG', `defaultCores must be a positive integer or null (unlimited), got ${defaultCores}`);
   }
   const transport = opts.transport ?? MASTER_DEFAULTS.transport;
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(transport)) throw new MasterError('CONFIG', `transport must be a transport name such as tcp or http, got ${JSON.stringify(transport)}`);
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(transport)) throw new DaemonError('CONFIG', `transport must be a transport name such as tcp or http, got ${JSON.stringify(transport)}`);
   const secretFromConf = typeof conf['flint.authenticate.secret'] === 'string' ? (conf['flint.authenticate.secret'] as string) : undefined;
   const secret = opts.secret ?? env.FLINT_SECRET ?? (env.FLINT_SECRET_FILE ? readSecretFile(env.FLINT_SECRET_FILE) : undefined) ?? secretFromConf;
   return Object.freeze({

@@ -6,7 +6,7 @@ import { type MasterProtocol, MessageClient, loadTransport } from '@flint/core';
 import '@flint/transport-tcp';
 import { STUB_EXECUTOR_ENTRY, Worker } from '@flint/worker';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from './logger.ts';
+import { silentLogger } from '@flint/daemon';
 import { Master } from './master.ts';
 import { InMemoryMasterStore } from './store/in-memory-master-store.ts';
 

@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { type MasterProtocol, type Transport, type TransportServer, formatTransportAddress } from '@flint/core';
 import { type ClusterMessenger, TransportClusterMessenger } from './cluster-messenger.ts';
-import { loadNamedTransport, transportLogger } from './load-transport.ts';
-import { type Logger, createLogger } from './logger.ts';
+import { loadNamedTransport, transportLogger } from '@flint/daemon';
+import { type DaemonLogger as Logger, createLogger } from '@flint/daemon';
 import { masterHandler } from './master-handler.ts';
-import { MasterError } from './master-error.ts';
+import { DaemonError } from '@flint/daemon';
 import { MasterEventLoop } from './master-event-loop.ts';
 import { type CompiledMasterOptions, type MasterOptions, compileMasterOptions, defaultEventsDb } from './master-options.ts';
 import { EventStore } from '@flint/event-store';
@@ -89,7 +89,7 @@ export class Master {
         `master ${masterId} started with ${store.description}, events in ${eventStore.dbPath}; recovered ${recovered.workers} workers, ${recovered.applications} applications, ${recovered.executors} executors`,
       );
       const server = await transport.listen(masterHandler(loop, log, eventStore), { host: options.host, port: options.port }).catch((err: Error) => {
-        throw new MasterError('CONFIG', `cannot listen on ${options.host}:${options.port}: ${err.message}. Choose another --port (0 for any free port) or --host`, { cause: err });
+        throw new DaemonError('CONFIG', `cannot listen on ${options.host}:${options.port}: ${err.message}. Choose another --port (0 for any free port) or --host`, { cause: err });
       });
       cleanup.unshift(() => server.close());
       server.on('peerClosed', (peer, reason) => {
@@ -114,7 +114,7 @@ export class Master {
               ui: options.ui,
               isPublicUiPath: options.isPublicUiPath,
             }).catch((err: Error) => {
-              throw new MasterError('CONFIG', err.message, { cause: err });
+              throw new DaemonError('CONFIG', err.message, { cause: err });
             });
       if (status) {
         cleanup.unshift(() => status.close());

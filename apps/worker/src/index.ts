@@ -15,11 +15,9 @@ export {
   type WorkerOptions,
   type CompiledWorkerOptions,
 } from './worker-options.ts';
-export { WorkerError, WorkerErrorCode } from './worker-error.ts';
 export { ExecutorRunner, executorCommand, executorEnv, TSX_LOADER_URL, type ExecutorLaunchSpec, type ExecutorChange } from './executor-runner.ts';
 export { MasterLink, type MasterLinkOptions, type MasterLinkState } from './master-link.ts';
 export { StoreError, type WorkerStore, type ExecutorRunRecord } from './store/worker-store.ts';
-export { applySqlMigrations, type MigrationResult } from './store/sqlite-migrations.ts';
 export { InMemoryWorkerStore } from './store/in-memory-worker-store.ts';
 export { PrismaWorkerStore, defaultWorkerDb } from './store/prisma-worker-store.ts';
 export { workerCommand, runWorkerCommand } from './worker-command.ts';

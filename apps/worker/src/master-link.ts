@@ -1,5 +1,5 @@
 import { type MasterProtocol, type Transport, type TransportConnection, MessageClient } from '@flint/core';
-import type { Logger } from './logger.ts';
+import type { DaemonLogger as Logger } from '@flint/daemon';
 
 type Registration = MasterProtocol['registerWorker']['request'];
 type StateChange = MasterProtocol['executorStateChanged']['request'];

@@ -1,21 +1,14 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { intArg, stopOnSignals } from '@flint/daemon';
 import { startWorker } from './worker.ts';
 import { type WorkerOptions, DEFAULT_EXECUTOR_ENTRY, DEFAULT_WORK_DIR, parseMemoryMb } from './worker-options.ts';
-
-function int(name: string, min: number) {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
-    return n;
-  };
-}
 
 /** `flint worker flint://HOST:PORT [options]`: runs a worker until SIGINT or SIGTERM. */
 export function workerCommand(): Command {
   return new Command('worker')
     .description('start a worker that offers this machine\'s cores and memory to the master')
     .argument('<master>', 'the master URL, flint://HOST:PORT')
-    .option('--cores <n>', 'cores offered to executors (default: all of this machine)', int('--cores', 1))
+    .option('--cores <n>', 'cores offered to executors (default: all of this machine)', intArg('--cores', 1))
     .option('--memory <size>', 'memory offered to executors, like 2g or 512m (default: machine memory less 1g)', (v) => {
       try {
         parseMemoryMb(v, '--memory');
@@ -25,8 +18,8 @@ export function workerCommand(): Command {
       return v;
     })
     .option('--host <host>', 'address to listen on and advertise to the master', '127.0.0.1')
-    .option('--port <port>', 'port of the worker\'s transport server (0 = any free port)', int('--port', 0), 0)
-    .option('--web-port <port>', 'port of the worker\'s metrics server, GET /metrics (0 = any free port)', int('--web-port', 0), 0)
+    .option('--port <port>', 'port of the worker\'s transport server (0 = any free port)', intArg('--port', 0), 0)
+    .option('--web-port <port>', 'port of the worker\'s metrics server, GET /metrics (0 = any free port)', intArg('--web-port', 0), 0)
     .option('--no-web', 'serve no metrics')
     .option('--work-dir <dir>', 'where executors run and keep their logs', DEFAULT_WORK_DIR)
     .option('--db <path>', 'SQLite database of this worker\'s executors (default: ~/.flint/worker-<port>.db)')
@@ -51,18 +44,5 @@ export function workerCommand(): Command {
 /** Starts a worker and stops it cleanly on SIGINT/SIGTERM (a second signal exits at once). */
 export async function runWorkerCommand(opts: WorkerOptions): Promise<void> {
   const worker = await startWorker(opts);
-  let stopping = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) process.exit(130);
-    stopping = true;
-    worker.stop().then(
-      () => process.exit(0),
-      (err: Error) => {
-        process.stderr.write(`worker stop failed after ${signal}: ${err.message}\n`);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  stopOnSignals('worker', worker);
 }

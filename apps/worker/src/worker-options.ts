@@ -4,9 +4,9 @@ import { fileURLToPath } from 'node:url';
 import type { LevelWithSilent } from 'pino';
 import { parseSize, readSecretFile } from '@flint/core';
 import { readWorkerEnv } from './env.ts';
-import type { Logger } from './logger.ts';
+import type { DaemonLogger as Logger } from '@flint/daemon';
 import type { WorkerStore } from './store/worker-store.ts';
-import { WorkerError } from './worker-error.ts';
+import { DaemonError } from '@flint/daemon';
 
 /** The executor process entry shipped with this package. */
 export const DEFAULT_EXECUTOR_ENTRY = fileURLToPath(new URL('./executor-main.ts', import.meta.url));
@@ -107,7 +107,7 @@ export interface CompiledWorkerOptions {
 export function parseMasterUrl(url: string): string {
   const m = /^(?:(?:flint|spark):\/\/)?([^\s:/]+):(\d{1,5})\/?$/.exec(url.trim());
   if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) {
-    throw new WorkerError('CONFIG', `not a master URL: ${JSON.stringify(url)}; expected flint://HOST:PORT, as printed by \`flint master\``);
+    throw new DaemonError('CONFIG', `not a master URL: ${JSON.stringify(url)}; expected flint://HOST:PORT, as printed by \`flint master\``);
   }
   return `${m[1]}:${m[2]}`;
 }
@@ -115,7 +115,7 @@ export function parseMasterUrl(url: string): string {
 /** A memory amount: a number is MB; a string is a size ('2g', '512m', '1024' = MB). */
 export function parseMemoryMb(v: number | string, what = 'memory'): number {
   const mb = typeof v === 'number' ? v : /^\s*\d+\s*$/.test(v) ? Number(v) : Math.floor(parseSize(v, what) / (1024 * 1024));
-  if (!Number.isInteger(mb) || mb < 1) throw new WorkerError('CONFIG', `${what} must be at least 1 MB (like 2g or 512m), got ${JSON.stringify(v)}`);
+  if (!Number.isInteger(mb) || mb < 1) throw new DaemonError('CONFIG', `${what} must be at least 1 MB (like 2g or 512m), got ${JSON.stringify(v)}`);
   return mb;
 }
 
@@ -127,17 +127,17 @@ export function defaultMemoryMb(): number {
 export function compileWorkerOptions(opts: WorkerOptions): CompiledWorkerOptions {
   const env = opts.env ?? process.env;
   const fromEnv = readWorkerEnv(env);
-  if (!opts.master) throw new WorkerError('CONFIG', 'the worker needs the master URL (flint://HOST:PORT)');
+  if (!opts.master) throw new DaemonError('CONFIG', 'the worker needs the master URL (flint://HOST:PORT)');
   const port = opts.port ?? 0;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new WorkerError('CONFIG', `port must be a port number (0 for any free port), got ${port}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new DaemonError('CONFIG', `port must be a port number (0 for any free port), got ${port}`);
   const cores = opts.cores ?? os.availableParallelism();
-  if (!Number.isInteger(cores) || cores < 1) throw new WorkerError('CONFIG', `cores must be a positive integer, got ${cores}`);
+  if (!Number.isInteger(cores) || cores < 1) throw new DaemonError('CONFIG', `cores must be a positive integer, got ${cores}`);
   const killGraceMs = opts.killGraceMs ?? fromEnv.FLINT_WORKER_KILL_GRACE_MS ?? 5_000;
   const min = opts.registrationRetryMinMs ?? 250;
   const max = opts.registrationRetryMaxMs ?? 5_000;
-  if (!(min > 0 && max >= min)) throw new WorkerError('CONFIG', `registration retry must satisfy 0 < min (${min}) <= max (${max})`);
+  if (!(min > 0 && max >= min)) throw new DaemonError('CONFIG', `registration retry must satisfy 0 < min (${min}) <= max (${max})`);
   const transport = opts.transport ?? 'tcp';
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(transport)) throw new WorkerError('CONFIG', `transport must be a transport name such as tcp or http, got ${JSON.stringify(transport)}`);
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(transport)) throw new DaemonError('CONFIG', `transport must be a transport name such as tcp or http, got ${JSON.stringify(transport)}`);
   const secret = opts.secret ?? fromEnv.FLINT_SECRET ?? (fromEnv.FLINT_SECRET_FILE ? readSecretFile(fromEnv.FLINT_SECRET_FILE) : undefined);
   return Object.freeze({
     masterAddress: parseMasterUrl(opts.master),

@@ -15,7 +15,7 @@ import '@flint/transport-tcp';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ExecutorRunner } from './executor-runner.ts';
 import { STUB_EXECUTOR_ENTRY } from './index.ts';
-import { silentLogger } from './logger.ts';
+import { silentLogger } from '@flint/daemon';
 import { InMemoryWorkerStore } from './store/in-memory-worker-store.ts';
 import { Worker } from './worker.ts';
 

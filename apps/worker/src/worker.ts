@@ -14,14 +14,14 @@ import {
 } from '@flint/core';
 import { readLogSlice } from './executor-log.ts';
 import { type ExecutorChange, ExecutorRunner } from './executor-runner.ts';
-import { loadNamedTransport, transportLogger } from './load-transport.ts';
-import { type Logger, createLogger } from './logger.ts';
+import { loadNamedTransport, transportLogger } from '@flint/daemon';
+import { type DaemonLogger as Logger, createLogger } from '@flint/daemon';
 import { MasterLink } from './master-link.ts';
-import { parseMessage } from './message-validation.ts';
+import { parseMessage } from '@flint/daemon';
 import { reapOrphanExecutor } from './orphan-reaper.ts';
 import { PrismaWorkerStore, defaultWorkerDb } from './store/prisma-worker-store.ts';
 import type { ExecutorRunRecord, WorkerStore } from './store/worker-store.ts';
-import { WorkerError } from './worker-error.ts';
+import { DaemonError } from '@flint/daemon';
 import { createWorkerMetrics, startWorkerWeb } from './worker-web.ts';
 import { type CompiledWorkerOptions, type WorkerOptions, compileWorkerOptions } from './worker-options.ts';
 
@@ -92,7 +92,7 @@ export class Worker {
           { host: options.host, port: options.port },
         )
         .catch((err: Error) => {
-          throw new WorkerError('CONFIG', `cannot listen on ${options.host}:${options.port}: ${err.message}. Choose another --port (0 for any free port) or --host`, { cause: err });
+          throw new DaemonError('CONFIG', `cannot listen on ${options.host}:${options.port}: ${err.message}. Choose another --port (0 for any free port) or --host`, { cause: err });
         });
       const port = server.address.port;
       const workerId = `worker-${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${options.host}-${port}`;
@@ -219,13 +219,13 @@ export class Worker {
    */
   async readExecutorLog(msg: WorkerProtocol['readExecutorLog']['request']): Promise<WorkerProtocol['readExecutorLog']['response']> {
     const record = this.records.get(key(msg.appId, msg.executorId));
-    if (!record) throw new WorkerError('INVALID_MESSAGE', `executor ${msg.appId}/${msg.executorId} is not one of this worker's (${this.workerId}) executors`);
+    if (!record) throw new DaemonError('INVALID_MESSAGE', `executor ${msg.appId}/${msg.executorId} is not one of this worker's (${this.workerId}) executors`);
     const file = msg.stream === 'stdout' ? record.stdoutPath : record.stderrPath;
     try {
       return await readLogSlice(file, msg.offset, msg.length);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new WorkerError('INVALID_MESSAGE', `the ${msg.stream} of executor ${msg.appId}/${msg.executorId} is gone from this worker`);
+        throw new DaemonError('INVALID_MESSAGE', `the ${msg.stream} of executor ${msg.appId}/${msg.executorId} is gone from this worker`);
       }
       throw err;
     }
@@ -262,7 +262,7 @@ export class Worker {
 
   /** Kills what is left of the application here, keeps its executors' logs, then removes its work directory. */
   async applicationFinished(appId: string): Promise<void> {
-    if (!SAFE_ID.test(appId)) throw new WorkerError('INVALID_MESSAGE', `not an application id: ${JSON.stringify(appId)}`);
+    if (!SAFE_ID.test(appId)) throw new DaemonError('INVALID_MESSAGE', `not an application id: ${JSON.stringify(appId)}`);
     const mine = [...this.runners.values()].filter((r) => r.spec.appId === appId);
     await Promise.all(mine.map((r) => r.kill('the application finished')));
     const dir = path.join(this.options.workDir, appId);
@@ -363,7 +363,7 @@ export function startWorker(opts: WorkerOptions): Promise<Worker> {
 }
 
 function ready(worker: Worker | null): Worker {
-  if (!worker) throw new WorkerError('STOPPED', 'the worker is still starting; retry in a moment', { retryable: true });
+  if (!worker) throw new DaemonError('STOPPED', 'the worker is still starting; retry in a moment', { retryable: true });
   return worker;
 }
 

@@ -47,7 +47,7 @@ import {
   type TaskSortKey,
   type TaskStatus,
 } from './event-store-types.ts';
-import { applySqlMigrations } from './sqlite-migrations.ts';
+import { applySqlMigrations } from '@flint/daemon/sqlite';
 import { selectQuantiles } from './task-phases.ts';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('../prisma/migrations/', import.meta.url));
@@ -124,7 +124,7 @@ export class EventStore {
       // only an OS crash can lose the last commits, which the driver then resends.
       db.pragma('synchronous = NORMAL');
       db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-      applySqlMigrations(db, file, MIGRATIONS_DIR);
+      applySqlMigrations(db, `the event store ${file}`, MIGRATIONS_DIR, (code, message, options) => new EventStoreError(code, message, options));
       if (!memory && !opts.readOnlyQueriesWithoutPrisma) {
         // Loaded on demand: a writer that only ingests (a local driver's log thread) never pays for the client.
         const [{ PrismaClient: Client }, { PrismaBetterSqlite3 }] = await Promise.all([import('./generated/prisma/client.ts'), import('@prisma/adapter-better-sqlite3')]);

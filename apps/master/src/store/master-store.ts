@@ -1,4 +1,5 @@
 import type { AppState, ExecutorState } from '@flint/core';
+export { StoreError } from '@flint/daemon/sqlite';
 
 /** Worker states that are stored (UNKNOWN exists only in memory, after a restart). */
 export type StoredWorkerState = 'ALIVE' | 'DEAD' | 'DECOMMISSIONED';
@@ -74,18 +75,6 @@ export interface MasterStore {
   saveExecutor(executor: ExecutorRecord): Promise<void>;
   /** Idempotent. */
   close(): Promise<void>;
-}
-
-/** A store refused a write or could not be read. */
-export class StoreError extends Error {
-  override readonly name = 'StoreError';
-  constructor(
-    readonly code: 'MISSING_REFERENCE' | 'CLOSED' | 'MIGRATION' | 'IO',
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }
 
 export function compareWorkers(a: WorkerRecord, b: WorkerRecord): number {

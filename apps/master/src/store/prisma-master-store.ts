@@ -1,7 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaClient } from '../generated/prisma/client.ts';
 import type { Application, Executor, Worker } from '../generated/prisma/client.ts';
 import {
@@ -14,7 +13,7 @@ import {
   StoreError,
   compareExecutors,
 } from './master-store.ts';
-import { applySqlMigrations } from '@flint/worker';
+import { openPrismaSqlite } from '@flint/daemon/sqlite';
 import type { AppState, ExecutorState } from '@flint/core';
 
 /** Where the master keeps its database unless `--db` says otherwise. */
@@ -41,15 +40,11 @@ export class PrismaMasterStore implements MasterStore {
 
   /** Opens (creating and migrating as needed) the database at `dbPath`. */
   static async open(dbPath: string = DEFAULT_MASTER_DB): Promise<PrismaMasterStore> {
-    const file = path.resolve(dbPath);
-    applySqlMigrations(file, MIGRATIONS_DIR);
-    const adapter = new PrismaBetterSqlite3({ url: `file:${file}`, timeout: 10_000 });
-    const prisma = new PrismaClient({ adapter });
-    try {
-      await prisma.$connect();
-    } catch (cause) {
-      throw new StoreError('IO', `cannot open ${file} through Prisma: ${(cause as Error).message}`, { cause });
-    }
+    const { file, prisma } = await openPrismaSqlite({
+      dbPath,
+      migrationsDir: MIGRATIONS_DIR,
+      client: (adapter) => new PrismaClient({ adapter }),
+    });
     return new PrismaMasterStore(prisma, file);
   }
 

@@ -2,9 +2,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ExecutorState } from '@flint/core';
-import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { type ExecutorRun, PrismaClient } from '../generated/prisma/client.ts';
-import { applySqlMigrations } from './sqlite-migrations.ts';
+import { openPrismaSqlite } from '@flint/daemon/sqlite';
 import { type ExecutorRunRecord, type WorkerStore, StoreError, compareRuns } from './worker-store.ts';
 
 /** The worker's database unless `--db` says otherwise: one per worker port. */
@@ -32,14 +31,11 @@ export class PrismaWorkerStore implements WorkerStore {
   }
 
   static async open(dbPath: string): Promise<PrismaWorkerStore> {
-    const file = path.resolve(dbPath);
-    applySqlMigrations(file, MIGRATIONS_DIR);
-    const prisma = new PrismaClient({ adapter: new PrismaBetterSqlite3({ url: `file:${file}`, timeout: 10_000 }) });
-    try {
-      await prisma.$connect();
-    } catch (cause) {
-      throw new StoreError('IO', `cannot open ${file} through Prisma: ${(cause as Error).message}`, { cause });
-    }
+    const { file, prisma } = await openPrismaSqlite({
+      dbPath,
+      migrationsDir: MIGRATIONS_DIR,
+      client: (adapter) => new PrismaClient({ adapter }),
+    });
     return new PrismaWorkerStore(prisma, file);
   }
 

@@ -1,4 +1,5 @@
 import type { ExecutorState } from '@flint/core';
+export { StoreError } from '@flint/daemon/sqlite';
 
 /** One executor process this worker launched. Times are milliseconds since the epoch. */
 export interface ExecutorRunRecord {
@@ -31,17 +32,6 @@ export interface WorkerStore {
   saveExecutor(run: ExecutorRunRecord): Promise<void>;
   /** Idempotent. */
   close(): Promise<void>;
-}
-
-export class StoreError extends Error {
-  override readonly name = 'StoreError';
-  constructor(
-    readonly code: 'CLOSED' | 'MIGRATION' | 'IO',
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }
 
 export function compareRuns(a: ExecutorRunRecord, b: ExecutorRunRecord): number {

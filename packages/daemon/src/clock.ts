@@ -1,4 +1,4 @@
-/** Time source of the master's timeouts; injected so tests can move time by hand. */
+/** Time source of a daemon's timeouts; injected so tests can move time by hand. */
 export interface Clock {
   now(): number;
 }

@@ -1,18 +1,19 @@
 import { type Transport, type TransportLogger, type TransportOptions, loadTransport } from '@flint/core';
-import type { Logger } from './logger.ts';
+import type { Logger } from 'pino';
+import { componentLogger } from './logger.ts';
 
-/** A transport by name; the implementations this app depends on resolve from here. */
+/**
+ * A transport by name. The implementations the daemons ship with are imported
+ * from here (so they resolve from this package); other names fall back to
+ * core's registry, which imports `@flint/transport-<name>`.
+ */
 export async function loadNamedTransport(name: string, options: TransportOptions): Promise<Transport> {
   if (name === 'tcp') await import('@flint/transport-tcp');
   else if (name === 'http') await import('@flint/transport-http');
   return loadTransport(name, options);
 }
 
+/** Routes a transport's reports into the daemon's log. */
 export function transportLogger(log: Logger): TransportLogger {
-  const child = log.child({ component: 'transport' });
-  return {
-    info: (m, f) => child.info(f ?? {}, m),
-    warn: (m, f) => child.warn(f ?? {}, m),
-    error: (m, f) => child.error(f ?? {}, m),
-  };
+  return componentLogger(log, 'transport');
 }

@@ -1,9 +1,9 @@
-import { z } from 'zod';
-import { MasterError } from './master-error.ts';
+import type { z } from 'zod';
+import { DaemonError } from './daemon-error.ts';
 
 /**
  * Checks an inbound message against its schema from the protocol catalogue.
- * Throws `MasterError(INVALID_MESSAGE)` naming the kind and every bad field,
+ * Throws `DaemonError(INVALID_MESSAGE)` naming the kind and every bad field,
  * so the sender gets a REMOTE error it can read and the daemon goes on.
  */
 export function parseMessage<S extends z.ZodType>(kind: string, schema: S, body: unknown): z.infer<S> {
@@ -13,5 +13,5 @@ export function parseMessage<S extends z.ZodType>(kind: string, schema: S, body:
     .slice(0, 8)
     .map((i) => `${i.path.length ? i.path.join('.') : '(message)'}: ${i.message}`)
     .join('; ');
-  throw new MasterError('INVALID_MESSAGE', `malformed ${kind} message: ${problems}; send it as the protocol catalogue (@flint/core cluster-protocol.ts) defines it`);
+  throw new DaemonError('INVALID_MESSAGE', `malformed ${kind} message: ${problems}; send it as the protocol catalogue (@flint/core cluster-protocol.ts) defines it`);
 }
