@@ -1,7 +1,8 @@
 /**
  * textFile's line reading over arbitrary bytes (issue 13, item 1): invalid UTF-8, CRLF, lone CR
  * and a byte-order mark, checked against a reference splitter that finds line ends byte by byte
- * (testing/plain.ts bytesLines), for every split count 1..8 and for every two-way cut.
+ * (testing/plain.ts bytesLines), for every split count 1..8 and for every two-way cut. The byte
+ * generators are shared with the local-cluster version (test/src/issue13-adversarial.test.ts).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,6 +11,7 @@ import zlib from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { FlintError } from '../errors.ts';
+import { bytePiece as piece, fileBytes } from '../testing/adversarial.ts';
 import { bytesLines } from '../testing/plain.ts';
 import { computeTextSplits, readLines, type TextSplit } from './text-input.ts';
 
@@ -29,14 +31,6 @@ function write(bytes: Uint8Array, name = `b${seq++}.txt`): string {
 }
 
 const readAll = (splits: TextSplit[]): string[] => splits.flatMap((s) => [...readLines(s)]);
-
-/** Byte pieces that make the hard cases likely: terminators, a BOM, multi-byte and broken UTF-8. */
-const piece = fc.oneof(
-  fc.constantFrom([10], [13], [13, 10], [0xef, 0xbb, 0xbf], [0xe9], [0xc3, 0xa9], [0xe2, 0x98, 0x83], [0xf0, 0x9d, 0x84, 0x9e], [0xe2, 0x98], [0xff], [0x80], [0xed, 0xa0, 0x80]),
-  fc.array(fc.integer({ min: 0x20, max: 0x7e }), { minLength: 1, maxLength: 6 }),
-  fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 4 }),
-);
-const fileBytes = fc.array(piece, { maxLength: 40 }).map((ps) => Uint8Array.from(ps.flat()));
 
 describe('textFile lines from bytes', () => {
   test("issue 13: a Latin-1 file reads the same lines for every split count (was 100, 85, 78, 76 lines for 1, 2, 4, 8)", () => {

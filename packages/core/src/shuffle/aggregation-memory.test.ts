@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { FlintContext } from '../context.ts';
 import type { FlintEvent } from '../listener/events.ts';
-import type { RDD } from '../rdd/rdd.ts';
+import { aggregationCases, expectedAggregation } from '../testing/adversarial.ts';
 
 const BUDGET = 1 << 20;
 let sc: FlintContext;
@@ -46,56 +46,13 @@ async function measured<T>(job: () => Promise<T>): Promise<{ value: T; spilled: 
   return { value, spilled, peak };
 }
 
-const KEYS = 300;
-const pairs = (n: number): RDD<[number, number]> => sc.range(0, n, 1, 4).map((x) => [x % KEYS, x] as [number, number], { KEYS });
-
-/** Per key: the count and the sum of its values, from plain JS. */
-function expected(n: number): Map<number, [number, number]> {
-  const m = new Map<number, [number, number]>();
-  for (let x = 0; x < n; x++) {
-    const e = m.get(x % KEYS) ?? [0, 0];
-    e[0]++;
-    e[1] += x;
-    m.set(x % KEYS, e);
-  }
-  return m;
-}
-
-const summarize = (r: [number, number[]][]): Map<number, [number, number]> => new Map(r.map(([k, vs]) => [k, [vs.length, vs.reduce((a, b) => a + b, 0)]]));
-
-const cases: [string, (n: number) => Promise<Map<number, [number, number]>>][] = [
-  [
-    'aggregateByKey into arrays',
-    async (n) =>
-      summarize(await pairs(n).aggregateByKey([] as number[], (c, v) => (c.push(v), c), (a, b) => (a.push(...b), a), 2).collect()),
-  ],
-  [
-    'combineByKey into arrays',
-    async (n) =>
-      summarize(
-        await pairs(n)
-          .combineByKey(
-            (v: number) => [v],
-            (c: number[], v: number) => (c.push(v), c),
-            (a: number[], b: number[]) => a.concat(b),
-            2,
-          )
-          .collect(),
-      ),
-  ],
-  ['foldByKey into arrays', async (n) => summarize(await pairs(n).mapValues((v) => [v]).foldByKey([], (a, b) => a.concat(b), 2).collect())],
-  ['reduceByKey into arrays', async (n) => summarize(await pairs(n).mapValues((v) => [v]).reduceByKey((a, b) => a.concat(b), 2).collect())],
-  ['groupByKey', async (n) => summarize(await pairs(n).groupByKey(2).collect())],
-  ['cogroup', async (n) => summarize((await pairs(n).cogroup(sc.parallelize([[0, -1]] as [number, number][]), 2).collect()).map(([k, [a]]) => [k, a]))],
-];
-
 describe('aggregation memory under a 1 MiB budget', () => {
-  for (const [name, run] of cases) {
+  for (const [name, run] of aggregationCases(() => sc)) {
     test(name, async () => {
       const peaks: number[] = [];
       for (const n of [400_000, 1_200_000]) {
         const r = await measured(() => run(n));
-        expect(r.value).toEqual(expected(n));
+        expect(r.value).toEqual(expectedAggregation(n));
         // The data held (n numbers in arrays, at least 8 bytes each) is several budgets: it spills.
         expect(r.spilled, `${name} at ${n} spilled`).toBeGreaterThan(0);
         peaks.push(r.peak);
