@@ -3,6 +3,7 @@ const root = fileURLToPath(new URL('.', import.meta.url));
 /** Shared vitest settings: every @flint package resolves to its TypeScript source. */
 export const flintAliases = {
   '@flint/core/testing': `${root}packages/core/src/testing/index.ts`,
+  '@flint/core/backend-contract': `${root}packages/core/src/testing/backend-contract.ts`,
   '@flint/core': `${root}packages/core/src/index.ts`,
   '@flint/scheduler': `${root}packages/scheduler/src/index.ts`,
   '@flint/telemetry/register': `${root}packages/telemetry/src/register.ts`,
