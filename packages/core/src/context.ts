@@ -16,7 +16,7 @@ import { computeTextSplits, listInputFiles } from './files/text-input.ts';
 import type { FlintListener } from './listener/listener-bus.ts';
 import { ListenerBus } from './listener/listener-bus.ts';
 import type { Partitioner } from './rdd/partitioner.ts';
-import type { AggregatorSpec, ResultFnSpec } from './rdd/plan.ts';
+import type { AggregatorSpec, ResultFnSpec } from './plan/plan.ts';
 import { EmptyRDD, ParallelCollectionRDD, RangeRDD, type RDD, type ShuffleDependency, TextFileRDD, UnionRDD, WholeTextFilesRDD } from './rdd/rdd.ts';
 import { DAGScheduler } from './scheduler/dag-scheduler.ts';
 import type { SchedulerBackend, SchedulerBackendFactory } from './scheduler/scheduler-backend.ts';

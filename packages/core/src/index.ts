@@ -14,7 +14,7 @@ export {
 } from './rdd/rdd.ts';
 export type { TaskLocation } from './scheduler/lineage.ts';
 export { Partitioner, HashPartitioner, RangePartitioner, FunctionPartitioner } from './rdd/partitioner.ts';
-export type { PlanNode, Split, BlockRef, StagePlan, PartitionerSpec, AggregatorSpec } from './rdd/plan.ts';
+export type { PlanNode, Split, BlockRef, StagePlan, PartitionerSpec, AggregatorSpec } from './plan/plan.ts';
 export { StorageLevel, type StorageLevelName } from './storage/storage-level.ts';
 export { Broadcast, Accumulator } from './shared-vars.ts';
 export { moduleRef, ModuleRef, type FnSpec } from './closure/ship.ts';

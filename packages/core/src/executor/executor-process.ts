@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DriverProtocol, ExecutorProtocol } from '../protocol/cluster-protocol.ts';
-import type { BlockRef } from '../rdd/plan.ts';
+import type { BlockRef } from '../plan/plan.ts';
 import { deserialize, serialize } from '../serializer.ts';
 import { loadTransport } from '../transport/transport-registry.ts';
 import { MessageClient } from '../transport/message-client.ts';

@@ -2,7 +2,7 @@
  * The messages of task execution between a scheduler backend and an executor:
  * what a task is, and how it ended. Plain data; task results are msgpack bytes.
  */
-import type { BlockRef, Split } from '../rdd/plan.ts';
+import type { BlockRef, Split } from '../plan/plan.ts';
 import type { MapOutput } from '../shuffle/shuffle-writer.ts';
 import type { BlockUpdate } from '../storage/block-store.ts';
 import type { TaskMetrics } from './task-metrics.ts';

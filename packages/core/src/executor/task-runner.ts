@@ -10,14 +10,15 @@ import { compileFn, functionInStack, prepareFns, type ClosureRuntime } from '../
 import type { FnSpec } from '../closure/ship.ts';
 import { FetchFailedError, FlintError } from '../errors.ts';
 import { makePartitionFn } from '../rdd/partitioner.ts';
-import type { BlockRef, StagePlan } from '../rdd/plan.ts';
+import type { BlockRef, StagePlan } from '../plan/plan.ts';
 import { deserialize, serialize } from '../serializer.ts';
 import { makeAggregator } from '../shuffle/aggregator.ts';
 import { ShuffleWriter } from '../shuffle/shuffle-writer.ts';
 import { BlockStore } from '../storage/block-store.ts';
 import { readFrameBuffer, readFrameRange } from '../frame/frame-file.ts';
-import { computeNode, runResultFn } from './compute.ts';
-import type { TaskContext } from './task-context.ts';
+import { computeNode } from '../plan/interpreter.ts';
+import { runResultFn } from '../plan/result-functions.ts';
+import { spillContext, type TaskContext } from '../plan/task-context.ts';
 import type { TaskDescription, TaskOutcome } from './task-description.ts';
 import { emptyTaskMetrics, type TaskMetrics } from './task-metrics.ts';
 
@@ -217,16 +218,7 @@ export class TaskRunner implements ClosureRuntime {
           makePartitionFn(sw.partitioner, compile),
           sw.agg ? makeAggregator(sw.agg, compile) : null,
           {
-            localDir: this.env.localDir,
-            memoryBudget: this.env.memoryBudget,
-            taskId: task.taskId,
-            onSpill: (bytes, mem) => {
-              metrics.diskBytesSpilled += bytes;
-              metrics.memoryBytesSpilled += mem;
-            },
-            onPeakMemory: (b) => {
-              if (b > metrics.peakExecutionMemory) metrics.peakExecutionMemory = Math.round(b);
-            },
+            ...spillContext(ctx),
             // Map tasks compute while the writer takes their records: compute ends with the input.
             onInputEnd: () => {
               metrics.computeEndTime = Date.now();

@@ -3,7 +3,7 @@
  * catalogue for both directions). Payload bytes travel as transferable buffers.
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { BlockRef } from '../rdd/plan.ts';
+import type { BlockRef } from '../plan/plan.ts';
 import type { TaskDescription, TaskOutcome } from './task-description.ts';
 
 export interface ThreadInit {

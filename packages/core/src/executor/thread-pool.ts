@@ -8,7 +8,7 @@
  */
 import fs from 'node:fs';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
-import type { BlockRef } from '../rdd/plan.ts';
+import type { BlockRef } from '../plan/plan.ts';
 import { TaskSpans } from '../telemetry/tracing.ts';
 import { BlockBufferPool } from './block-buffer-pool.ts';
 import type { TaskDescription, TaskOutcome } from './task-description.ts';

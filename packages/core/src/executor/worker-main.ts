@@ -4,7 +4,7 @@
  * and remote blocks, and reports task ends.
  */
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import type { BlockRef } from '../rdd/plan.ts';
+import type { BlockRef } from '../plan/plan.ts';
 import { type RemoteBlocks, TaskRunner } from './task-runner.ts';
 import { type BlockMessage, type FromThread, type ThreadInit, type ToThread, transferOf } from './thread-messages.ts';
 

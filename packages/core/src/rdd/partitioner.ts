@@ -6,7 +6,7 @@
 import type { FnSpec } from '../closure/ship.ts';
 import { hashKey } from '../keys/key-hash.ts';
 import { compareKeys } from '../keys/ordering.ts';
-import type { PartitionerSpec } from './plan.ts';
+import type { PartitionerSpec } from '../plan/plan.ts';
 
 export abstract class Partitioner {
   abstract readonly numPartitions: number;

@@ -3,7 +3,7 @@
  * holds the public API (transformations are lazy and return new RDDs; actions run
  * jobs and return Promises) and the RDD kinds. Driver-side only: executors never
  * see RDD objects, they interpret the PlanNode/Split data each RDD describes itself
- * as (see plan.ts and executor/compute.ts).
+ * as (see plan/plan.ts and plan/interpreter.ts).
  *
  * Pair methods are declared with a `this: RDD<[K, V]>` parameter, so they only
  * type-check on RDDs of two-element tuples.
@@ -25,7 +25,19 @@ import { SeededRandom } from '../util/random.ts';
 import { StatCounter, type StatCounterData } from '../util/stat-counter.ts';
 import { FunctionPartitioner, HashPartitioner, makePartitionFn, Partitioner, RangePartitioner } from './partitioner.ts';
 import type { SplitBuilder, TaskLocation } from '../scheduler/lineage.ts';
-import type { AggregatorSpec, BlockRef, BuiltinTransform, CoGroupInput, ElementOp, OrderingSpec, PlanNode, ResultFnSpec, Split } from './plan.ts';
+import {
+  partitionTransform,
+  resultFn,
+  type AggregatorSpec,
+  type BlockRef,
+  type CoGroupInput,
+  type ElementOp,
+  type OrderingSpec,
+  type PartitionTransform,
+  type PlanNode,
+  type ResultFnSpec,
+  type Split,
+} from '../plan/plan.ts';
 
 /** Named values a function uses; shipped with it to executors. */
 export type Env = Record<string, unknown>;
@@ -51,8 +63,6 @@ function splitNumOrEnv(a: number | Env | undefined, b: Env | undefined): [number
   if (typeof a === 'object' && a !== null) return [undefined, a];
   return [a, b];
 }
-
-const B = (name: string, args: Record<string, unknown> = {}): BuiltinTransform => ({ name, args });
 
 /** The env name under which treeReduce's merge calls the user's function. */
 const TREE_REDUCE_OP = '__flintTreeReduceOp';
@@ -167,11 +177,11 @@ export abstract class RDD<T> {
     return new MapPartitionsRDD<U>(this, fn(f, env, 'mapPartitionsWithIndex'), true, 'mapPartitionsWithIndex');
   }
   glom(): RDD<T[]> {
-    return new BuiltinRDD<T[]>(this, B('glom'), 'glom');
+    return new BuiltinRDD<T[]>(this, partitionTransform('glom', {}), 'glom');
   }
   /** @internal A builtin partition transform. */
-  _builtin<U>(name: string, args: Record<string, unknown>, scope: string, preserves = false): RDD<U> {
-    return new BuiltinRDD<U>(this, B(name, args), scope, preserves);
+  _builtin<U>(tr: PartitionTransform, scope: string, preserves = false): RDD<U> {
+    return new BuiltinRDD<U>(this, tr, scope, preserves);
   }
 
   // ---- structural transformations ------------------------------------------------------
@@ -187,7 +197,7 @@ export abstract class RDD<T> {
   repartition(numPartitions: number): RDD<T> {
     checkPositive(numPartitions, 'repartition');
     const seed = Math.floor(Math.random() * 2 ** 31);
-    const keyed = this._builtin<[number, T]>('distributeByPosition', { n: numPartitions, seed }, 'repartition');
+    const keyed = this._builtin<[number, T]>(partitionTransform('distributeByPosition', { n: numPartitions, seed }), 'repartition');
     // Positions go to the partition of the same number (as Spark's Int keys do): hashing them would unbalance the output.
     const byPosition = new FunctionPartitioner(numPartitions, fn((pos: number) => pos, undefined, 'repartition'));
     return new ShuffledRDD<number, T>(keyed, byPosition, null, false, null, 'repartition').values();
@@ -205,7 +215,7 @@ export abstract class RDD<T> {
     return new ZipWithIndexRDD<T>(this);
   }
   zipWithUniqueId(): RDD<[T, number]> {
-    return this._builtin('zipWithUniqueId', { n: this.getNumPartitions() }, 'zipWithUniqueId');
+    return this._builtin(partitionTransform('zipWithUniqueId', { n: this.getNumPartitions() }), 'zipWithUniqueId');
   }
   distinct(numPartitions?: number): RDD<T> {
     const pairs = new OpsRDD<[T, null]>(this, [{ t: 'pairWith', value: null }], 'distinct', false);
@@ -214,7 +224,7 @@ export abstract class RDD<T> {
   intersection(other: RDD<T>, numPartitions?: number): RDD<T> {
     const a = new OpsRDD<[T, null]>(this, [{ t: 'pairWith', value: null }], 'intersection', false);
     const b = new OpsRDD<[T, null]>(other, [{ t: 'pairWith', value: null }], 'intersection', false);
-    return a.cogroup(b, numPartitions)._builtin<[T, unknown]>('cogroupBothNonEmpty', {}, 'intersection').keys();
+    return a.cogroup(b, numPartitions)._builtin<[T, unknown]>(partitionTransform('cogroupBothNonEmpty', {}), 'intersection').keys();
   }
   subtract(other: RDD<T>, numPartitions?: number): RDD<T> {
     const a = new OpsRDD<[T, null]>(this, [{ t: 'pairWith', value: null }], 'subtract', false);
@@ -233,7 +243,7 @@ export abstract class RDD<T> {
     if (!(fraction >= 0) || (!withReplacement && fraction > 1)) {
       throw new FlintError(FlintErrorCode.INVALID_ARGUMENT, `sample: fraction must be in [0, 1] without replacement and >= 0 with it, got ${fraction}`);
     }
-    return this._builtin('sample', { withReplacement, fraction, seed: seed ?? randomSeed() }, 'sample', true);
+    return this._builtin(partitionTransform('sample', { withReplacement, fraction, seed: seed ?? randomSeed() }), 'sample', true);
   }
   randomSplit(weights: number[], seed?: number): RDD<T>[] {
     if (weights.length === 0 || weights.some((w) => !(w >= 0)) || weights.every((w) => w === 0)) {
@@ -246,11 +256,11 @@ export abstract class RDD<T> {
       const lb = cum / total;
       cum += w;
       const ub = cum / total;
-      return this._builtin<T>('randomSplitRange', { lb, ub, seed: s }, 'randomSplit', true);
+      return this._builtin<T>(partitionTransform('randomSplitRange', { lb, ub, seed: s }), 'randomSplit', true);
     });
   }
   pipe(command: string, options: { env?: Record<string, string>; cwd?: string } = {}): RDD<string> {
-    return this._builtin('pipe', { command, env: options.env ?? null, cwd: options.cwd ?? null }, 'pipe');
+    return this._builtin(partitionTransform('pipe', { command, env: options.env ?? null, cwd: options.cwd ?? null }), 'pipe');
   }
 
   // ---- actions ----------------------------------------------------------------------------
@@ -261,7 +271,7 @@ export abstract class RDD<T> {
   }
 
   async collect(): Promise<T[]> {
-    const parts = await this._run<T[]>(B('collect'), undefined, 'collect');
+    const parts = await this._run<T[]>(resultFn('collect', {}), undefined, 'collect');
     let n = 0;
     for (const p of parts) n += p.length;
     const out = new Array<T>(n);
@@ -271,12 +281,12 @@ export abstract class RDD<T> {
   }
   async *toLocalIterator(): AsyncGenerator<T> {
     for (let p = 0; p < this.getNumPartitions(); p++) {
-      const [part] = await this._run<T[]>(B('collect'), [p], 'toLocalIterator');
+      const [part] = await this._run<T[]>(resultFn('collect', {}), [p], 'toLocalIterator');
       yield* part!;
     }
   }
   async count(): Promise<number> {
-    const parts = await this._run<number>(B('count'), undefined, 'count');
+    const parts = await this._run<number>(resultFn('count', {}), undefined, 'count');
     return parts.reduce((a, b) => a + b, 0);
   }
   async take(num: number): Promise<T[]> {
@@ -291,7 +301,7 @@ export abstract class RDD<T> {
       }
       const parts = range(scanned, Math.min(scanned + numToTry, total));
       const left = num - buf.length;
-      const res = await this._run<T[]>(B('take', { n: left }), parts, 'take');
+      const res = await this._run<T[]>(resultFn('take', { n: left }), parts, 'take');
       for (const r of res) for (const x of r) if (buf.length < num) buf.push(x);
       scanned += parts.length;
     }
@@ -307,7 +317,7 @@ export abstract class RDD<T> {
   }
   async reduce(f: (a: T, b: T) => T, env?: Env): Promise<T> {
     const spec = fn(f, env, 'reduce');
-    const parts = await this._run<{ has: boolean; v?: T }>(B('reduce', { f: spec }), undefined, 'reduce');
+    const parts = await this._run<{ has: boolean; v?: T }>(resultFn('reduce', { f: spec }), undefined, 'reduce');
     const op = f;
     let has = false;
     let acc: T | undefined;
@@ -321,7 +331,7 @@ export abstract class RDD<T> {
   }
   async treeReduce(f: (a: T, b: T) => T, depth = 2, env?: Env): Promise<T> {
     const spec = fn(f, env, 'treeReduce');
-    const partial = this._builtin<{ has: boolean; v?: T }>('reducePartition', { f: spec }, 'treeReduce');
+    const partial = this._builtin<{ has: boolean; v?: T }>(partitionTransform('reducePartition', { f: spec }), 'treeReduce');
     const zero = { has: false } as { has: boolean; v?: T };
     // The merge calls the user's function under a name of its own, in one env with the user's
     // names, so the function keeps every value it takes from its env.
@@ -343,7 +353,7 @@ export abstract class RDD<T> {
   }
   async fold(zero: T, op: (a: T, b: T) => T, env?: Env): Promise<T> {
     const spec = fn(op, env, 'fold');
-    const parts = await this._run<T>(B('fold', { zero, f: spec }), undefined, 'fold');
+    const parts = await this._run<T>(resultFn('fold', { zero, f: spec }), undefined, 'fold');
     let acc = structuredClone(zero);
     for (const p of parts) acc = op(acc, p);
     return acc;
@@ -351,7 +361,7 @@ export abstract class RDD<T> {
   async aggregate<U>(zero: U, seqOp: (acc: U, x: T) => U, combOp: (a: U, b: U) => U, env?: Env): Promise<U> {
     const seq = fn(seqOp, env, 'aggregate');
     fn(combOp, env, 'aggregate');
-    const parts = await this._run<U>(B('fold', { zero, f: seq }), undefined, 'aggregate');
+    const parts = await this._run<U>(resultFn('fold', { zero, f: seq }), undefined, 'aggregate');
     let acc = structuredClone(zero);
     for (const p of parts) acc = combOp(acc, p);
     return acc;
@@ -362,24 +372,24 @@ export abstract class RDD<T> {
     const comb = fn(combOp, env, 'treeAggregate');
     let numPartitions = this.getNumPartitions();
     if (numPartitions === 0) return structuredClone(zero);
-    let partial: RDD<U> = this._builtin<U>('foldToOne', { zero, f: seq }, 'treeAggregate');
+    let partial: RDD<U> = this._builtin<U>(partitionTransform('foldToOne', { zero, f: seq }), 'treeAggregate');
     const scale = Math.max(Math.ceil(Math.pow(numPartitions, 1 / depth)), 2);
     while (numPartitions > scale + Math.ceil(numPartitions / scale)) {
       numPartitions = Math.ceil(numPartitions / scale);
       const n = numPartitions;
-      const keyed = partial._builtin<[number, U]>('keyByPartitionMod', { n }, 'treeAggregate');
+      const keyed = partial._builtin<[number, U]>(partitionTransform('keyByPartitionMod', { n }), 'treeAggregate');
       partial = keyed.combineByKeyWith<number, U, U>({ kind: 'reduce', f: comb }, n, true, 'treeAggregate').values();
     }
-    const parts = await partial._run<U>(B('fold', { zero, f: comb }), undefined, 'treeAggregate');
+    const parts = await partial._run<U>(resultFn('fold', { zero, f: comb }), undefined, 'treeAggregate');
     let acc = structuredClone(zero);
     for (const p of parts) acc = combOp(acc, p);
     return acc;
   }
   async foreach(f: (x: T) => void, env?: Env): Promise<void> {
-    await this._run(B('foreach', { f: fn(f, env, 'foreach') }), undefined, 'foreach');
+    await this._run(resultFn('foreach', { f: fn(f, env, 'foreach') }), undefined, 'foreach');
   }
   async foreachPartition(f: (it: IterableIterator<T>) => void, env?: Env): Promise<void> {
-    await this._run(B('foreachPartition', { f: fn(f, env, 'foreachPartition') }), undefined, 'foreachPartition');
+    await this._run(resultFn('foreachPartition', { f: fn(f, env, 'foreachPartition') }), undefined, 'foreachPartition');
   }
   async takeOrdered(num: number, keyFn?: (x: T) => unknown, env?: Env): Promise<T[]> {
     return this.topOrdered(num, keyFn, env, true, 'takeOrdered');
@@ -390,7 +400,7 @@ export abstract class RDD<T> {
   private async topOrdered(num: number, keyFn: ((x: T) => unknown) | undefined, env: Env | undefined, ascending: boolean, method: string): Promise<T[]> {
     if (num <= 0) return [];
     const key = keyFn ? fn(keyFn, env, method) : null;
-    const parts = await this._run<T[]>(B('takeOrdered', { n: num, key, ascending }), undefined, method);
+    const parts = await this._run<T[]>(resultFn('takeOrdered', { n: num, key, ascending }), undefined, method);
     const all = parts.flat();
     const k = keyFn ?? ((x: T) => x);
     sortValues(all, (a, b) => (ascending ? compareKeys(k(a), k(b)) : compareKeys(k(b), k(a))));
@@ -431,13 +441,13 @@ export abstract class RDD<T> {
   // ---- numeric actions ---------------------------------------------------------------------
 
   async stats(this: RDD<number>): Promise<StatCounter> {
-    const parts = await this._run<StatCounterData>(B('stats'), undefined, 'stats');
+    const parts = await this._run<StatCounterData>(resultFn('stats', {}), undefined, 'stats');
     const s = new StatCounter();
     for (const p of parts) s.mergeStats(p);
     return s;
   }
   async sum(this: RDD<number>): Promise<number> {
-    const parts = await this._run<number>(B('sum'), undefined, 'sum');
+    const parts = await this._run<number>(resultFn('sum', {}), undefined, 'sum');
     return parts.reduce((a, b) => a + b, 0);
   }
   async mean(this: RDD<number>): Promise<number> {
@@ -474,8 +484,8 @@ export abstract class RDD<T> {
     }
     return (this as RDD<number>)._histogramNumbers(buckets as number | number[]);
   }
-  private async _histogramCounts<E>(edges: E[], evenly: boolean): Promise<[E[], number[]]> {
-    const parts = await this._run<number[]>(B('histogram', { edges, evenly }), undefined, 'histogram');
+  private async _histogramCounts<E extends number[] | string[]>(edges: E, evenly: boolean): Promise<[E, number[]]> {
+    const parts = await this._run<number[]>(resultFn('histogram', { edges, evenly }), undefined, 'histogram');
     const counts = new Array<number>(edges.length - 1).fill(0);
     for (const p of parts) for (let i = 0; i < counts.length; i++) counts[i]! += p[i]!;
     return [edges, counts];
@@ -485,7 +495,7 @@ export abstract class RDD<T> {
     let evenly = false;
     if (typeof buckets === 'number') {
       if (!Number.isInteger(buckets) || buckets < 1) throw new FlintError(FlintErrorCode.INVALID_ARGUMENT, `histogram: bucket count must be a positive integer, got ${buckets}`);
-      const st = await this.filter((x) => typeof x === 'number' && !Number.isNaN(x))._run<StatCounterData>(B('stats'), undefined, 'histogram');
+      const st = await this.filter((x) => typeof x === 'number' && !Number.isNaN(x))._run<StatCounterData>(resultFn('stats', {}), undefined, 'histogram');
       const s = new StatCounter();
       for (const p of st) s.mergeStats(p);
       if (s.count() === 0) throw new FlintError(FlintErrorCode.EMPTY_RDD, 'histogram(): cannot compute buckets of an empty RDD');
@@ -523,7 +533,7 @@ export abstract class RDD<T> {
     const committer = OutputCommitter.setup(dir, 'saveAsTextFile');
     let written: unknown[];
     try {
-      written = await this._run(B('saveAsText', { dir: committer.staging }), undefined, 'saveAsTextFile');
+      written = await this._run(resultFn('saveAsText', { dir: committer.staging }), undefined, 'saveAsTextFile');
     } catch (e) {
       committer.abort();
       throw e;
@@ -550,7 +560,7 @@ export abstract class RDD<T> {
   combineByKeyWith<K, V, C>(this: RDD<[K, V]>, agg: AggregatorSpec, partitioner: Partitioner | number, mapSideCombine: boolean, scope: string): RDD<[K, C]> {
     const p = typeof partitioner === 'number' ? new HashPartitioner(partitioner) : partitioner;
     if (this.partitioner && this.partitioner.equals(p)) {
-      return new BuiltinRDD<[K, C]>(this, B('combineLocal', { agg }), scope, true);
+      return new BuiltinRDD<[K, C]>(this, partitionTransform('combineLocal', { agg }), scope, true);
     }
     return new ShuffledRDD<K, C>(this as RDD<[K, unknown]>, p, agg, mapSideCombine, null, scope);
   }
@@ -642,37 +652,37 @@ export abstract class RDD<T> {
     return new HashPartitioner(numPartitions);
   }
   join<K, V, W>(this: RDD<[K, V]>, other: RDD<[K, W]>, numPartitions?: number): RDD<[K, [V, W]]> {
-    return this.cogroup(other, numPartitions)._builtin<[K, [V, W]]>('joinValues', { how: 'inner' }, 'join', true);
+    return this.cogroup(other, numPartitions)._builtin<[K, [V, W]]>(partitionTransform('joinValues', { how: 'inner' }), 'join', true);
   }
   leftOuterJoin<K, V, W>(this: RDD<[K, V]>, other: RDD<[K, W]>, numPartitions?: number): RDD<[K, [V, W | null]]> {
-    return this.cogroup(other, numPartitions)._builtin<[K, [V, W | null]]>('joinValues', { how: 'left' }, 'leftOuterJoin', true);
+    return this.cogroup(other, numPartitions)._builtin<[K, [V, W | null]]>(partitionTransform('joinValues', { how: 'left' }), 'leftOuterJoin', true);
   }
   rightOuterJoin<K, V, W>(this: RDD<[K, V]>, other: RDD<[K, W]>, numPartitions?: number): RDD<[K, [V | null, W]]> {
-    return this.cogroup(other, numPartitions)._builtin<[K, [V | null, W]]>('joinValues', { how: 'right' }, 'rightOuterJoin', true);
+    return this.cogroup(other, numPartitions)._builtin<[K, [V | null, W]]>(partitionTransform('joinValues', { how: 'right' }), 'rightOuterJoin', true);
   }
   fullOuterJoin<K, V, W>(this: RDD<[K, V]>, other: RDD<[K, W]>, numPartitions?: number): RDD<[K, [V | null, W | null]]> {
-    return this.cogroup(other, numPartitions)._builtin<[K, [V | null, W | null]]>('joinValues', { how: 'full' }, 'fullOuterJoin', true);
+    return this.cogroup(other, numPartitions)._builtin<[K, [V | null, W | null]]>(partitionTransform('joinValues', { how: 'full' }), 'fullOuterJoin', true);
   }
   subtractByKey<K, V, W>(this: RDD<[K, V]>, other: RDD<[K, W]>, numPartitions?: number): RDD<[K, V]> {
-    return this.cogroup(other, numPartitions)._builtin<[K, V]>('subtractValues', {}, 'subtractByKey', true);
+    return this.cogroup(other, numPartitions)._builtin<[K, V]>(partitionTransform('subtractValues', {}), 'subtractByKey', true);
   }
   sampleByKey<K, V>(this: RDD<[K, V]>, withReplacement: boolean, fractions: Map<K, number> | Record<string, number>, seed?: number): RDD<[K, V]> {
     const entries: [unknown, number][] = fractions instanceof Map ? [...fractions.entries()] : Object.entries(fractions);
     for (const [k, f] of entries) {
       if (!(f >= 0) || (!withReplacement && f > 1)) throw new FlintError(FlintErrorCode.INVALID_ARGUMENT, `sampleByKey: invalid fraction ${f} for key ${JSON.stringify(k)}`);
     }
-    return this._builtin('sampleByKey', { withReplacement, fractions: entries, seed: seed ?? randomSeed() }, 'sampleByKey', true);
+    return this._builtin(partitionTransform('sampleByKey', { withReplacement, fractions: entries, seed: seed ?? randomSeed() }), 'sampleByKey', true);
   }
 
   // ---- pair actions ----------------------------------------------------------------------
 
   async countByKey<K, V>(this: RDD<[K, V]>): Promise<Map<K, number>> {
-    const parts = await this._run<[K, number][]>(B('countByKey'), undefined, 'countByKey');
+    const parts = await this._run<[K, number][]>(resultFn('countByKey', {}), undefined, 'countByKey');
     return mergeKeyedParts(parts, (a, b) => a + b);
   }
   async reduceByKeyLocally<K, V>(this: RDD<[K, V]>, f: (a: V, b: V) => V, env?: Env): Promise<Map<K, V>> {
     const spec = fn(f, env, 'reduceByKeyLocally');
-    const parts = await this._run<[K, V][]>(B('reduceByKeyLocally', { f: spec }), undefined, 'reduceByKeyLocally');
+    const parts = await this._run<[K, V][]>(resultFn('reduceByKeyLocally', { f: spec }), undefined, 'reduceByKeyLocally');
     return mergeKeyedParts(parts, f);
   }
   async collectAsMap<K, V>(this: RDD<[K, V]>): Promise<Map<K, V>> {
@@ -687,7 +697,7 @@ export abstract class RDD<T> {
       const pf = makePartitionFn(this.partitioner.spec(), (f) => compileFn(f, this.sc._closureRuntime()));
       parts = [pf(key)];
     }
-    const res = await this._run<V[]>(B('lookup', { key }), parts, 'lookup');
+    const res = await this._run<V[]>(resultFn('lookup', { key }), parts, 'lookup');
     return res.flat();
   }
 
@@ -781,7 +791,7 @@ export class ParallelCollectionRDD<T> extends RDD<T> {
     return { t: 'parallel', id: this.id };
   }
   split(i: number): Split {
-    return { i, bytes: this.slices[i]! };
+    return { t: 'parallel', i, bytes: this.slices[i]! };
   }
 }
 
@@ -816,7 +826,7 @@ export class RangeRDD extends RDD<number> {
     return { t: 'range', id: this.id };
   }
   split(i: number): Split {
-    return { i, ...this.bounds[i]!, step: this.step };
+    return { t: 'range', i, ...this.bounds[i]!, step: this.step };
   }
 }
 
@@ -834,7 +844,7 @@ export class EmptyRDD<T> extends RDD<T> {
     return { t: 'empty', id: this.id };
   }
   split(i: number): Split {
-    return { i };
+    return { t: 'empty', i };
   }
 }
 
@@ -853,7 +863,7 @@ export class TextFileRDD extends RDD<string> {
     return { t: 'textFile', id: this.id };
   }
   split(i: number): Split {
-    return { i, ...this.splits[i]! };
+    return { t: 'textFile', i, ...this.splits[i]! };
   }
 }
 
@@ -872,7 +882,7 @@ export class WholeTextFilesRDD extends RDD<[string, string]> {
     return { t: 'wholeTextFiles', id: this.id };
   }
   split(i: number): Split {
-    return { i, paths: this.groups[i]! };
+    return { t: 'wholeTextFiles', i, paths: this.groups[i]! };
   }
 }
 
@@ -925,7 +935,7 @@ export class MapPartitionsRDD<U> extends OneToOneRDD<U> {
 
 /** A partition transform implemented by the executor (glom, sample, joins' value expansion, ...). */
 export class BuiltinRDD<U> extends OneToOneRDD<U> {
-  constructor(parent: RDD<unknown>, readonly tr: BuiltinTransform, scope: string, preservesPartitioning = false) {
+  constructor(parent: RDD<unknown>, readonly tr: PartitionTransform, scope: string, preservesPartitioning = false) {
     super(parent, scope, preservesPartitioning);
   }
   protected planNode(): PlanNode {
@@ -942,14 +952,14 @@ export class ZipWithIndexRDD<T> extends OneToOneRDD<[T, number]> {
   protected override async prepareSelf(): Promise<void> {
     if (this.starts) return;
     const n = this.getNumPartitions();
-    const counts = n <= 1 ? [] : await this.parent._run<number>(B('count'), range(0, n - 1), 'zipWithIndex');
+    const counts = n <= 1 ? [] : await this.parent._run<number>(resultFn('count', {}), range(0, n - 1), 'zipWithIndex');
     const starts = [0];
     for (const c of counts) starts.push(starts[starts.length - 1]! + c);
     this.starts = starts;
   }
   protected planNode(): PlanNode {
     if (!this.starts) throw new Error('zipWithIndex used before its partition offsets were counted');
-    return { t: 'builtin', id: this.id, parent: this.parent._plan(), tr: B('zipWithIndex', { starts: this.starts }) };
+    return { t: 'builtin', id: this.id, parent: this.parent._plan(), tr: partitionTransform('zipWithIndex', { starts: this.starts }) };
   }
 }
 
@@ -972,7 +982,7 @@ export class UnionRDD<T> extends RDD<T> {
   }
   split(i: number, b: SplitBuilder): Split {
     const [k, j] = this.index[i]!;
-    return { i, which: k, parent: this.rdds[k]!.split(j, b) };
+    return { t: 'union', i, which: k, parent: this.rdds[k]!.split(j, b) };
   }
   override preferredLocations(i: number): TaskLocation[] {
     const [k, j] = this.index[i]!;
@@ -1005,7 +1015,7 @@ export class CoalescedRDD<T> extends RDD<T> {
     return { t: 'coalesce', id: this.id, parent: this.parent._plan() };
   }
   split(i: number, b: SplitBuilder): Split {
-    return { i, parents: this.groups[i]!.map((j) => this.parent.split(j, b)) };
+    return { t: 'coalesce', i, parents: this.groups[i]!.map((j) => this.parent.split(j, b)) };
   }
 }
 
@@ -1027,7 +1037,7 @@ export class CartesianRDD<T, U> extends RDD<[T, U]> {
   }
   split(i: number, b: SplitBuilder): Split {
     const n2 = this.right.getNumPartitions();
-    return { i, left: this.left.split(Math.floor(i / n2), b), right: this.right.split(i % n2, b) };
+    return { t: 'cartesian', i, left: this.left.split(Math.floor(i / n2), b), right: this.right.split(i % n2, b) };
   }
 }
 
@@ -1045,7 +1055,7 @@ export class ZippedRDD<T> extends RDD<T> {
     return { t: 'zip', id: this.id, parents: this.rdds.map((r) => r._plan()) };
   }
   split(i: number, b: SplitBuilder): Split {
-    return { i, parents: this.rdds.map((r) => r.split(i, b)) };
+    return { t: 'zip', i, parents: this.rdds.map((r) => r.split(i, b)) };
   }
 }
 
@@ -1086,7 +1096,7 @@ export class ShuffledRDD<K, C> extends RDD<[K, C]> {
       // the sorted partitions — and the reduce tasks — come out balanced.
       const sampleSize = Math.min(200 * n, 1e6);
       const perPartition = Math.ceil((3 * sampleSize) / parts);
-      const res = await src._run<{ count: number; keys: unknown[] }>(B('sampleKeys', { k: perPartition, seed: 0x5eed, keyFn: p.keyFn }), undefined, 'sortByKey sample');
+      const res = await src._run<{ count: number; keys: unknown[] }>(resultFn('sampleKeys', { k: perPartition, seed: 0x5eed, keyFn: p.keyFn }), undefined, 'sortByKey sample');
       const samples: { key: unknown; weight: number }[] = [];
       for (const r of res) {
         if (r.keys.length === 0) continue;
@@ -1100,7 +1110,7 @@ export class ShuffledRDD<K, C> extends RDD<[K, C]> {
     return { t: 'shuffled', id: this.id, shuffleId: this.dep.shuffleId, agg: this.agg, mapSideCombined: this.dep.mapAgg !== null, ordering: this.ordering };
   }
   split(i: number, b: SplitBuilder): Split {
-    return { i, blocks: b.blocksFor(this.dep.shuffleId, i) };
+    return { t: 'shuffled', i, blocks: b.blocksFor(this.dep.shuffleId, i) };
   }
 }
 
@@ -1127,7 +1137,7 @@ export class CoGroupedRDD extends RDD<[unknown, unknown[][]]> {
     return { t: 'cogroup', id: this.id, inputs };
   }
   split(i: number, b: SplitBuilder): Split {
-    return { i, inputs: this.deps.map((d) => (d.kind === 'narrow' ? { split: d.rdd.split(i, b) } : { blocks: b.blocksFor(d.shuffleId, i) })) };
+    return { t: 'cogroup', i, inputs: this.deps.map((d) => (d.kind === 'narrow' ? { split: d.rdd.split(i, b) } : { blocks: b.blocksFor(d.shuffleId, i) })) };
   }
   override preferredLocations(i: number): TaskLocation[] {
     for (const d of this.deps) if (d.kind === 'narrow') return d.rdd.preferredLocations(i);

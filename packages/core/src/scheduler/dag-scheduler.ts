@@ -17,7 +17,7 @@ import { FlintError, FlintErrorCode, JobCancelledError, JobFailedError } from '.
 import type { TaskOutcome } from '../executor/task-description.ts';
 import type { FlintEvent, RddInfo, StageInfo, TaskInfo } from '../listener/events.ts';
 import type { ListenerBus } from '../listener/listener-bus.ts';
-import type { ResultFnSpec, StagePlan } from '../rdd/plan.ts';
+import type { ResultFnSpec, StagePlan } from '../plan/plan.ts';
 import type { LineageRdd, LineageShuffleDependency, TaskLocation } from './lineage.ts';
 import { deserialize, serialize } from '../serializer.ts';
 import { BlockManagerMaster } from './block-manager-master.ts';

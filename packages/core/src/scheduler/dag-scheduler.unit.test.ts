@@ -12,7 +12,7 @@ import type { TaskFailureReason, TaskOutcome } from '../executor/task-descriptio
 import { emptyTaskMetrics } from '../executor/task-metrics.ts';
 import type { FlintEvent, TaskInfo } from '../listener/events.ts';
 import { ListenerBus } from '../listener/listener-bus.ts';
-import type { BlockRef, Split } from '../rdd/plan.ts';
+import type { BlockRef, Split } from '../plan/plan.ts';
 import { serialize } from '../serializer.ts';
 import { DAGScheduler } from './dag-scheduler.ts';
 import type { LineageDependency, LineageRdd, LineageShuffleDependency, SplitBuilder, TaskLocation } from './lineage.ts';
@@ -45,8 +45,8 @@ class FakeRdd implements LineageRdd {
   }
   /** Reads partition i of every narrow parent and reduce partition i of every shuffle. */
   split(i: number, b: SplitBuilder): Split {
-    const parents = this.deps.map((d) => (d.kind === 'shuffle' ? { i, blocks: b.blocksFor(d.shuffleId, i) } : d.rdd.split(i, b)));
-    return parents.length === 0 ? { i } : { i, parents };
+    const parents = this.deps.map((d): Split => (d.kind === 'shuffle' ? { t: 'shuffled', i, blocks: b.blocksFor(d.shuffleId, i) } : d.rdd.split(i, b)));
+    return parents.length === 0 ? { t: 'empty', i } : { t: 'zip', i, parents };
   }
   preferredLocations(i: number): TaskLocation[] {
     return this.locations[i] ?? [];
@@ -225,7 +225,7 @@ function resultSuccess(value: unknown, accumUpdates: [number, unknown][] = []): 
 }
 const failed = (reason: TaskFailureReason): TaskOutcome => ({ status: 'failed', reason, metrics: null });
 
-const collect = { name: 'collect', args: {} };
+const collect = { name: 'collect', args: {} } as const;
 
 function settle<T>(p: Promise<T>): { value: () => T | undefined; error: () => unknown; done: () => boolean } {
   let v: T | undefined;

@@ -6,7 +6,7 @@
  * imports them, so the RDD API and the scheduler do not depend on each other.
  * Plain types, no state.
  */
-import type { AggregatorSpec, BlockRef, PartitionerSpec, PlanNode, Split } from '../rdd/plan.ts';
+import type { AggregatorSpec, BlockRef, PartitionerSpec, PlanNode, Split } from '../plan/plan.ts';
 import type { StorageLevelName } from '../storage/storage-level.ts';
 
 /** A preferred place to run a task: an executor, optionally one of its slots (threads). */

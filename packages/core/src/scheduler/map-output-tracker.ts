@@ -3,7 +3,7 @@
  * the executor, its address, the file and the per-reduce segment offsets.
  * Owned by the DAGScheduler's event loop (driver only).
  */
-import type { BlockRef } from '../rdd/plan.ts';
+import type { BlockRef } from '../plan/plan.ts';
 
 export interface MapStatus {
   executorId: string;

@@ -4,7 +4,7 @@
  * action's result (ResultStage). Owned by the DAGScheduler's event loop.
  */
 import type { StageInfo } from '../listener/events.ts';
-import type { ResultFnSpec } from '../rdd/plan.ts';
+import type { ResultFnSpec } from '../plan/plan.ts';
 import type { LineageRdd, LineageShuffleDependency } from './lineage.ts';
 
 export interface ActiveJob {

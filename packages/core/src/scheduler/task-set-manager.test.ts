@@ -35,7 +35,7 @@ function taskSet(prefs: TaskLocation[][], kind: TaskSet['kind'] = 'result', stag
     planId: `${stageId}.${stageAttempt}`,
     plan: () => new Uint8Array(0),
     tasks: prefs.map((p, i) => ({ partition: i, prefs: p })),
-    makeSplit: (p) => ({ split: { i: p } }),
+    makeSplit: (p) => ({ split: { t: 'empty', i: p } }),
   };
 }
 

@@ -3,7 +3,7 @@
  * the TaskScheduler. Splits are built at launch time, so reduce tasks see the
  * newest map outputs.
  */
-import type { Split } from '../rdd/plan.ts';
+import type { Split } from '../plan/plan.ts';
 import type { TaskLocation } from './lineage.ts';
 
 export interface PendingTask {

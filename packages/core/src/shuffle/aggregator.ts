@@ -3,7 +3,7 @@
  * mergeValue and mergeCombiners, as in Spark's Aggregator.
  */
 import type { FnSpec } from '../closure/ship.ts';
-import type { AggregatorSpec } from '../rdd/plan.ts';
+import type { AggregatorSpec } from '../plan/plan.ts';
 
 export interface Aggregator {
   create(v: unknown): unknown;

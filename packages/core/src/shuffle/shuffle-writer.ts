@@ -13,6 +13,7 @@ import { encodeFrame, FRAME_HEADER } from '../frame/frame.ts';
 import { FrameFileWriter } from '../frame/frame-file.ts';
 import { pushAll } from '../util/push.ts';
 import type { Aggregator } from './aggregator.ts';
+import type { SpillContext } from './external-aggregator.ts';
 import { SizeEstimator } from './size-estimator.ts';
 import { MapSizeTracker } from './size-tracker.ts';
 import { KeyTable } from '../keys/key-table.ts';
@@ -24,12 +25,7 @@ export interface MapOutput {
   records: number[];
 }
 
-export interface ShuffleWriteContext {
-  localDir: string;
-  memoryBudget: number;
-  taskId: number;
-  onSpill(bytes: number, memoryBytes: number): void;
-  onPeakMemory(bytes: number): void;
+export interface ShuffleWriteContext extends SpillContext {
   /** Called once the input is consumed, before the output file is written (a task's compute end). */
   onInputEnd?(): void;
 }

@@ -109,3 +109,25 @@ export class BatchIterator<T> implements IterableIterator<T> {
     return this;
   }
 }
+
+/** The batches `batches` makes, with their record count given to `add` once they have been handed out (or iteration stops). */
+export function countedBatches<T>(batches: () => Iterable<T[]>, add: (n: number) => void): Batched<T> {
+  return batched(function* () {
+    let n = 0;
+    try {
+      for (const b of batches()) {
+        n += b.length;
+        yield b;
+      }
+    } finally {
+      add(n);
+    }
+  });
+}
+
+/** An iterator over `it` that is also iterable: the source's own when it is (array and generator iterators are), else a wrapper. */
+export function iterableIterator<T>(it: Iterable<T>): IterableIterator<T> {
+  const i = it[Symbol.iterator]() as Partial<IterableIterator<T>> & Iterator<T>;
+  if (typeof i[Symbol.iterator] === 'function') return i as IterableIterator<T>;
+  return { next: () => i.next(), [Symbol.iterator]() { return this; } } as IterableIterator<T>;
+}

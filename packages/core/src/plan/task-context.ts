@@ -1,13 +1,15 @@
 /**
  * What a running task can reach on its executor thread: identity, metrics being
  * measured, closure compilation, the thread's block store, shuffle block access
- * and local disk. Created per task by the task runner; single-threaded.
+ * and local disk. Created per task by the task runner and passed through the
+ * plan's interpretation; single-threaded.
  */
 import type { ClosureRuntime } from '../closure/compile.ts';
 import type { FnSpec } from '../closure/ship.ts';
-import type { BlockRef } from '../rdd/plan.ts';
+import type { TaskMetrics } from '../executor/task-metrics.ts';
+import type { SpillContext } from '../shuffle/external-aggregator.ts';
 import type { BlockStore, BlockUpdate } from '../storage/block-store.ts';
-import type { TaskMetrics } from './task-metrics.ts';
+import type { BlockRef } from './plan.ts';
 
 export interface TaskContext {
   taskId: number;
@@ -31,4 +33,21 @@ export interface TaskContext {
    * does). Absent when every block is local.
    */
   readOrder?(blocks: BlockRef[]): BlockRef[];
+}
+
+/** What spilling code (aggregation, sorting, the shuffle writer) gets from a task: its disk and budget, and the metrics its spills and peak memory go to. */
+export function spillContext(ctx: TaskContext): SpillContext {
+  const metrics = ctx.metrics;
+  return {
+    localDir: ctx.localDir,
+    memoryBudget: ctx.memoryBudget,
+    taskId: ctx.taskId,
+    onSpill: (bytes: number, mem: number) => {
+      metrics.diskBytesSpilled += bytes;
+      metrics.memoryBytesSpilled += mem;
+    },
+    onPeakMemory: (bytes: number) => {
+      if (bytes > metrics.peakExecutionMemory) metrics.peakExecutionMemory = Math.round(bytes);
+    },
+  };
 }

@@ -1,0 +1,65 @@
+/**
+ * Cogroup within a reduce task: the values of several inputs grouped by key into one array per
+ * input, `[key, [vs0, vs1, ...]]`. Inputs are narrow parents already partitioned alike (computed
+ * by the caller) or shuffle reads. Goes through the spilling aggregator, so a cogroup (and every
+ * join that does not take the hash join) stays within the task's memory budget. Runs on the
+ * task's thread.
+ */
+import type { BlockRef, CoGroupSplitInput, PlanNode, Split } from '../plan/plan.ts';
+import { spillContext, type TaskContext } from '../plan/task-context.ts';
+import { pushAll, type PushIterable } from '../util/push.ts';
+import type { Aggregator } from './aggregator.ts';
+import { aggregateExternal } from './external-aggregator.ts';
+import { readBlocks } from './shuffle-reader.ts';
+
+/**
+ * The cogrouped records of one partition. `computeNarrow` computes a narrow input's records;
+ * `current` tells the combine functions which input the record being fed comes from.
+ */
+export function cogroup(
+  node: Extract<PlanNode, { t: 'cogroup' }>,
+  inputs: CoGroupSplitInput[],
+  ctx: TaskContext,
+  computeNarrow: (node: PlanNode, split: Split) => Iterable<unknown>,
+): Iterable<unknown> {
+  const n = node.inputs.length;
+  let current = 0;
+  const agg: Aggregator = {
+    create: (v) => {
+      const g: unknown[][] = Array.from({ length: n }, () => []);
+      g[current]!.push(v);
+      return g;
+    },
+    mergeValue: (g, v) => {
+      (g as unknown[][])[current]!.push(v);
+      return g;
+    },
+    mergeCombiners: (a, b) => {
+      const x = a as unknown[][];
+      const y = b as unknown[][];
+      for (let i = 0; i < n; i++) for (const v of y[i]!) x[i]!.push(v);
+      return x;
+    },
+    growing: true,
+  };
+  const source = (k: number): Iterable<unknown> => {
+    const inp = node.inputs[k]!;
+    const s = inputs[k]!;
+    return 'narrow' in inp ? computeNarrow(inp.narrow, (s as { split: Split }).split) : readBlocks((s as { blocks: BlockRef[] }).blocks, ctx);
+  };
+  const all: PushIterable<unknown> = {
+    *[Symbol.iterator]() {
+      for (let k = 0; k < n; k++) {
+        current = k;
+        yield* source(k);
+      }
+    },
+    pushTo(sink) {
+      for (let k = 0; k < n; k++) {
+        current = k;
+        pushAll(source(k), sink);
+      }
+    },
+  };
+  return aggregateExternal(all, agg, false, spillContext(ctx));
+}
