@@ -1,5 +1,5 @@
 import type { LevelWithSilent } from 'pino';
-import { parseTime, readSecretFile } from '@flint/core';
+import { FLINT_SETTINGS, compileSetting, readSecretFile, type FlintSettings } from '@flint/core';
 import type { Clock } from '@flint/daemon';
 import { systemClock } from '@flint/daemon';
 import { readMasterEnv } from './env.ts';
@@ -141,20 +141,14 @@ function positive(name: string, v: number): number {
   return v;
 }
 
-function confBool(conf: Record<string, unknown>, key: string): boolean | undefined {
-  const v = conf[key];
-  if (v === undefined) return undefined;
-  if (typeof v === 'boolean') return v;
-  if (v === 'true' || v === 'false') return v === 'true';
-  throw new DaemonError('CONFIG', `${key} must be true or false, got ${JSON.stringify(v)}`);
-}
-
-function confInt(conf: Record<string, unknown>, key: string): number | undefined {
-  const v = conf[key];
-  if (v === undefined) return undefined;
-  const n = typeof v === 'number' ? v : Number(v);
-  if (!Number.isInteger(n)) throw new DaemonError('CONFIG', `${key} must be an integer, got ${JSON.stringify(v)}`);
-  return n;
+/** A `flint.*` setting of the master's conf (validated by core's settings table); undefined when unset. */
+function confSetting<F extends 'workerTimeoutMs' | 'driverTimeoutMs' | 'deploySpreadOut' | 'deployDefaultCores' | 'deployMaxExecutorRetries'>(conf: Record<string, unknown>, field: F): FlintSettings[F] | undefined {
+  if (conf[FLINT_SETTINGS[field].key] === undefined) return undefined;
+  try {
+    return compileSetting(conf, field) as FlintSettings[F];
+  } catch (e) {
+    throw new DaemonError('CONFIG', (e as Error).message, { cause: e });
+  }
 }
 
 /** The event store's file beside a cluster database: `/a/master.db` → `/a/master-events.db`. */
@@ -166,14 +160,13 @@ export function defaultEventsDb(dbPath: string): string {
 export function compileMasterOptions(opts: MasterOptions = {}): CompiledMasterOptions {
   const env = readMasterEnv(opts.env ?? process.env);
   const conf = opts.conf ?? {};
-  const confTime = (key: string) => (conf[key] === undefined ? undefined : parseTime(conf[key], key));
-  const workerTimeoutMs = positive('workerTimeoutMs', opts.workerTimeoutMs ?? env.FLINT_WORKER_TIMEOUT_MS ?? confTime('flint.worker.timeout') ?? MASTER_DEFAULTS.workerTimeoutMs);
-  const driverTimeoutMs = positive('driverTimeoutMs', opts.driverTimeoutMs ?? env.FLINT_DRIVER_TIMEOUT_MS ?? confTime('flint.driver.timeout') ?? workerTimeoutMs);
+  const workerTimeoutMs = positive('workerTimeoutMs', opts.workerTimeoutMs ?? env.FLINT_WORKER_TIMEOUT_MS ?? confSetting(conf, 'workerTimeoutMs') ?? MASTER_DEFAULTS.workerTimeoutMs);
+  const driverTimeoutMs = positive('driverTimeoutMs', opts.driverTimeoutMs ?? env.FLINT_DRIVER_TIMEOUT_MS ?? confSetting(conf, 'driverTimeoutMs') ?? workerTimeoutMs);
   const heartbeatIntervalMs = positive('heartbeatIntervalMs', opts.heartbeatIntervalMs ?? Math.max(50, Math.floor(workerTimeoutMs / 4)));
   if (heartbeatIntervalMs >= workerTimeoutMs) {
     throw new DaemonError('CONFIG', `heartbeatIntervalMs (${heartbeatIntervalMs}) must be shorter than workerTimeoutMs (${workerTimeoutMs}), or every worker would be declared dead`);
   }
-  const defaultCores = opts.defaultCores !== undefined ? opts.defaultCores : (confInt(conf, 'flint.deploy.defaultCores') ?? null);
+  const defaultCores = opts.defaultCores !== undefined ? opts.defaultCores : (confSetting(conf, 'deployDefaultCores') ?? null);
   if (defaultCores !== null && (!Number.isInteger(defaultCores) || defaultCores < 1)) {
     throw new DaemonError('CONFIG', `defaultCores must be a positive integer or null (unlimited), got ${defaultCores}`);
   }
@@ -196,9 +189,9 @@ export function compileMasterOptions(opts: MasterOptions = {}): CompiledMasterOp
     workerTimeoutMs,
     driverTimeoutMs,
     heartbeatIntervalMs,
-    spreadOut: opts.spreadOut ?? confBool(conf, 'flint.deploy.spreadOut') ?? true,
+    spreadOut: opts.spreadOut ?? confSetting(conf, 'deploySpreadOut') ?? true,
     defaultCores,
-    maxExecutorRetries: opts.maxExecutorRetries ?? confInt(conf, 'flint.deploy.maxExecutorRetries') ?? MASTER_DEFAULTS.maxExecutorRetries,
+    maxExecutorRetries: opts.maxExecutorRetries ?? confSetting(conf, 'deployMaxExecutorRetries') ?? MASTER_DEFAULTS.maxExecutorRetries,
     clock: opts.clock ?? systemClock,
     logger: opts.logger ?? null,
     logLevel: opts.logLevel ?? env.FLINT_LOG_LEVEL ?? 'info',

@@ -1,100 +1,107 @@
 /**
- * Flint's settings: user conf (Spark-style dotted keys) compiled once into typed
- * options with documented defaults. Sizes accept numbers (bytes) or strings
- * like "64m", "1g"; times accept numbers (ms) or "3s".
+ * Flint's settings: user conf (Spark-style dotted keys) compiled once, against
+ * the one table in settings-schema.ts, into typed values with documented
+ * defaults. Sizes accept numbers (bytes) or strings like "64m", "1g"; times
+ * accept numbers (ms) or "3s". Components take the compiled `FlintSettings`,
+ * never the raw conf.
  */
-import os from 'node:os';
-import path from 'node:path';
+import { settingsEnvironment } from './env.ts';
 import { FlintError, FlintErrorCode } from './errors.ts';
+import { FLINT_SETTINGS, sizeInBytes, timeInMs, type FlintSettingField, type FlintSettingKey, type FlintSettingValues, type SettingSpec, type SettingsEnvironment } from './settings-schema.ts';
 
-export interface FlintSettings {
-  /** `flint.task.maxFailures` — attempts of a task before its job fails. @default 4 */
-  maxTaskFailures: number;
-  /** `flint.stage.maxConsecutiveAttempts` — fetch-failure resubmissions of a stage before it aborts. @default 4 */
-  maxStageAttempts: number;
-  /** `flint.locality.wait` — how long a task waits for a slot holding its data. @default 3s */
-  localityWaitMs: number;
-  /** `flint.shuffle.memoryBudget` — bytes a task buffers in shuffle writes, aggregations and sorts before spilling. @default 256m */
-  memoryBudget: number;
-  /** `flint.storage.memory` — bytes of cached blocks each executor thread keeps in memory. @default 1g */
-  storageMemory: number;
-  /** `flint.local.dir` — where shuffle files, spills and disk blocks go. @default os.tmpdir() */
-  localDir: string;
-  /** `flint.default.parallelism` — partitions of shuffles without an explicit count (unset: the parent's count). */
-  defaultParallelism: number | null;
-  /** `flint.driver.maxResultSize` — bytes of task results an action may collect on the driver. @default 1g */
-  maxResultSize: number;
-  /** `flint.ui.showProgress` — draw the console progress bar. @default true on a terminal */
-  showProgress: boolean;
-  /** `flint.authenticate.secret` — the cluster secret (also FLINT_SECRET). */
-  secret: string | null;
-  /**
-   * `flint.eventLog.enabled` — a local-mode driver writes its events to the event store in
-   * `eventLogDir`, browsable live and afterwards (also FLINT_EVENT_LOG_ENABLED). @default true
-   */
-  eventLogEnabled: boolean;
-  /** `flint.eventLog.dir` — directory of the local event store, `events.db` (also FLINT_EVENT_LOG_DIR). @default ~/.flint/events */
-  eventLogDir: string;
+export interface FlintSettings extends FlintSettingValues {
+  /** The keys the conf (or their environment variable) set, as opposed to defaulted. */
+  readonly setKeys: ReadonlySet<FlintSettingKey>;
   /** Whether `eventLogDir` was set (then a directory it cannot write is an error, not a warning). */
   eventLogDirExplicit: boolean;
 }
 
+export interface CompileSettingsOptions {
+  /** What defaults may depend on. @default the process's (env.ts) */
+  env?: SettingsEnvironment;
+  /**
+   * Told about each `flint.*` key no setting has, with the closest known key when one is near.
+   * @default a process warning
+   */
+  onUnknownKey?: (message: string, key: string, closest: FlintSettingKey | null) => void;
+}
+
 export function parseSize(v: unknown, key: string): number {
-  if (typeof v === 'number' && v >= 0) return v;
-  if (typeof v === 'string') {
-    const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$/i.exec(v);
-    if (m) {
-      const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g' | 't'];
-      return Math.round(Number(m[1]) * mult);
-    }
-  }
-  throw new FlintError(FlintErrorCode.CONFIG, `${key}: expected a size in bytes or like "64m"/"1g", got ${JSON.stringify(v)}`);
-}
-
-export function parseTime(v: unknown, key: string): number {
-  if (typeof v === 'number' && v >= 0) return v;
-  if (typeof v === 'string') {
-    const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min|h)?\s*$/i.exec(v);
-    if (m) {
-      const unit = (m[2] ?? 'ms').toLowerCase();
-      const mult = unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' || unit === 'min' ? 60_000 : 3_600_000;
-      return Number(m[1]) * mult;
-    }
-  }
-  throw new FlintError(FlintErrorCode.CONFIG, `${key}: expected a time in ms or like "3s", got ${JSON.stringify(v)}`);
-}
-
-function int(v: unknown, key: string, min: number): number {
-  const n = typeof v === 'string' ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < min) throw new FlintError(FlintErrorCode.CONFIG, `${key}: expected an integer >= ${min}, got ${JSON.stringify(v)}`);
+  const n = sizeInBytes(v);
+  if (n === null) throw new FlintError(FlintErrorCode.CONFIG, `${key}: expected a size in bytes or like "64m"/"1g", got ${JSON.stringify(v)}`);
   return n;
 }
 
-function bool(v: unknown, key: string): boolean {
-  if (v === true || v === 'true') return true;
-  if (v === false || v === 'false') return false;
-  throw new FlintError(FlintErrorCode.CONFIG, `${key}: expected true or false, got ${JSON.stringify(v)}`);
+export function parseTime(v: unknown, key: string): number {
+  const n = timeInMs(v);
+  if (n === null) throw new FlintError(FlintErrorCode.CONFIG, `${key}: expected a time in ms or like "3s", got ${JSON.stringify(v)}`);
+  return n;
 }
 
-export function compileSettings(conf: Record<string, unknown>): FlintSettings {
-  const get = (k: string) => conf[k];
-  const eventLogDir = get('flint.eventLog.dir') ?? process.env.FLINT_EVENT_LOG_DIR;
-  if (eventLogDir !== undefined && (typeof eventLogDir !== 'string' || eventLogDir === '')) {
-    throw new FlintError(FlintErrorCode.CONFIG, `flint.eventLog.dir: expected a directory path, got ${JSON.stringify(eventLogDir)}`);
+const BY_KEY = new Map<string, FlintSettingField>(Object.entries(FLINT_SETTINGS).map(([field, s]) => [s.key, field as FlintSettingField]));
+
+/** The known setting key nearest to `key` (edit distance, ignoring case), or null when none is near. */
+export function closestSettingKey(key: string): FlintSettingKey | null {
+  const k = key.toLowerCase();
+  let best: FlintSettingKey | null = null;
+  let bestD = Infinity;
+  for (const s of Object.values(FLINT_SETTINGS)) {
+    const d = editDistance(k, s.key.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = s.key;
+    }
   }
-  return {
-    maxTaskFailures: get('flint.task.maxFailures') === undefined ? 4 : int(get('flint.task.maxFailures'), 'flint.task.maxFailures', 1),
-    maxStageAttempts: get('flint.stage.maxConsecutiveAttempts') === undefined ? 4 : int(get('flint.stage.maxConsecutiveAttempts'), 'flint.stage.maxConsecutiveAttempts', 1),
-    localityWaitMs: get('flint.locality.wait') === undefined ? 3000 : parseTime(get('flint.locality.wait'), 'flint.locality.wait'),
-    memoryBudget: get('flint.shuffle.memoryBudget') === undefined ? 256 * 1024 ** 2 : parseSize(get('flint.shuffle.memoryBudget'), 'flint.shuffle.memoryBudget'),
-    storageMemory: get('flint.storage.memory') === undefined ? 1024 ** 3 : parseSize(get('flint.storage.memory'), 'flint.storage.memory'),
-    localDir: typeof get('flint.local.dir') === 'string' ? (get('flint.local.dir') as string) : (process.env.FLINT_LOCAL_DIRS ?? os.tmpdir()),
-    defaultParallelism: get('flint.default.parallelism') === undefined ? null : int(get('flint.default.parallelism'), 'flint.default.parallelism', 1),
-    maxResultSize: get('flint.driver.maxResultSize') === undefined ? 1024 ** 3 : parseSize(get('flint.driver.maxResultSize'), 'flint.driver.maxResultSize'),
-    showProgress: get('flint.ui.showProgress') === undefined ? !!process.stderr.isTTY : get('flint.ui.showProgress') === true || get('flint.ui.showProgress') === 'true',
-    secret: typeof get('flint.authenticate.secret') === 'string' ? (get('flint.authenticate.secret') as string) : (process.env.FLINT_SECRET ?? null),
-    eventLogEnabled: bool(get('flint.eventLog.enabled') ?? process.env.FLINT_EVENT_LOG_ENABLED ?? true, 'flint.eventLog.enabled'),
-    eventLogDir: (eventLogDir as string | undefined) ?? path.join(os.homedir(), '.flint', 'events'),
-    eventLogDirExplicit: eventLogDir !== undefined,
-  };
+  // Near: a typo or two, or a missing/extra word part, not an unrelated key of similar length.
+  return bestD <= Math.max(2, Math.floor(k.length / 5)) ? best : null;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+function compileOne<T>(spec: SettingSpec<T>, raw: unknown, from: string): T {
+  const r = spec.schema.safeParse(raw);
+  if (!r.success) throw new FlintError(FlintErrorCode.CONFIG, `${spec.key}${from}: expected ${spec.expects}, got ${JSON.stringify(raw)}`);
+  return r.data;
+}
+
+/** Compiles one setting of `conf` alone (for a component that reads a single key, like the master). */
+export function compileSetting<F extends FlintSettingField>(conf: Readonly<Record<string, unknown>>, field: F, env: SettingsEnvironment = {}): FlintSettingValues[F] {
+  const spec = FLINT_SETTINGS[field] as SettingSpec<FlintSettingValues[F]>;
+  const v = conf[spec.key];
+  if (v !== undefined) return compileOne(spec, v, '');
+  const fromEnv = spec.env ? env[spec.env] : undefined;
+  if (fromEnv !== undefined) return compileOne(spec, fromEnv, ` (from ${spec.env})`);
+  return spec.default(env);
+}
+
+/**
+ * Validates every `flint.*` key of `conf` once and returns every setting's value (the conf's, its
+ * environment variable's, or the default). A bad value is a CONFIG error naming the key and what it
+ * expects; an unknown `flint.*` key is reported (with the closest known key) and ignored. Keys
+ * outside `flint.*` are the application's own and pass unchecked.
+ */
+export function compileSettings(conf: Readonly<Record<string, unknown>>, opts: CompileSettingsOptions = {}): FlintSettings {
+  const env = opts.env ?? settingsEnvironment();
+  for (const key of Object.keys(conf)) {
+    if (!key.startsWith('flint.') || BY_KEY.has(key)) continue;
+    const closest = closestSettingKey(key);
+    const message = `flint: unknown setting ${key}${closest ? ` (did you mean ${closest}?)` : ''}; it is ignored. Settings: docs/settings.md`;
+    if (opts.onUnknownKey) opts.onUnknownKey(message, key, closest);
+    else process.emitWarning(message);
+  }
+  const values: Record<string, unknown> = {};
+  const setKeys = new Set<FlintSettingKey>();
+  for (const [field, spec] of Object.entries(FLINT_SETTINGS) as [FlintSettingField, SettingSpec<unknown>][]) {
+    values[field] = compileSetting(conf, field, env);
+    if (conf[spec.key] !== undefined || (spec.env && env[spec.env] !== undefined)) setKeys.add(spec.key);
+  }
+  return { ...(values as unknown as FlintSettingValues), setKeys, eventLogDirExplicit: setKeys.has('flint.eventLog.dir') };
 }

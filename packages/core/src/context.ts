@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ClosureRuntime } from './closure/compile.ts';
 import { compileSettings, type FlintSettings } from './conf.ts';
+import { readCoreEnv } from './env.ts';
 import { FlintError, FlintErrorCode } from './errors.ts';
 import { computeTextSplits, listInputFiles } from './files/text-input.ts';
 import type { FlintListener } from './listener/listener-bus.ts';
@@ -82,7 +83,7 @@ function plainConf(raw: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-async function resolveBackend(master: string, conf: Record<string, unknown>): Promise<SchedulerBackend> {
+async function resolveBackend(master: string, settings: FlintSettings): Promise<SchedulerBackend> {
   if (backendFactories.length === 0) {
     try {
       const mod = (await import('@flint/scheduler' as string)) as { createSchedulerBackend?: SchedulerBackendFactory };
@@ -92,7 +93,7 @@ async function resolveBackend(master: string, conf: Record<string, unknown>): Pr
     }
   }
   for (const f of backendFactories) {
-    const b = await f(master, conf);
+    const b = await f(master, settings);
     if (b) return b;
   }
   throw new FlintError(FlintErrorCode.CONFIG, `unknown master URL "${master}": use local, local[N], local[*], local-cluster[W,C] or flint://HOST:PORT`);
@@ -135,12 +136,13 @@ export class FlintContext {
   });
 
   private constructor(opts: FlintContextOptions) {
-    this.master = opts.master ?? process.env.FLINT_MASTER ?? 'local[*]';
+    this.master = opts.master ?? readCoreEnv().FLINT_MASTER ?? 'local[*]';
     this.appName = opts.appName ?? 'flint';
-    this.transport = opts.transport ?? process.env.FLINT_TRANSPORT ?? 'tcp';
     const raw = { ...(opts.conf ?? {}) };
     const settings = compileSettings(raw);
     if (opts.progress !== undefined) settings.showProgress = opts.progress;
+    if (opts.transport !== undefined) settings.transport = opts.transport;
+    this.transport = settings.transport;
     this.conf = { ...settings, raw, defaultParallelismExplicit: settings.defaultParallelism !== null };
     const ts = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
     // Provisional in cluster mode: replaced by the id the master assigns when the application registers.
@@ -168,7 +170,7 @@ export class FlintContext {
       this.progress = new ConsoleProgressBar();
       this.bus.addListener(this.progress.listener);
     }
-    this.backend = await resolveBackend(this.master, { ...this.conf.raw, 'flint.transport': this.transport });
+    this.backend = await resolveBackend(this.master, this.conf);
     if (!this.backend.registersApplication) await this.openEventLog();
     this.dag = new DAGScheduler({
       bus: this.bus,
@@ -197,8 +199,7 @@ export class FlintContext {
       appName: this.appName,
       conf: { ...this.conf.raw, 'flint.transport': this.transport },
       localDir: this.localDirPath,
-      memoryBudget: this.conf.memoryBudget,
-      storageMemory: this.conf.storageMemory,
+      settings: this.conf,
       broadcasts: { broadcastBytes: (id) => this.broadcastBytes(id) },
     });
     this.postApplicationStart();

@@ -4,7 +4,8 @@
  * events, and the SchedulerBackend and Transport interfaces.
  */
 export { FlintContext, registerSchedulerBackend, type FlintContextOptions } from './context.ts';
-export { compileSettings, parseSize, parseTime, type FlintSettings } from './conf.ts';
+export { compileSettings, compileSetting, closestSettingKey, parseSize, parseTime, type FlintSettings, type CompileSettingsOptions } from './conf.ts';
+export { FLINT_SETTINGS, type FlintSettingKey, type FlintSettingField, type SettingSpec, type SettingsEnvironment } from './settings-schema.ts';
 export {
   RDD,
   type Env,

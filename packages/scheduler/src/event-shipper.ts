@@ -11,7 +11,7 @@
  * to the master (`send` uses whatever connection the backend holds now). Runs on
  * the driver's event loop; `listener` is synchronous and never throws.
  */
-import { parseTime, type FlintEvent } from '@flint/core';
+import { compileSetting, type FlintEvent, type FlintSettings } from '@flint/core';
 
 export interface EventShipperOptions {
   appId: string;
@@ -31,23 +31,21 @@ export interface EventShipperOptions {
   onShipped?(events: number): void;
 }
 
-/** Shipping settings from the application's conf (see EventShipperOptions for the keys and defaults). */
-export function eventShipperSettings(conf: Record<string, unknown>): { enabled: boolean; maxBatchEvents: number; maxInFlight: number; lingerMs: number; flushTimeoutMs: number } {
-  const int = (key: string, dflt: number, min: number, max: number): number => {
-    const v = conf[key];
-    if (v === undefined) return dflt;
-    const n = typeof v === 'string' ? Number(v) : v;
-    if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) throw new Error(`${key}: expected an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
-    return n;
-  };
-  const enabled = conf['flint.eventLog.enabled'];
+/** The shipping settings: the event log's part of the compiled settings (a raw conf is compiled here). */
+export function eventShipperSettings(from: FlintSettings | Readonly<Record<string, unknown>>): { enabled: boolean; maxBatchEvents: number; maxInFlight: number; lingerMs: number; flushTimeoutMs: number } {
+  const get = <F extends 'eventLogEnabled' | 'eventLogBatchEvents' | 'eventLogMaxBatchesInFlight' | 'eventLogLingerMs' | 'eventLogFlushTimeoutMs'>(f: F): FlintSettings[F] =>
+    isCompiled(from) ? from[f] : (compileSetting(from, f) as FlintSettings[F]);
   return {
-    enabled: enabled === undefined ? true : enabled === true || enabled === 'true',
-    maxBatchEvents: int('flint.eventLog.batchEvents', 1000, 1, 10_000),
-    maxInFlight: int('flint.eventLog.maxBatchesInFlight', 4, 1, 64),
-    lingerMs: parseTime(conf['flint.eventLog.linger'] ?? 50, 'flint.eventLog.linger'),
-    flushTimeoutMs: parseTime(conf['flint.eventLog.flushTimeout'] ?? 10_000, 'flint.eventLog.flushTimeout'),
+    enabled: get('eventLogEnabled'),
+    maxBatchEvents: get('eventLogBatchEvents'),
+    maxInFlight: get('eventLogMaxBatchesInFlight'),
+    lingerMs: get('eventLogLingerMs'),
+    flushTimeoutMs: get('eventLogFlushTimeoutMs'),
   };
+}
+
+function isCompiled(s: FlintSettings | Readonly<Record<string, unknown>>): s is FlintSettings {
+  return s.setKeys instanceof Set;
 }
 
 /** How often in a row the master may answer a batch it could take without storing it, before the shipper stops. */

@@ -32,8 +32,8 @@ export class LocalBackend implements SchedulerBackend {
       executorId: LOCAL_EXECUTOR_ID,
       threads: this.threads,
       localDir: ctx.localDir,
-      memoryBudget: ctx.memoryBudget,
-      storageMemory: ctx.storageMemory,
+      memoryBudget: ctx.settings.memoryBudget,
+      storageMemory: ctx.settings.storageMemory,
       fetchBroadcast: async (id) => ctx.broadcasts.broadcastBytes(id),
       fetchRemoteBlocks: null,
       onTaskEnd: (taskId, outcome) => {

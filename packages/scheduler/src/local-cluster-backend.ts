@@ -5,7 +5,7 @@
  * cluster it started and stops it with the application. The cluster daemons
  * come from @flint/master, found by name at run time.
  */
-import type { MapStatus, SchedulerBackend, SchedulerBackendContext, TaskSchedulerPort } from '@flint/core';
+import type { FlintSettings, MapStatus, SchedulerBackend, SchedulerBackendContext, TaskSchedulerPort } from '@flint/core';
 import { FlintError, FlintErrorCode } from '@flint/core';
 import { StandaloneBackend } from './standalone-backend.ts';
 
@@ -34,7 +34,7 @@ export class LocalClusterBackend implements SchedulerBackend {
   private cluster: LocalClusterLike | null = null;
   private inner: StandaloneBackend | null = null;
 
-  constructor(private readonly spec: { workers: number; cores: number; memoryMb: number | null }, private readonly conf: Record<string, unknown>) {}
+  constructor(private readonly spec: { workers: number; cores: number; memoryMb: number | null }, private readonly settings: FlintSettings) {}
 
   async start(scheduler: TaskSchedulerPort, ctx: SchedulerBackendContext): Promise<void> {
     let mod: LocalClusterModule;
@@ -43,8 +43,8 @@ export class LocalClusterBackend implements SchedulerBackend {
     } catch (e) {
       throw new FlintError(FlintErrorCode.CONFIG, `local-cluster needs the cluster daemons (@flint/master): ${(e as Error).message}`, { cause: e });
     }
-    const transport = String(this.conf['flint.transport'] ?? 'tcp') as 'tcp' | 'http';
-    const secret = (this.conf['flint.authenticate.secret'] as string | undefined) ?? process.env.FLINT_SECRET;
+    const transport = this.settings.transport as 'tcp' | 'http';
+    const secret = this.settings.secret;
     this.cluster = await mod.LocalCluster.start({
       workers: this.spec.workers,
       coresPerWorker: this.spec.cores,
@@ -53,8 +53,8 @@ export class LocalClusterBackend implements SchedulerBackend {
       ...(secret ? { secret } : {}),
     });
     this.inner = new StandaloneBackend(this.cluster.masterUrl, {
-      ...this.conf,
-      ...(this.spec.memoryMb && this.conf['flint.executor.memory'] === undefined ? { 'flint.executor.memory': `${this.spec.memoryMb}m` } : {}),
+      ...this.settings,
+      ...(this.spec.memoryMb && !this.settings.setKeys.has('flint.executor.memory') ? { executorMemory: this.spec.memoryMb * 1024 * 1024 } : {}),
     });
     try {
       await this.inner.start(scheduler, ctx);

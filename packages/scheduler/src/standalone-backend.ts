@@ -18,12 +18,11 @@ import {
   loadTransport,
   deserialize,
   serialize,
-  parseSize,
-  parseTime,
   packEvents,
   redactConf,
   FlintError,
   FlintErrorCode,
+  type FlintSettings,
   type SchedulerBackend,
   type SchedulerBackendContext,
   type TaskOutcome,
@@ -75,15 +74,12 @@ export class StandaloneBackend implements SchedulerBackend {
   private warnedUnknown = false;
   private reviving = false;
   private stopped = false;
-  private readonly conf: Record<string, unknown>;
   private shipper: EventShipper | null = null;
   private reconnecting: Promise<void> | null = null;
   private flushTimeoutMs = 10_000;
   private telemetry: SchedulerBackendContext['telemetry'] = undefined;
 
-  constructor(readonly masterUrl: string, conf: Record<string, unknown>) {
-    this.conf = conf;
-  }
+  constructor(readonly masterUrl: string, private readonly settings: FlintSettings) {}
 
   /** The application id the master assigned. */
   get applicationId(): string {
@@ -93,10 +89,10 @@ export class StandaloneBackend implements SchedulerBackend {
   async start(scheduler: TaskSchedulerPort, ctx: SchedulerBackendContext): Promise<void> {
     this.scheduler = scheduler;
     const target = parseStandaloneMaster(this.masterUrl)!;
-    const transportName = String(this.conf['flint.transport'] ?? 'tcp');
-    const secret = (this.conf['flint.authenticate.secret'] as string | undefined) ?? process.env.FLINT_SECRET;
+    const transportName = this.settings.transport;
+    const secret = this.settings.secret;
     this.transport = await loadTransport(transportName, secret ? { secret } : {});
-    const host = String(this.conf['flint.driver.host'] ?? '127.0.0.1');
+    const host = this.settings.driverHost;
     this.server = await this.transport.listen(
       messageHandler<DriverProtocol>({
         requests: {
@@ -137,7 +133,7 @@ export class StandaloneBackend implements SchedulerBackend {
           },
         },
       }),
-      { host, port: Number(this.conf['flint.driver.port'] ?? 0) },
+      { host, port: this.settings.driverPort },
     );
     this.server.on('peerClosed', (peer) => {
       for (const e of this.executors.values()) {
@@ -153,22 +149,20 @@ export class StandaloneBackend implements SchedulerBackend {
       throw new FlintError(FlintErrorCode.CONFIG, `cannot reach the master at ${this.masterUrl}: ${(e as Error).message}. Is \`flint master\` running there, with the same transport (${transportName})?`, { cause: e });
     }
     this.master = new MessageClient<MasterProtocol>(conn);
-    const cores = this.conf['flint.executor.cores'];
-    const maxCores = this.conf['flint.cores.max'];
     const reg = await this.master.request('registerApplication', {
       appName: ctx.appName,
       user: os.userInfo().username,
       driverAddress,
-      coresPerExecutor: cores === undefined ? null : Number(cores),
-      memoryPerExecutorMb: Math.round(parseSize(this.conf['flint.executor.memory'] ?? '1g', 'flint.executor.memory') / 1024 / 1024),
-      maxCores: maxCores === undefined ? null : Number(maxCores),
+      coresPerExecutor: this.settings.executorCores,
+      memoryPerExecutorMb: Math.round(this.settings.executorMemory / 1024 / 1024),
+      maxCores: this.settings.maxCores,
       transport: transportName,
       // The master stores and shows the conf, and hands it to executors: no secret leaves the driver.
       conf: redactConf(ctx.conf),
     });
     this.appId = reg.appId;
     this.masterConn = conn;
-    const shipping = eventShipperSettings(this.conf);
+    const shipping = eventShipperSettings(this.settings);
     if (shipping.enabled && ctx.addListener) {
       this.flushTimeoutMs = shipping.flushTimeoutMs;
       this.telemetry = ctx.telemetry;
@@ -190,7 +184,7 @@ export class StandaloneBackend implements SchedulerBackend {
       ctx.addListener(this.shipper.listener);
     }
     ctx.registered?.(reg.appId);
-    const hbMs = parseTime(this.conf['flint.driver.heartbeatInterval'] ?? 1000, 'flint.driver.heartbeatInterval');
+    const hbMs = this.settings.driverHeartbeatIntervalMs;
     this.heartbeat = setInterval(() => void this.beat(hbMs), hbMs);
     this.heartbeat.unref();
     await this.waitForExecutors();
@@ -234,7 +228,7 @@ export class StandaloneBackend implements SchedulerBackend {
 
   /** Waits until the executors the master launched for us have registered (at least one). */
   private async waitForExecutors(): Promise<void> {
-    const maxWait = parseTime(this.conf['flint.scheduler.maxRegisteredResourcesWaitingTime'] ?? 30_000, 'flint.scheduler.maxRegisteredResourcesWaitingTime');
+    const maxWait = this.settings.maxRegisteredResourcesWaitingTimeMs;
     const deadline = Date.now() + maxWait;
     while (Date.now() < deadline && !this.stopped) {
       if (this.executors.size > 0) {
@@ -275,8 +269,7 @@ export class StandaloneBackend implements SchedulerBackend {
   }
 
   private maxResultSize(): number {
-    const v = this.conf['flint.driver.maxResultSize'];
-    return v === undefined ? 1024 ** 3 : parseSize(v, 'flint.driver.maxResultSize');
+    return this.settings.maxResultSize;
   }
 
   private async pullResult(taskId: number, outcome: Extract<TaskOutcome, { status: 'success' }>): Promise<void> {

@@ -8,6 +8,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { compileSettings, type FlintSettings } from '../conf.ts';
 import type { DriverProtocol, ExecutorProtocol } from '../protocol/cluster-protocol.ts';
 import type { BlockRef } from '../plan/plan.ts';
 import { deserialize, serialize } from '../serializer.ts';
@@ -28,7 +29,8 @@ export interface ExecutorProcessOptions {
   memoryMb: number;
   transport: string;
   workDir: string;
-  conf: Record<string, unknown>;
+  /** The application's settings (its conf as the master handed it over, compiled once). */
+  settings: FlintSettings;
   secret: string | null;
   log(line: string): void;
 }
@@ -58,7 +60,6 @@ export class ExecutorProcess {
   private stopping = false;
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private fetchSeq = 0;
-  private memoryBudget = 256 * 1024 ** 2;
   private exitResolve!: (code: number) => void;
   /** Resolves with the exit code when the executor should exit. */
   readonly exited = new Promise<number>((res) => (this.exitResolve = res));
@@ -78,10 +79,6 @@ export class ExecutorProcess {
     // (fewer frames and wake-ups per block; measured 0.2–1 s less per GiB shuffled between two executors).
     const blockStreams = { streamChunkBytes: 256 * 1024, streamWindowBytes: 4 * 1024 * 1024 };
     this.transport = await loadTransport(o.transport, { ...blockStreams, ...(o.secret ? { secret: o.secret } : {}) });
-    const budget = o.conf['flint.shuffle.memoryBudget'];
-    const storage = o.conf['flint.storage.memory'];
-    const { parseSize } = await import('../conf.ts');
-    this.memoryBudget = budget === undefined ? 256 * 1024 ** 2 : parseSize(budget, 'flint.shuffle.memoryBudget');
     const { threadMb } = executorHeapLimits(o.memoryMb, o.cores);
     this.pool = await ExecutorThreadPool.create({
       resourceLimits: { maxOldGenerationSizeMb: threadMb },
@@ -89,8 +86,9 @@ export class ExecutorProcess {
       executorId: o.executorId,
       threads: o.cores,
       localDir: o.workDir,
-      memoryBudget: this.memoryBudget,
-      storageMemory: storage === undefined ? Math.floor((o.memoryMb * 1024 * 1024) / 2 / o.cores) : parseSize(storage, 'flint.storage.memory'),
+      memoryBudget: o.settings.memoryBudget,
+      // Unset, cached blocks may take half the executor's memory, split over its task threads.
+      storageMemory: o.settings.setKeys.has('flint.storage.memory') ? o.settings.storageMemory : Math.floor((o.memoryMb * 1024 * 1024) / 2 / o.cores),
       fetchBroadcast: async (id) => this.driver.request('fetchBroadcast', { id }),
       fetchRemoteBlocks: (blocks, onBlock, cancelled, alloc) => this.fetchBlocks(blocks, onBlock, cancelled, alloc),
       onTaskEnd: (taskId, outcome) => this.reportTaskEnd(taskId, outcome),
@@ -163,8 +161,7 @@ export class ExecutorProcess {
     });
     if (!r.ok) throw new Error(`driver refused executor ${o.executorId}: ${r.message}`);
     o.log(`executor ${o.executorId} of ${o.appId} registered with driver ${o.driverAddress}; serving on ${address} with ${o.cores} cores`);
-    const { parseTime } = await import('../conf.ts');
-    const hbMs = parseTime(o.conf['flint.executor.heartbeatInterval'] ?? 2000, 'flint.executor.heartbeatInterval');
+    const hbMs = o.settings.executorHeartbeatIntervalMs;
     this.heartbeatTimer = setInterval(() => void this.heartbeat(hbMs), hbMs);
   }
 
@@ -212,7 +209,7 @@ export class ExecutorProcess {
     cancelled: () => boolean,
     alloc: (bytes: number) => Buffer,
   ): Promise<void> {
-    const inMemoryLimit = Math.max(4 << 20, Math.floor(this.memoryBudget / 2));
+    const inMemoryLimit = Math.max(4 << 20, Math.floor(this.opts.settings.memoryBudget / 2));
     let inMemory = 0;
     const decide = blocks.map((b) => {
       const keep = inMemory + b.length <= inMemoryLimit;
@@ -407,7 +404,8 @@ export async function runExecutorFromEnv(env: NodeJS.ProcessEnv = process.env, s
     memoryMb: Number(env.FLINT_EXECUTOR_MEMORY_MB ?? '1024'),
     transport: env.FLINT_TRANSPORT ?? 'tcp',
     workDir: env.FLINT_WORK_DIR ?? process.cwd(),
-    conf: env.FLINT_EXECUTOR_CONF ? (JSON.parse(env.FLINT_EXECUTOR_CONF) as Record<string, unknown>) : {},
+    // The driver checked this conf and reported its unknown keys; its environment is not ours.
+    settings: compileSettings(env.FLINT_EXECUTOR_CONF ? (JSON.parse(env.FLINT_EXECUTOR_CONF) as Record<string, unknown>) : {}, { env: {}, onUnknownKey: () => undefined }),
     secret: secrets.secret,
     log,
   });

@@ -6,6 +6,7 @@
  * Implementations live outside core (@flint/scheduler); all calls happen on the
  * driver's event loop.
  */
+import type { FlintSettings } from '../conf.ts';
 import type { TaskDescription, TaskOutcome } from '../executor/task-description.ts';
 import type { FlintListener } from '../listener/listener-bus.ts';
 import type { MapStatus } from './map-output-tracker.ts';
@@ -61,11 +62,11 @@ export interface BroadcastSource {
 export interface SchedulerBackendContext {
   appId: string;
   appName: string;
+  /** The application's conf as given (with `flint.transport`), for a cluster manager to store and show. */
   conf: Record<string, unknown>;
+  /** The application's settings, compiled once by the context. */
+  settings: FlintSettings;
   localDir: string;
-  /** Bytes a task may buffer before spilling. */
-  memoryBudget: number;
-  storageMemory: number;
   /** The serialized values of the application's broadcasts. */
   broadcasts: BroadcastSource;
   /**
@@ -101,4 +102,4 @@ export interface SchedulerBackend {
 }
 
 /** Creates a backend for a master URL, or returns null when the URL is not its kind. */
-export type SchedulerBackendFactory = (master: string, conf: Record<string, unknown>) => SchedulerBackend | null | Promise<SchedulerBackend | null>;
+export type SchedulerBackendFactory = (master: string, settings: FlintSettings) => SchedulerBackend | null | Promise<SchedulerBackend | null>;
