@@ -6,15 +6,26 @@
  *    plus tracing on (the driver's SDK registered, executors exporting task spans
  *    by OTLP to a sink in a child process);
  *  - local[2], with tracing off and on.
+ * With events on, the master serves its API and five live subscribers
+ * (`events.live`, in a child process as browsers would be) stay connected for
+ * the whole run. After the timed runs, one more job on that cluster measures
+ * task end → queryable: the child polls `tasks.list` (newest tasks first) every
+ * 20 ms and takes now − the row's finishTime (the driver's clock, same machine)
+ * for each task the first time it is seen.
  * Variants run interleaved, run after run, so load from elsewhere on a shared
  * machine falls on all of them alike; the median of each is compared with its
  * "off" row. Run it with: `pnpm --filter @flint/bench exec tsx src/observability-bench.ts
- * [--tasks 20000] [--runs 3] [--no-cluster] [--no-local] [--no-tracing]`.
+ * [--tasks 20000] [--runs 3] [--no-cluster] [--no-local] [--no-tracing] [--profile DIR]`
+ * (`--profile DIR`: every cluster process writes a V8 CPU profile into DIR when it exits;
+ * run the bench itself under `node --cpu-prof` for the driver's).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { createFlintClient } from '@flint/api';
 import { FlintContext } from '@flint/core';
+import { LocalCluster } from '@flint/master';
 import '@flint/scheduler';
 import { startTelemetry, type Telemetry } from '@flint/telemetry';
 import { BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
@@ -28,6 +39,11 @@ const RUNS = arg('--runs', 3);
 const CLUSTER = !process.argv.includes('--no-cluster');
 const LOCAL = !process.argv.includes('--no-local');
 const TRACING = !process.argv.includes('--no-tracing');
+const PROFILE_DIR = (() => {
+  const i = process.argv.indexOf('--profile');
+  return i >= 0 ? process.argv[i + 1]! : null;
+})();
+const SUBSCRIBERS = 5;
 
 /** Takes spans and drops them: the driver's cost of recording and batching, not of a collector. */
 class DiscardingExporter implements SpanExporter {
@@ -45,6 +61,113 @@ async function startSink(): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<string>((res) => child.stdout!.once('data', (d: Buffer) => res(d.toString().trim())));
   return { url: `http://127.0.0.1:${port}`, child };
+}
+
+/**
+ * Child mode (`--subscribers URL`): five events.live subscriptions that count what they
+ * receive; on stdin 'latency APPID' it polls tasks.list for new task rows every 20 ms until
+ * stdin says 'stop', then prints the task end → queryable delays as JSON.
+ */
+async function subscribersChild(url: string): Promise<void> {
+  const api = createFlintClient({ url });
+  let batches = 0;
+  let changes = 0;
+  const subs = Array.from({ length: SUBSCRIBERS }, () =>
+    api.events.live.subscribe(
+      {},
+      {
+        onData: (d) => {
+          batches++;
+          changes += d.data.changes.length;
+        },
+        onError: (e) => process.stderr.write(`subscriber: ${String(e)}\n`),
+      },
+    ),
+  );
+  let polling: Promise<number[]> | null = null;
+  let stop = false;
+  const poll = async (appId: string): Promise<number[]> => {
+    const seen = new Set<number>();
+    const delays: number[] = [];
+    // Stages of earlier jobs are not this job's: their tasks were queryable long ago.
+    const before = new Set((await api.stages.list.query({ appId })).map((st) => st.stageId));
+    while (!stop) {
+      const t0 = Date.now();
+      for (const st of await api.stages.list.query({ appId })) {
+        if (before.has(st.stageId) || (st.state !== 'active' && seen.has(-1 - st.stageId))) continue;
+        const page = await api.tasks.list.query({ appId, stageId: st.stageId, attempt: st.attempt, sortBy: 'taskId', desc: true, limit: 1000 });
+        const now = Date.now();
+        for (const t of page.items) {
+          if (t.status !== 'success' || seen.has(t.taskId) || t.finishTime === null) continue;
+          seen.add(t.taskId);
+          delays.push(now - t.finishTime);
+        }
+        if (st.state !== 'active') seen.add(-1 - st.stageId);
+      }
+      await new Promise((r) => setTimeout(r, Math.max(0, 20 - (Date.now() - t0))));
+    }
+    return delays;
+  };
+  process.stdin.setEncoding('utf8');
+  let buf = '';
+  process.stdin.on('data', (d: string) => {
+    buf += d;
+    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+      const line = buf.slice(0, i).trim();
+      buf = buf.slice(i + 1);
+      if (line.startsWith('latency ')) polling = poll(line.slice(8));
+      else if (line === 'stop') {
+        stop = true;
+        void (async () => {
+          const delays = polling ? await polling : [];
+          for (const sub of subs) sub.unsubscribe();
+          process.stdout.write(`${JSON.stringify({ batches, changes, delays })}\n`);
+          process.exit(0);
+        })();
+      }
+    }
+  });
+  process.stdout.write('ready\n');
+}
+
+interface Subscribers {
+  child: ChildProcess;
+  measureLatency(appId: string): void;
+  stop(): Promise<{ batches: number; changes: number; delays: number[] }>;
+}
+
+async function startSubscribers(url: string): Promise<Subscribers> {
+  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--subscribers', url], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines: string[] = [];
+  let wake: (() => void) | null = null;
+  let rest = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    rest += d;
+    for (let i = rest.indexOf('\n'); i >= 0; i = rest.indexOf('\n')) {
+      lines.push(rest.slice(0, i));
+      rest = rest.slice(i + 1);
+    }
+    wake?.();
+  });
+  const next = async (): Promise<string> => {
+    while (lines.length === 0) {
+      if (child.exitCode !== null) throw new Error(`the subscriber process exited (${child.exitCode})`);
+      await new Promise<void>((r) => {
+        wake = r;
+        setTimeout(r, 1000);
+      });
+    }
+    return lines.shift()!;
+  };
+  if ((await next()) !== 'ready') throw new Error('the subscriber process did not start');
+  return {
+    child,
+    measureLatency: (appId) => child.stdin!.write(`latency ${appId}\n`),
+    stop: async () => {
+      child.stdin!.write('stop\n');
+      return JSON.parse(await next()) as { batches: number; changes: number; delays: number[] };
+    },
+  };
 }
 
 interface Variant {
@@ -116,16 +239,24 @@ async function main(): Promise<void> {
   const variants: Variant[] = [];
   const exporter = new DiscardingExporter();
   let sink: Awaited<ReturnType<typeof startSink>> | null = null;
+  const clusters: LocalCluster[] = [];
+  let subscribers: Subscribers | null = null;
+  let onSc: FlintContext | null = null;
+  const profileEnv = PROFILE_DIR ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${PROFILE_DIR}` } : {};
   try {
     if (CLUSTER) {
-      const off = await FlintContext.create({ master: 'local-cluster[2,1]', appName: 'bench-events-off', progress: false, conf: { 'flint.eventLog.enabled': false } });
+      const offCluster = await LocalCluster.start({ workers: 2, coresPerWorker: 1, env: profileEnv });
+      clusters.push(offCluster);
+      const off = await FlintContext.create({ master: offCluster.masterUrl, appName: 'bench-events-off', progress: false, conf: { 'flint.eventLog.enabled': false } });
       variants.push({ name: 'cluster, events off', sc: off, tracing: false, times: [], cpu: [] });
       sink = await startSink();
-      // The cluster's daemons, and so its executors, take the OTLP endpoint from this environment.
-      process.env.OTEL_EXPORTER_OTLP_ENDPOINT = sink.url;
-      const on = await FlintContext.create({ master: 'local-cluster[2,1]', appName: 'bench-events-on', progress: false });
-      delete process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
-      variants.push({ name: 'cluster, events on', sc: on, tracing: false, times: [], cpu: [], base: 'cluster, events off' });
+      // The cluster's daemons, and so its executors, take the OTLP endpoint from their environment.
+      const onCluster = await LocalCluster.start({ workers: 2, coresPerWorker: 1, uiPort: 0, env: { ...profileEnv, OTEL_EXPORTER_OTLP_ENDPOINT: sink.url } });
+      clusters.push(onCluster);
+      subscribers = await startSubscribers(`http://127.0.0.1:${onCluster.uiPort}`);
+      const on = await FlintContext.create({ master: onCluster.masterUrl, appName: 'bench-events-on', progress: false });
+      onSc = on;
+      variants.push({ name: `cluster, events on, ${SUBSCRIBERS} subscribers`, sc: on, tracing: false, times: [], cpu: [], base: 'cluster, events off' });
       if (TRACING) variants.push({ name: 'cluster, events on + tracing', sc: on, tracing: true, times: [], cpu: [], base: 'cluster, events off' });
     }
     if (LOCAL) {
@@ -158,10 +289,26 @@ async function main(): Promise<void> {
       console.log(`${v.name.padEnd(30)} ${(m / 1000).toFixed(2).padStart(7)} s ${String(Math.round((TASKS / m) * 1000)).padStart(10)}   ${ratio}   ${cpu}`);
     }
     console.log(`\ndriver spans exported: ${exporter.spans}; load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+    if (subscribers && onSc) {
+      subscribers.measureLatency(onSc.applicationId);
+      const sum = await onSc.parallelize(data, TASKS).map((x) => x * 2).reduce((a, b) => a + b);
+      if (sum !== expected) throw new Error(`latency run: wrong answer ${sum}`);
+      await new Promise((r) => setTimeout(r, 1500));
+      const got = await subscribers.stop();
+      subscribers = null;
+      const d = got.delays.sort((a, b) => a - b);
+      const q = (p: number) => d[Math.max(0, Math.ceil(p * d.length) - 1)] ?? NaN;
+      console.log(
+        `task end → queryable through the API (one more ${TASKS}-task job, polled every 20 ms): ${d.length} tasks seen, p50 ${q(0.5)} ms, p95 ${q(0.95)} ms, max ${q(1)} ms; the ${SUBSCRIBERS} subscribers received ${got.batches} batches of ${got.changes} changes`,
+      );
+    }
   } finally {
+    if (subscribers) await subscribers.stop().catch(() => subscribers!.child.kill());
     for (const sc of new Set(variants.map((v) => v.sc))) await sc.stop();
+    for (const c of clusters) await c.stop();
     sink?.child.kill();
   }
 }
 
-await main();
+if (process.argv[2] === '--subscribers') await subscribersChild(process.argv[3]!);
+else await main();

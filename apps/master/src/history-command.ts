@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
-import { EventStore } from '@flint/event-store';
+import { EventStoreReadThread } from '@flint/event-store';
 import { type MasterApi, type MasterApiOptions, startMasterApi } from './api/master-api.ts';
 import { portArg } from '@flint/daemon';
 import { loadUiForCli } from './ui-handler.ts';
@@ -37,7 +37,8 @@ export async function startHistoryServer(o: HistoryServerOptions = {}): Promise<
   if (!fs.existsSync(file)) {
     throw new Error(`no event log at ${file}: run an application in local mode first (it writes <flint.eventLog.dir>/events.db), or point --dir or --file at one`);
   }
-  const store = await EventStore.open(file, { readOnlyQueriesWithoutPrisma: true });
+  // Reads on their own thread, as on the master: a slow query never holds this server's loop.
+  const store = await EventStoreReadThread.open(file);
   try {
     const api = await startMasterApi({
       host: o.host ?? '127.0.0.1',

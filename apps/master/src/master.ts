@@ -8,7 +8,7 @@ import { masterHandler } from './master-handler.ts';
 import { DaemonError } from '@flint/daemon';
 import { MasterEventLoop } from './master-event-loop.ts';
 import { type CompiledMasterOptions, type MasterOptions, compileMasterOptions, defaultEventsDb } from './master-options.ts';
-import { EventStore } from '@flint/event-store';
+import { EventStore, EventStoreReadThread } from '@flint/event-store';
 import { cancelJobOnDriver, readExecutorLog } from './api/executor-logs.ts';
 import { type MasterApi, startMasterApi } from './api/master-api.ts';
 import type { MasterStore } from './store/master-store.ts';
@@ -44,6 +44,8 @@ export class Master {
     private readonly timer: NodeJS.Timeout,
     /** Every application's listener events (the API reads it). */
     readonly eventStore: EventStore,
+    /** The API's reads of the event store, on their own thread; null without the API. */
+    private readonly eventReads: EventStoreReadThread | null,
   ) {}
 
   static async create(opts: MasterOptions = {}): Promise<Master> {
@@ -54,8 +56,17 @@ export class Master {
     try {
       const store = options.store ?? (await PrismaMasterStore.open(path.resolve(options.dbPath ?? DEFAULT_MASTER_DB)));
       cleanup.unshift(() => store.close());
-      const eventStore = await EventStore.open(options.eventsDbPath ?? defaultEventsDb(path.resolve(options.dbPath ?? DEFAULT_MASTER_DB)));
+      // Reads run on their own thread and connection: a stage summary over 100,000 rows takes
+      // that thread's time, never this loop's (heartbeats, scheduling, event batches). A batch
+      // that ends a stage has its summary computed there at once, so the first page reads it.
+      let reads: EventStoreReadThread | null = null;
+      const eventStore = await EventStore.open(options.eventsDbPath ?? defaultEventsDb(path.resolve(options.dbPath ?? DEFAULT_MASTER_DB)), {
+        onStageEnded: (appId, stageId, attempt) => reads?.precomputeStage(appId, stageId, attempt),
+      });
       cleanup.unshift(() => eventStore.close());
+      const readThread = options.uiPort === null ? null : await EventStoreReadThread.open(eventStore.dbPath);
+      if (readThread) cleanup.unshift(() => readThread.close());
+      reads = readThread;
       const transport = await loadNamedTransport(options.transport, { secret: options.secret, logger: transportLogger(log) });
       cleanup.unshift(() => transport.close());
       const messenger = new TransportClusterMessenger(transport, log);
@@ -107,7 +118,7 @@ export class Master {
               masterId,
               startedAt: Date.now(),
               clusterState: () => loop.post({ type: 'clusterState' }),
-              events: () => eventStore,
+              events: () => readThread,
               killApp: (appId, reason) => loop.post({ type: 'killApplication', appId, reason }),
               readLog: (q) => readExecutorLog(() => loop.post({ type: 'clusterState' }), messenger, q),
               cancelJob: (appId, jobId) => cancelJobOnDriver(() => loop.post({ type: 'clusterState' }), messenger, appId, jobId),
@@ -122,7 +133,7 @@ export class Master {
       }
       const every = Math.min(15_000, Math.max(25, Math.floor(Math.min(options.workerTimeoutMs, options.driverTimeoutMs) / 4)));
       const timer = setInterval(() => void loop.post({ type: 'checkTimeouts' }).catch(() => undefined), every);
-      return new Master(options, masterId, log, store, loop, transport, server, messenger, status, timer, eventStore);
+      return new Master(options, masterId, log, store, loop, transport, server, messenger, status, timer, eventStore, readThread);
     } catch (err) {
       for (const undo of cleanup) await undo().catch(() => undefined);
       log.error({ event: 'startFailed', err: (err as Error).message }, `master failed to start: ${(err as Error).message}`);
@@ -174,6 +185,7 @@ export class Master {
       await this.messenger.close().catch(() => undefined);
       await this.transport.close().catch(() => undefined);
       await this.store.close().catch(() => undefined);
+      await this.eventReads?.close().catch(() => undefined);
       await this.eventStore.close().catch(() => undefined);
       this._state = 'stopped';
       this.log.info({ event: 'stopped', masterId: this.masterId }, `master ${this.masterId} stopped`);

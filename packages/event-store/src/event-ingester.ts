@@ -45,6 +45,12 @@ interface BatchChanges {
   endedTaskStages: Set<string>;
 }
 
+/** A stage attempt that a stored batch ended (stageCompleted). */
+export interface EndedStageAttempt {
+  stageId: number;
+  attempt: number;
+}
+
 /**
  * The hot write path: applies numbered event batches to the tables through
  * prepared better-sqlite3 statements, one immediate transaction per batch.
@@ -73,9 +79,18 @@ export class EventIngester {
     this.tx = (appId, firstSeq, events) => run.immediate(appId, firstSeq, events);
   }
 
+  /** Stage attempts ended by the last chunk this ingester stored (empty when it was refused or failed). */
+  endedStages: EndedStageAttempt[] = [];
+
   /** Stores `events` numbered from `firstSeq` (see EventStore.ingest). Synchronous: one transaction. */
   ingestChunk(appId: string, firstSeq: number, events: readonly unknown[]): IngestResult {
-    return this.tx(appId, firstSeq, events);
+    this.endedStages = [];
+    try {
+      return this.tx(appId, firstSeq, events);
+    } catch (err) {
+      this.endedStages = [];
+      throw err;
+    }
   }
 
   private applyBatch(appId: string, firstSeq: number, events: readonly unknown[]): IngestResult {
@@ -213,6 +228,7 @@ export class EventIngester {
         s.stageCompleted.run(appId, si.stageId, si.attempt, si.numTasks, si.submissionTime ?? null, failed ? 'FAILED' : 'COMPLETE', si.completionTime ?? e.time, failed ? si.failureReason : null);
         ch.stageIds.add(si.stageId);
         ch.endedTaskStages.add(`${si.stageId}:${si.attempt}`);
+        this.endedStages.push({ stageId: si.stageId, attempt: si.attempt });
         return;
       }
       case 'executorAdded':

@@ -70,6 +70,12 @@ export interface EventStoreOptions {
   now?: () => number;
   /** Open without the Prisma client (a writer that only ingests, e.g. a local driver). Reads then use SQL only. */
   readOnlyQueriesWithoutPrisma?: boolean;
+  /**
+   * Called after `ingest` committed a batch that ended a stage attempt (its stageCompleted
+   * event): the place to precompute its aggregates (`precomputeStage`) off the writing
+   * thread. Must not throw.
+   */
+  onStageEnded?: (appId: string, stageId: number, attempt: number) => void;
 }
 
 /**
@@ -96,6 +102,7 @@ export class EventStore {
     private readonly prisma: PrismaClient | null,
     readonly dbPath: string,
     private readonly now: () => number,
+    private readonly onStageEnded: EventStoreOptions['onStageEnded'] = undefined,
   ) {
     this.ingester = new EventIngester(db, now);
     this.stmts = prepareReads(db);
@@ -137,7 +144,7 @@ export class EventStore {
       if (cause instanceof EventStoreError) throw cause;
       throw new EventStoreError('IO', `cannot open the event store ${file}: ${(cause as Error).message}`, { cause });
     }
-    return new EventStore(db, prisma, file, opts.now ?? Date.now);
+    return new EventStore(db, prisma, file, opts.now ?? Date.now, opts.onStageEnded);
   }
 
   get isClosed(): boolean {
@@ -183,6 +190,7 @@ export class EventStore {
         this.assertOpen();
       }
       result = this.ingester.ingestChunk(appId, firstSeq + off, events.slice(off, off + INGEST_CHUNK));
+      if (this.onStageEnded) for (const e of this.ingester.endedStages) this.onStageEnded(appId, e.stageId, e.attempt);
       stored += result.stored;
       if (result.gap) break;
     }
@@ -669,6 +677,37 @@ export class EventStore {
       const cached = parseJson<StageAggregates | null>(r.quantiles, null);
       if (cached && cached.version === AGGREGATES_VERSION) return cached;
     }
+    if (!ended) return this.computeAggregates(appId, r, full, false);
+    // One read snapshot for the attempt's row and every aggregate over its tasks, so the
+    // cache is saved under the taskVersion its figures belong to (another connection may
+    // store a late task end meanwhile: the guarded UPDATE then keeps nothing).
+    const { agg, version } = this.db
+      .transaction(() => {
+        const now = this.stmts.stageAttempt.get(appId, r.stageId, r.attempt) as AttemptRow | undefined;
+        const still = now !== undefined && (now.state === 'COMPLETE' || now.state === 'FAILED');
+        return { agg: this.computeAggregates(appId, now ?? r, full, still), version: still ? now!.taskVersion : undefined };
+      })
+      .deferred();
+    if (version !== undefined) this.stmts.saveQuantiles.run(JSON.stringify(agg), appId, r.stageId, r.attempt, version);
+    return agg;
+  }
+
+  /**
+   * Computes and keeps an ended stage attempt's aggregates unless they are kept already, so
+   * the first page that shows the stage reads one row (called when a batch ends a stage,
+   * off the thread that serves requests). Returns whether it computed them.
+   */
+  precomputeStage(appId: string, stageId: number, attempt: number): boolean {
+    this.assertOpen();
+    const r = this.stmts.stageAttempt.get(appId, stageId, attempt) as AttemptRow | undefined;
+    if (!r || (r.state !== 'COMPLETE' && r.state !== 'FAILED')) return false;
+    const cached = parseJson<StageAggregates | null>(r.quantiles, null);
+    if (cached && cached.version === AGGREGATES_VERSION) return false;
+    this.stageAggregates(appId, r, true);
+    return true;
+  }
+
+  private computeAggregates(appId: string, r: AttemptRow, full: boolean, ended: boolean): StageAggregates {
     const t = this.stmts.stageTotals.get(appId, r.stageId, r.attempt) as StageTotalsRow;
     const agg: StageAggregates = {
       version: AGGREGATES_VERSION,
@@ -706,7 +745,6 @@ export class EventStore {
       }),
     );
     agg.quantiles = this.stageQuantiles(appId, r.stageId, r.attempt, ended);
-    if (ended) this.stmts.saveQuantiles.run(JSON.stringify(agg), appId, r.stageId, r.attempt);
     return agg;
   }
 
@@ -788,6 +826,8 @@ interface AttemptRow extends StageRow {
   completionTime: number | null;
   failureReason: string | null;
   quantiles: string | null;
+  /** Only the single-attempt read selects it. */
+  taskVersion?: number;
 }
 /** Sort keys an index serves (see the migrations): listTasks pages them in SQL. */
 const INDEXED_SORT_KEYS: ReadonlySet<string> = new Set(['taskId', 'duration', 'executorRunTime', 'launchTime']);
@@ -1021,7 +1061,7 @@ function prepareReads(db: Database.Database) {
        WHERE sa."appId" = ? AND sa."stageId" IN (SELECT "stageId" FROM "JobStage" WHERE "appId" = ? AND "jobId" = ? AND "submitted" = 1) ORDER BY sa."stageId" DESC, sa."attempt" DESC`,
     ),
     stageAttempt: db.prepare(
-      `SELECT s.*, sa."attempt", sa."numTasks", sa."state", sa."submissionTime", sa."completionTime", sa."failureReason", sa."quantiles" FROM "StageAttempt" sa
+      `SELECT s.*, sa."attempt", sa."numTasks", sa."state", sa."submissionTime", sa."completionTime", sa."failureReason", sa."quantiles", sa."taskVersion" FROM "StageAttempt" sa
        JOIN "Stage" s ON s."appId" = sa."appId" AND s."stageId" = sa."stageId" WHERE sa."appId" = ? AND sa."stageId" = ? AND sa."attempt" = ?`,
     ),
     stageJobs: db.prepare(`SELECT "stageId", "jobId" FROM "JobStage" WHERE "appId" = ? ORDER BY "stageId", "jobId"`),
@@ -1048,7 +1088,8 @@ function prepareReads(db: Database.Database) {
     successCount: db.prepare(`SELECT COUNT(*) AS n FROM "Task" WHERE "appId" = ? AND "stageId" = ? AND "stageAttempt" = ? AND "status" = 'SUCCESS'`),
     quantileSample: db.prepare(`SELECT ${quantileCols} FROM "Task" WHERE "appId" = ? AND "stageId" = ? AND "stageAttempt" = ? AND "status" = 'SUCCESS' AND rowid % ? = 0`),
     quantileRows: db.prepare(`SELECT ${quantileCols} FROM "Task" WHERE "appId" = ? AND "stageId" = ? AND "stageAttempt" = ? AND "status" = 'SUCCESS'`),
-    saveQuantiles: db.prepare(`UPDATE "StageAttempt" SET "quantiles" = ? WHERE "appId" = ? AND "stageId" = ? AND "attempt" = ?`),
+    // Kept only if no task end of the attempt was stored since the rows were read (another connection may write).
+    saveQuantiles: db.prepare(`UPDATE "StageAttempt" SET "quantiles" = ? WHERE "appId" = ? AND "stageId" = ? AND "attempt" = ? AND "taskVersion" = ?`),
     executors: db.prepare(`SELECT * FROM "Executor" WHERE "appId" = ? ORDER BY "addedTime" IS NULL, "addedTime", "executorId"`),
     executor: db.prepare(`SELECT * FROM "Executor" WHERE "appId" = ? AND "executorId" = ?`),
     executorTotals: db.prepare(

@@ -12,3 +12,5 @@ export * from './event-store-types.ts';
 export { syntheticApplication, syntheticTaskEnd, type SyntheticApplicationOptions } from './synthetic-application.ts';
 export { measureInsertPaths, type InsertPathsResult } from './insert-paths-benchmark.ts';
 export { EventLog, defaultEventLogDir, eventLogFile, type EventLogOptions } from './event-log.ts';
+export { EventStoreReadThread } from './event-store-read-thread.ts';
+export type { EventStoreReads } from './event-store-reads.ts';

@@ -1,6 +1,6 @@
 import { type FlintHttpServer, type HttpRoute, type LogChunk, type ReadLogQuery, listenFlintHttp } from '@flint/api';
 import type { MasterProtocol } from '@flint/core';
-import type { EventStore } from '@flint/event-store';
+import type { EventStoreReads } from '@flint/event-store';
 import type { Registry } from 'prom-client';
 import { createMasterMetrics } from './master-metrics.ts';
 import { MasterFlintQueries } from './master-queries.ts';
@@ -18,7 +18,7 @@ export interface MasterApiOptions {
   startedAt: number;
   /** Null in history mode. */
   clusterState: (() => Promise<ClusterState>) | null;
-  events: () => EventStore | null;
+  events: () => EventStoreReads | null;
   readLog?: (q: ReadLogQuery) => Promise<LogChunk>;
   killApp?: (appId: string, reason: string) => Promise<{ killed: boolean; message: string }>;
   cancelJob?: (appId: string, jobId: number) => Promise<{ cancelled: boolean; message: string }>;

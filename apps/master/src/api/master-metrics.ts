@@ -1,12 +1,12 @@
 import type { MasterProtocol } from '@flint/core';
-import type { EventStore } from '@flint/event-store';
+import type { EventStoreReads } from '@flint/event-store';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 type ClusterState = MasterProtocol['clusterState']['response'];
 
 export interface MasterMetricsDeps {
   clusterState: (() => Promise<ClusterState>) | null;
-  events: () => EventStore | null;
+  events: () => EventStoreReads | null;
   startedAt: number;
 }
 
@@ -124,7 +124,7 @@ export function createMasterMetrics(deps: MasterMetricsDeps): Registry {
   return register;
 }
 
-async function sumStore(store: EventStore | null, ended: Map<string, AppCounts>): Promise<AppCounts> {
+async function sumStore(store: EventStoreReads | null, ended: Map<string, AppCounts>): Promise<AppCounts> {
   const out: AppCounts = { eventsStored: 0, eventsDropped: 0, tasksSucceeded: 0, tasksFailed: 0, tasksKilled: 0 };
   if (!store || store.isClosed) return out;
   let cursor: string | null = null;

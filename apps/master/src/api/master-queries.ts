@@ -32,7 +32,7 @@ import type { MasterProtocol } from '@flint/core';
 import {
   type AppState as StoreAppState,
   EventStoreError,
-  type EventStore,
+  type EventStoreReads,
   type ExecutorSummary as StoreExecutor,
   type JobSummary as StoreJob,
   type StageAttemptSummary as StoreStage,
@@ -54,8 +54,11 @@ export interface MasterQueriesDeps {
   now?: () => number;
   /** The master's live cluster state; null in history mode. */
   clusterState: (() => Promise<ClusterState>) | null;
-  /** The event store, when one is open (a getter: the master may open it after the API starts). */
-  events: () => EventStore | null;
+  /**
+   * The event store's reads, when one is open (a getter: the master may open it after the
+   * API starts): the master gives its read thread, so no query runs on its event loop.
+   */
+  events: () => EventStoreReads | null;
   readLog?: (q: ReadLogQuery) => Promise<LogChunk>;
   killApp?: (appId: string, reason: string) => Promise<{ killed: boolean; message: string }>;
   cancelJob?: (appId: string, jobId: number) => Promise<{ cancelled: boolean; message: string }>;
@@ -86,13 +89,13 @@ export class MasterFlintQueries implements FlintQueries {
     }
   }
 
-  private store(): EventStore | null {
+  private store(): EventStoreReads | null {
     const s = this.deps.events();
     return s && !s.isClosed ? s : null;
   }
 
   /** Runs a store read, turning its input errors into 400s and a closed store into 503. */
-  private async read<T>(fn: (s: EventStore) => Promise<T> | T, empty: T): Promise<T> {
+  private async read<T>(fn: (s: EventStoreReads) => Promise<T> | T, empty: T): Promise<T> {
     const s = this.store();
     if (!s) return empty;
     try {
