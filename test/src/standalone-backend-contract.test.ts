@@ -20,7 +20,7 @@ afterAll(async () => {
 }, 60_000);
 
 schedulerBackendContractSuite('standalone over tcp', {
-  makeBackend: (conf) => new StandaloneBackend(cluster!.masterUrl, conf),
+  makeBackend: (settings) => new StandaloneBackend(cluster!.masterUrl, settings),
   transport: 'tcp',
   startTimeoutMs: 120_000,
 });

@@ -17,6 +17,7 @@
  * `@flint/core/backend-contract`.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import type { FlintSettings } from '../conf.ts';
 import { FlintContext, registerSchedulerBackend } from '../context.ts';
 import { JobCancelledError, JobFailedError } from '../errors.ts';
 import type { TaskOutcome } from '../executor/task-description.ts';
@@ -32,8 +33,8 @@ import type {
 import type { MapStatus } from '../scheduler/map-output-tracker.ts';
 
 export interface BackendContractTarget {
-  /** A new, not yet started backend for a context with these settings (they carry `flint.transport`). */
-  makeBackend(conf: Record<string, unknown>): SchedulerBackend | Promise<SchedulerBackend>;
+  /** A new, not yet started backend for a context with these compiled settings (they carry the transport). */
+  makeBackend(settings: FlintSettings): SchedulerBackend | Promise<SchedulerBackend>;
   /** Transport of the context (standalone backends use it). @default 'tcp' */
   transport?: 'tcp' | 'http';
   /** Bound on starting the context (a cluster launches executor processes). @default 60 s */
@@ -171,9 +172,9 @@ export function schedulerBackendContractSuite(name: string, target: BackendContr
     let sc: FlintContext;
 
     beforeAll(async () => {
-      registerSchedulerBackend(async (url, conf) => {
+      registerSchedulerBackend(async (url, settings) => {
         if (url !== master) return null;
-        backend = new RecordedBackend(await target.makeBackend(conf), rec);
+        backend = new RecordedBackend(await target.makeBackend(settings), rec);
         return backend;
       });
       sc = await FlintContext.create({
