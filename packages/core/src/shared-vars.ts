@@ -5,7 +5,7 @@
  * for actions). Driver-side objects; in a closure's env they ship as markers.
  */
 import { serializeFn } from './closure/closure.ts';
-import { SHIP, type Shippable, type ShipMarker, type FnSpec } from './closure/ship.ts';
+import { accumulatorTypeError, SHIP, type AddableKind, type Shippable, type ShipMarker, type FnSpec } from './closure/ship.ts';
 import { FlintError, FlintErrorCode } from './errors.ts';
 
 export class Broadcast<T> implements Shippable {
@@ -33,8 +33,12 @@ export class Broadcast<T> implements Shippable {
 export class Accumulator<T = number> implements Shippable {
   private v: T;
   private readonly mergeSpec: FnSpec | null;
+  /** What a merge-less accumulator adds (its initial value's type); null with a merge function. */
+  private readonly kind: AddableKind | null;
   constructor(readonly id: number, initial: T, private readonly merge: ((a: T, b: T) => T) | null) {
+    if (!merge && typeof initial !== 'number' && typeof initial !== 'bigint') throw accumulatorTypeError(id, null, initial);
     this.v = initial;
+    this.kind = merge ? null : (typeof initial as AddableKind);
     this.mergeSpec = merge ? serializeFn(merge as never, undefined, 'accumulator') : null;
   }
   /** The merged value of all successful tasks' updates (driver only). */
@@ -45,6 +49,7 @@ export class Accumulator<T = number> implements Shippable {
     this.v = v;
   }
   add(x: T): void {
+    if (this.kind && typeof x !== this.kind) throw accumulatorTypeError(this.id, this.kind, x);
     this.v = this.merge ? this.merge(this.v, x) : ((this.v as unknown as number) + (x as unknown as number)) as unknown as T;
   }
   /** @internal */
@@ -52,6 +57,6 @@ export class Accumulator<T = number> implements Shippable {
     this.add(update as T);
   }
   [SHIP](): ShipMarker {
-    return { $flint: 'accumulator', id: this.id, merge: this.mergeSpec };
+    return { $flint: 'accumulator', id: this.id, merge: this.mergeSpec, kind: this.kind };
   }
 }

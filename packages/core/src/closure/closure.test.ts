@@ -364,6 +364,30 @@ describe('modules, broadcasts, accumulators', () => {
     await expect(sc.parallelize([1], 1).foreach(() => void acc.value, { acc })).rejects.toThrow(/only be read on the driver/);
   });
 
+  test('an accumulator without a merge function adds numbers or bigints only, refusing anything + would turn into text', async () => {
+    // Was: sc.accumulator([]) with add([1]) and add([2]) on two tasks ended as the string '12'.
+    expect(() => sc.accumulator([] as number[])).toThrow(/no default way to add an array.*pass a merge function/);
+    expect(() => sc.accumulator('')).toThrow(/no default way to add a string/);
+    expect(() => sc.accumulator({})).toThrow(/no default way to add an Object/);
+    const n = sc.accumulator(0);
+    expect(() => n.add('1' as unknown as number)).toThrow(/accumulator \d+ adds numbers, got add\(a string\)/);
+    const err = await sc
+      .parallelize([1, 2], 2)
+      .foreach((x) => n.add(`${x}` as unknown as number), { n })
+      .then(() => null, (e: Error) => e);
+    expect(err?.message).toMatch(/adds numbers, got add\(a string\)/);
+    expect(n.value).toBe(0);
+    const big = sc.accumulator(0n);
+    await sc.parallelize([1, 2, 3], 3).foreach((x) => big.add(BigInt(x) * 2n ** 60n), { big });
+    expect(big.value).toBe(6n * 2n ** 60n);
+    const bad = await sc
+      .parallelize([1], 1)
+      .foreach((x) => big.add(x as unknown as bigint), { big })
+      .then(() => null, (e: Error) => e);
+    expect(bad?.message).toMatch(/adds bigints, got add\(a number\)/);
+    expect(big.value).toBe(6n * 2n ** 60n);
+  });
+
   test('a task that fails once and is retried does not count twice', async () => {
     const acc = sc.accumulator(0);
     const marker = path.join(tmp, 'failed-once');

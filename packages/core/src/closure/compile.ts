@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { compilerHelpers } from './compiler-helpers.ts';
-import type { FnSpec, ShipMarker } from './ship.ts';
+import { accumulatorTypeError, type FnSpec, type ShipMarker } from './ship.ts';
 
 /** What compiled closures need from the executor they run in. */
 export interface ClosureRuntime {
@@ -140,9 +140,14 @@ function decodeEnvValue(v: unknown, runtime: ClosureRuntime, depth: number, scop
       case 'accumulator': {
         const id = v.id;
         const merge = v.merge ? (compileFn(v.merge, runtime) as (a: unknown, b: unknown) => unknown) : null;
+        const kind = v.kind ?? null;
         return {
           id,
-          add(x: unknown) { runtime.accumulatorAdd(id, x, merge); },
+          add(x: unknown) {
+            // Checked here, where the task can fail naming it: on the driver a wrong type would only surface when merged.
+            if (kind && typeof x !== kind) throw accumulatorTypeError(id, kind, x);
+            runtime.accumulatorAdd(id, x, merge);
+          },
           get value(): never { throw new Error(`accumulator ${id}: .value can only be read on the driver`); },
         };
       }

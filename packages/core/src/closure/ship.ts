@@ -4,6 +4,8 @@
  * `[SHIP]()` and return a small marker that the executor turns back into a live
  * object. Plain data ships as itself.
  */
+import { FlintError, FlintErrorCode } from '../errors.ts';
+
 export const SHIP: unique symbol = Symbol.for('flint.ship') as never;
 
 export interface Shippable {
@@ -12,7 +14,7 @@ export interface Shippable {
 
 export type ShipMarker =
   | { $flint: 'broadcast'; id: number }
-  | { $flint: 'accumulator'; id: number; merge: FnSpec | null }
+  | { $flint: 'accumulator'; id: number; merge: FnSpec | null; kind?: AddableKind | null }
   | { $flint: 'module'; specifier: string }
   | { $flint: 'fn'; fn: FnSpec };
 
@@ -46,4 +48,23 @@ export class ModuleRef implements Shippable {
  */
 export function moduleRef(specifier: string): ModuleRef {
   return new ModuleRef(specifier);
+}
+
+/** The types an accumulator made without a merge function adds with `+`. */
+export type AddableKind = 'number' | 'bigint';
+
+const article = (w: string): string => (/^[aeiou]/i.test(w) ? `an ${w}` : `a ${w}`);
+const describeValue = (x: unknown): string => (x === null ? 'null' : Array.isArray(x) ? 'an array' : typeof x === 'object' ? article((x as object).constructor?.name ?? 'object') : article(typeof x));
+
+/**
+ * The error of an add to an accumulator without a merge function of a value it cannot add:
+ * `+` would concatenate strings, arrays and objects into text (a silent wrong value).
+ */
+export function accumulatorTypeError(id: number, kind: AddableKind | null, value: unknown): FlintError {
+  return new FlintError(
+    FlintErrorCode.INVALID_ARGUMENT,
+    kind
+      ? `accumulator ${id} adds ${kind}s, got add(${describeValue(value)}); add ${kind}s, or create the accumulator with a merge function, e.g. sc.accumulator(init, (a, b) => ...)`
+      : `accumulator: no default way to add ${describeValue(value)} (only numbers and bigints add with +); pass a merge function, e.g. sc.accumulator([], (a, b) => a.concat(b))`,
+  );
 }
