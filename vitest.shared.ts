@@ -13,5 +13,10 @@ export const flintAliases = {
   '@flint/event-store': `${root}packages/event-store/src/index.ts`,
   '@flint/daemon/sqlite': `${root}packages/daemon/src/sqlite/index.ts`,
   '@flint/daemon': `${root}packages/daemon/src/index.ts`,
+  '@flint/cluster-master/main': `${root}packages/cluster-master/src/main.ts`,
+  '@flint/cluster-master': `${root}packages/cluster-master/src/index.ts`,
+  '@flint/cluster-worker/main': `${root}packages/cluster-worker/src/main.ts`,
+  '@flint/cluster-worker': `${root}packages/cluster-worker/src/index.ts`,
+  '@flint/cluster': `${root}packages/cluster/src/index.ts`,
   '@flint/api': `${root}packages/api/src/index.ts`,
 };

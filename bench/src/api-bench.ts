@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createFlintClient } from '@flint/api';
 import { EventStore, syntheticApplication } from '@flint/event-store';
-import { startHistoryServer } from '@flint/master';
+import { startHistoryServer } from '@flint/cluster-master';
 
 const BATCH = 10_000;
 

@@ -25,7 +25,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createFlintClient } from '@flint/api';
 import { FlintContext } from '@flint/core';
-import { LocalCluster } from '@flint/master';
+import { LocalCluster } from '@flint/cluster';
 import '@flint/scheduler';
 import { startTelemetry, type Telemetry } from '@flint/telemetry';
 import { BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';

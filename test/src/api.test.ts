@@ -14,7 +14,8 @@ import { type FlintClient, type TaskRow, createFlintClient } from '@flint/api';
 import { FlintContext, type FlintEvent } from '@flint/core';
 import fs from 'node:fs';
 import path from 'node:path';
-import { InMemoryMasterStore, LocalCluster, startHistoryServer, startMaster } from '@flint/master';
+import { LocalCluster } from '@flint/cluster';
+import { InMemoryMasterStore, startHistoryServer, startMaster } from '@flint/cluster-master';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 type Ev<T extends FlintEvent['type']> = Extract<FlintEvent, { type: T }>;

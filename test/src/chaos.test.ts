@@ -12,7 +12,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FlintContext } from '@flint/core';
-import { LocalCluster } from '@flint/master';
+import { LocalCluster } from '@flint/cluster';
 import { ExecutorTracker, processAlive } from './cluster/test-cluster.ts';
 
 /** A small deterministic generator, so a failing run can be replayed. */

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FlintContext, type FlintEvent } from '@flint/core';
-import { LocalCluster } from '@flint/master';
+import { LocalCluster } from '@flint/cluster';
 import { processAlive } from './cluster/test-cluster.ts';
 
 const WORKER_TIMEOUT_MS = 3000;

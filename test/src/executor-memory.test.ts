@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FlintContext } from '@flint/core';
-import { LocalCluster } from '@flint/master';
+import { LocalCluster } from '@flint/cluster';
 
 describe('executor memory', () => {
   let cluster: LocalCluster;

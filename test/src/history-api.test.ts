@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createFlintClient } from '@flint/api';
 import { FlintContext, type FlintEvent } from '@flint/core';
-import { startHistoryServer } from '@flint/master';
+import { startHistoryServer } from '@flint/cluster-master';
 import { afterAll, describe, expect, it } from 'vitest';
 
 type Ev<T extends FlintEvent['type']> = Extract<FlintEvent, { type: T }>;

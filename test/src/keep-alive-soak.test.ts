@@ -11,7 +11,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FlintContext, type FlintEvent } from '@flint/core';
-import { LocalCluster } from '@flint/master';
+import { LocalCluster } from '@flint/cluster';
 
 const SOAK_MS = Number(process.env.FLINT_SOAK_MS ?? 180_000);
 const TRANSPORTS = ['tcp', 'http'] as const;

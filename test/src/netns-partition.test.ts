@@ -15,7 +15,7 @@ import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FlintContext, type FlintEvent, type MasterProtocol, MessageClient, loadTransport } from '@flint/core';
-import { TSX_LOADER_URL, WORKER_MAIN } from '@flint/worker';
+import { TSX_LOADER_URL, WORKER_MAIN } from '@flint/cluster-worker';
 
 const MASTER_MAIN = fileURLToPath(new URL('../../apps/master/src/main.ts', import.meta.url));
 const SECRET = 'netns-suite-secret';

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FlintContext } from '@flint/core';
-import { LocalCluster } from '@flint/master';
+import { LocalCluster } from '@flint/cluster';
 
 /** Every line with `what` in the logs of application `appId`'s executors. */
 function executorLogLines(baseDir: string, appId: string, what: string): string[] {

@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FlintContext, JobCancelledError, moduleRef, type FlintEvent } from '@flint/core';
-import { LocalCluster } from '@flint/master';
+import { LocalCluster } from '@flint/cluster';
 import { ExecutorTracker } from './cluster/test-cluster.ts';
 
 const WORKER_TIMEOUT_MS = 3000;

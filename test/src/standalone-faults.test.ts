@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FlintContext } from '@flint/core';
-import { LocalCluster } from '@flint/master';
+import { LocalCluster } from '@flint/cluster';
 import { ExecutorTracker, processAlive } from './cluster/test-cluster.ts';
 
 const WORKER_TIMEOUT_MS = 3000;

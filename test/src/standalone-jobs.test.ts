@@ -9,7 +9,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FlintContext, type FlintEvent } from '@flint/core';
-import { LocalCluster } from '@flint/master';
+import { LocalCluster } from '@flint/cluster';
 
 const lines = Array.from({ length: 3000 }, (_, i) => `w${i % 97} v${(i * 7) % 31} w${(i * 13) % 53} ${i % 5 === 0 ? 'rare' + (i % 11) : ''}`);
 

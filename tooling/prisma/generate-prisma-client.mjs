@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Generates the Prisma client (TypeScript source) of each app directory given
+// Generates the Prisma client (TypeScript source) of each package directory given
 // (default: the current one) into <app>/src/generated/prisma.
 //   node tooling/prisma/generate-prisma-client.mjs [--force] [APP_DIR ...]
 // Runs offline: the `prisma-client` generator needs no engine binary, so the
@@ -38,4 +38,13 @@ function generate(appDir) {
   fs.writeFileSync(stamp, hash);
 }
 
-for (const app of apps.length > 0 ? apps : ['.']) generate(path.resolve(app));
+// The daemons' stores moved from apps/ to packages/: the old directories still name them.
+const MOVED = { 'apps/master': 'packages/cluster-master', 'apps/worker': 'packages/cluster-worker' };
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+
+for (const app of apps.length > 0 ? apps : ['.']) {
+  let dir = path.resolve(app);
+  const moved = MOVED[path.relative(root, dir)];
+  if (!fs.existsSync(path.join(dir, 'prisma', 'schema.prisma')) && moved) dir = path.join(root, moved);
+  generate(dir);
+}

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The `flint` command: runs src/cli.ts under tsx (Flint runs from TypeScript source).
+// The `flint` command: runs @flint/cluster's command line under tsx (Flint runs from TypeScript source).
 import { register } from 'tsx/esm/api';
 
 register();
-await import('../src/cli.ts');
+await import('@flint/cluster/cli-main');

@@ -2,8 +2,9 @@
  * The `local-cluster[W,C]` (or `local-cluster[W,C,MEM]`) backend: starts a master
  * and W workers with C cores each as real child processes on this machine, then
  * runs the application on them exactly as on a standalone cluster. Owns the
- * cluster it started and stops it with the application. The cluster daemons
- * come from @flint/master, found by name at run time.
+ * cluster it started and stops it with the application. The launcher comes
+ * from @flint/cluster (a package, never an app), found by name at run time
+ * because the cluster's daemons depend on this package.
  */
 import type { FlintSettings, MapStatus, SchedulerBackend, SchedulerBackendContext, TaskSchedulerPort } from '@flint/core';
 import { FlintError, FlintErrorCode } from '@flint/core';
@@ -39,9 +40,9 @@ export class LocalClusterBackend implements SchedulerBackend {
   async start(scheduler: TaskSchedulerPort, ctx: SchedulerBackendContext): Promise<void> {
     let mod: LocalClusterModule;
     try {
-      mod = (await import('@flint/master' as string)) as LocalClusterModule;
+      mod = (await import('@flint/cluster' as string)) as LocalClusterModule;
     } catch (e) {
-      throw new FlintError(FlintErrorCode.CONFIG, `local-cluster needs the cluster daemons (@flint/master): ${(e as Error).message}`, { cause: e });
+      throw new FlintError(FlintErrorCode.CONFIG, `local-cluster needs the cluster launcher (@flint/cluster): ${(e as Error).message}`, { cause: e });
     }
     const transport = this.settings.transport as 'tcp' | 'http';
     const secret = this.settings.secret;

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { STUB_EXECUTOR_ENTRY } from '@flint/worker';
+import { STUB_EXECUTOR_ENTRY } from '@flint/cluster-worker';
 import { describe, expect, it } from 'vitest';
 import { FakeDriver } from './fake-driver.ts';
 import { type ClusterState, type TestCluster, eventually, processAlive, startTestCluster } from './test-cluster.ts';

@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { EventStore, syntheticApplication } from '@flint/event-store';
-import { loadUiHandler, startHistoryServer } from '@flint/master';
+import { loadUiHandler, startHistoryServer } from '@flint/cluster-master';
 import { launchChromium } from './browser.ts';
 import { ensureUiBuilt } from './ensure-ui-build.ts';
 import { FIXTURE_APP, startUiFixture } from './ui-fixture.ts';

@@ -9,7 +9,7 @@
  * without a reload. Screenshots of every page go to docs/screenshots/.
  */
 import { FlintContext, type FlintEvent } from '@flint/core';
-import { LocalCluster } from '@flint/master';
+import { LocalCluster } from '@flint/cluster';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HAVE_CHROMIUM, launchChromium, NO_CHROMIUM_REASON, screenshot, watchErrors } from './browser.ts';

@@ -11,7 +11,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createFlintHttpHandler, InMemoryFlintQueries, type EventLike, type MetricsLike, type StageInfoLike } from '@flint/api';
-import { loadUiHandler } from '@flint/master';
+import { loadUiHandler } from '@flint/cluster-master';
 
 export const FIXTURE_APP = 'app-20261205120000-0001';
 

@@ -10,7 +10,7 @@
  */
 import os from 'node:os';
 import { FlintContext } from '@flint/core';
-import { LocalCluster } from '@flint/master';
+import { LocalCluster } from '@flint/cluster';
 import { launchChromium } from './browser.ts';
 import { ensureUiBuilt } from './ensure-ui-build.ts';
 

@@ -37,7 +37,7 @@ export class UiUnavailableError extends Error {
 
 /** apps/ui beside this app, or FLINT_UI_DIR. */
 export function defaultUiDir(): string {
-  return process.env.FLINT_UI_DIR ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../ui');
+  return process.env.FLINT_UI_DIR ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../apps/ui');
 }
 
 const PUBLIC_PREFIXES = ['/_next/static/', '/_next/image'];

@@ -1,16 +1,16 @@
 /**
- * The `flint` command line: master, worker, local-cluster, submit, demo.
- * Thin wiring over the daemons and `LocalCluster`; every subcommand has --help.
+ * The `flint` command line: master, worker, history, local-cluster, submit,
+ * demo. Thin wiring over the daemons and `LocalCluster`; every subcommand has
+ * --help. Run by apps/master/bin/flint.mjs through ./cli-main.ts.
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { otlpConfigured, startTelemetry } from '@flint/telemetry';
-import { TSX_LOADER_URL, workerCommand } from '@flint/worker';
+import { TSX_LOADER_URL, workerCommand } from '@flint/cluster-worker';
+import { historyCommand, masterCommand } from '@flint/cluster-master';
 import { LocalCluster } from './local-cluster.ts';
-import { historyCommand } from './history-command.ts';
-import { masterCommand } from './master-command.ts';
 import { intArg, portArg } from '@flint/daemon';
 
 const DEMO_SCRIPT = fileURLToPath(new URL('../../../examples/src/demo.ts', import.meta.url));
@@ -125,11 +125,4 @@ export function buildCli(): Command {
     });
 
   return program;
-}
-
-try {
-  await buildCli().parseAsync(process.argv);
-} catch (err) {
-  process.stderr.write(`flint: ${(err as Error).message}\n`);
-  process.exit(1);
 }

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { type MasterProtocol, MessageClient, loadTransport } from '@flint/core';
 import '@flint/transport-tcp';
-import { STUB_EXECUTOR_ENTRY, Worker } from '@flint/worker';
+import { STUB_EXECUTOR_ENTRY, Worker } from '@flint/cluster-worker';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '@flint/daemon';
 import { Master } from './master.ts';

@@ -1,7 +1,9 @@
 /**
- * @flint/worker — the worker daemon of a standalone Flint cluster: registers
- * with the master, launches and kills executor processes, keeps their records.
- * The executor process entry is src/executor-main.ts.
+ * @flint/cluster-worker — the worker daemon of a standalone Flint cluster:
+ * registers with the master, launches and kills executor processes, keeps
+ * their records; its environment and the `worker` command. The process entry
+ * is src/main.ts (`WORKER_MAIN`, run by apps/worker); the executor process
+ * entry is src/executor-main.ts.
  */
 import { fileURLToPath } from 'node:url';
 
@@ -21,6 +23,7 @@ export { StoreError, type WorkerStore, type ExecutorRunRecord } from './store/wo
 export { InMemoryWorkerStore } from './store/in-memory-worker-store.ts';
 export { PrismaWorkerStore, defaultWorkerDb } from './store/prisma-worker-store.ts';
 export { workerCommand, runWorkerCommand } from './worker-command.ts';
+export { readWorkerEnv, type WorkerEnv } from './env.ts';
 
 /** A stand-in executor entry for tests: prints its environment and sleeps (see src/testing/stub-executor.ts). */
 export const STUB_EXECUTOR_ENTRY = fileURLToPath(new URL('./testing/stub-executor.ts', import.meta.url));

@@ -7,5 +7,5 @@ import { fileURLToPath } from 'node:url';
  */
 export default function setup(): void {
   const script = fileURLToPath(new URL('../../tooling/prisma/generate-prisma-client.mjs', import.meta.url));
-  execFileSync(process.execPath, [script, fileURLToPath(new URL('.', import.meta.url)), fileURLToPath(new URL('../worker', import.meta.url)), fileURLToPath(new URL('../../packages/event-store', import.meta.url))], { stdio: 'inherit' });
+  execFileSync(process.execPath, [script, fileURLToPath(new URL('.', import.meta.url)), fileURLToPath(new URL('../cluster-worker', import.meta.url)), fileURLToPath(new URL('../event-store', import.meta.url))], { stdio: 'inherit' });
 }

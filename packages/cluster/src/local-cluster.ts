@@ -3,14 +3,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { type MasterProtocol, type Transport, MessageClient, writeSecretFile } from '@flint/core';
-import { TSX_LOADER_URL, WORKER_MAIN } from '@flint/worker';
+import { MASTER_MAIN } from '@flint/cluster-master';
+import { TSX_LOADER_URL, WORKER_MAIN } from '@flint/cluster-worker';
 import { loadNamedTransport } from '@flint/daemon';
 
 type ClusterState = MasterProtocol['clusterState']['response'];
-
-const MASTER_MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 
 export interface LocalClusterOptions {
   /** Number of worker processes. */
