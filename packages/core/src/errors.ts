@@ -2,6 +2,8 @@
  * Errors are typed data: one base class with a closed set of codes, a `retryable`
  * flag and an optional `cause`. Subclasses exist only to carry extra fields.
  */
+import type { BlockFetchFailure } from './shuffle/fetch-failure.ts';
+
 export const FlintErrorCode = {
   CLOSURE: 'CLOSURE',
   TASK_FAILED: 'TASK_FAILED',
@@ -86,12 +88,15 @@ export class FetchFailedError extends FlintError {
   readonly mapId: number;
   readonly executorId: string;
   readonly reduceId: number;
-  constructor(message: string, f: { shuffleId: number; mapId: number; executorId: string; reduceId: number; cause?: unknown }) {
-    super(FlintErrorCode.FETCH_FAILED, message, { cause: f.cause, retryable: true });
-    this.shuffleId = f.shuffleId;
-    this.mapId = f.mapId;
-    this.executorId = f.executorId;
-    this.reduceId = f.reduceId;
+  /** The failure as it was created where the read failed (see shuffle/fetch-failure.ts). */
+  readonly failure: BlockFetchFailure;
+  constructor(failure: BlockFetchFailure, cause?: unknown) {
+    super(FlintErrorCode.FETCH_FAILED, failure.message, { cause, retryable: true });
+    this.failure = failure;
+    this.shuffleId = failure.shuffleId;
+    this.mapId = failure.mapId;
+    this.executorId = failure.executorId;
+    this.reduceId = failure.reduceId;
   }
 }
 

@@ -10,12 +10,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { compileSettings, type FlintSettings } from '../conf.ts';
 import type { DriverProtocol, ExecutorProtocol } from '../protocol/cluster-protocol.ts';
-import type { BlockRef } from '../plan/plan.ts';
 import { deserialize, serialize } from '../serializer.ts';
+import { RemoteBlockFetcher } from '../shuffle/block-fetcher.ts';
 import { loadTransport } from '../transport/transport-registry.ts';
 import { MessageClient } from '../transport/message-client.ts';
 import { messageHandler } from '../transport/message-handler.ts';
-import type { Transport, TransportConnection, TransportServer } from '../transport/interface.ts';
+import type { Transport, TransportServer } from '../transport/interface.ts';
 import type { TaskDescription, TaskOutcome } from './task-description.ts';
 import { ExecutorThreadPool } from './thread-pool.ts';
 
@@ -59,7 +59,6 @@ export class ExecutorProcess {
   private readonly pendingResults = new Map<number, Uint8Array>();
   private stopping = false;
   private heartbeatTimer: NodeJS.Timeout | null = null;
-  private fetchSeq = 0;
   private exitResolve!: (code: number) => void;
   /** Resolves with the exit code when the executor should exit. */
   readonly exited = new Promise<number>((res) => (this.exitResolve = res));
@@ -80,6 +79,7 @@ export class ExecutorProcess {
     const blockStreams = { streamChunkBytes: 256 * 1024, streamWindowBytes: 4 * 1024 * 1024 };
     this.transport = await loadTransport(o.transport, { ...blockStreams, ...(o.secret ? { secret: o.secret } : {}) });
     const { threadMb } = executorHeapLimits(o.memoryMb, o.cores);
+    const fetcher = new RemoteBlockFetcher(this.transport, o.workDir, o.settings.memoryBudget);
     this.pool = await ExecutorThreadPool.create({
       resourceLimits: { maxOldGenerationSizeMb: threadMb },
       memorySetting: `its share of flint.executor.memory (${o.memoryMb} MB for ${o.cores} task threads and the executor's main thread)`,
@@ -90,7 +90,7 @@ export class ExecutorProcess {
       // Unset, cached blocks may take half the executor's memory, split over its task threads.
       storageMemory: o.settings.setKeys.has('flint.storage.memory') ? o.settings.storageMemory : Math.floor((o.memoryMb * 1024 * 1024) / 2 / o.cores),
       fetchBroadcast: async (id) => this.driver.request('fetchBroadcast', { id }),
-      fetchRemoteBlocks: (blocks, onBlock, cancelled, alloc) => this.fetchBlocks(blocks, onBlock, cancelled, alloc),
+      fetchRemoteBlocks: (blocks, reduceId, sink) => fetcher.fetch(blocks, reduceId, sink),
       onTaskEnd: (taskId, outcome) => this.reportTaskEnd(taskId, outcome),
     });
     this.server = await this.transport.listen(
@@ -194,88 +194,6 @@ export class ExecutorProcess {
     this.driver.send('statusUpdate', { executorId: this.opts.executorId, taskId, outcome: serialize(out) }).catch((e: Error) => {
       this.opts.log(`cannot report task ${taskId} to the driver: ${e.message}`);
     });
-  }
-
-  /**
-   * Pulls remote shuffle segments in order, four at a time, handing each to the task as soon as it
-   * is complete. A task's segments stay in memory, in buffers from `alloc` (which the thread pool
-   * reuses once the task has ended), while they fit in half of the shuffle memory budget; beyond
-   * that they go to local files as chunks arrive (the thread pool removes them when the task
-   * ends), so memory stays bounded whatever the block sizes.
-   */
-  private async fetchBlocks(
-    blocks: BlockRef[],
-    onBlock: (index: number, value: string | Uint8Array) => void,
-    cancelled: () => boolean,
-    alloc: (bytes: number) => Buffer,
-  ): Promise<void> {
-    const inMemoryLimit = Math.max(4 << 20, Math.floor(this.opts.settings.memoryBudget / 2));
-    let inMemory = 0;
-    const decide = blocks.map((b) => {
-      const keep = inMemory + b.length <= inMemoryLimit;
-      if (keep) inMemory += b.length;
-      return keep;
-    });
-    let next = 0;
-    let failed = false;
-    const worker = async (): Promise<void> => {
-      while (next < blocks.length && !failed && !cancelled()) {
-        const i = next++;
-        const b = blocks[i]!;
-        const fail = (e: unknown, what: string) => {
-          failed = true;
-          return Object.assign(new Error(`${what} map ${b.mapId} of shuffle ${b.shuffleId} from executor ${b.executorId} at ${b.address}: ${(e as Error).message}`), {
-            mapId: b.mapId,
-            executorId: b.executorId,
-          });
-        };
-        let conn: TransportConnection;
-        try {
-          conn = await this.transport.connect(b.address);
-        } catch (e) {
-          throw fail(e, 'cannot reach the executor holding');
-        }
-        const stream = new MessageClient<ExecutorProtocol>(conn).stream('fetchBlock', { path: b.path, offset: b.offset, length: b.length });
-        if (decide[i]) {
-          const buf = alloc(b.length);
-          let got = 0;
-          try {
-            for await (const chunk of stream) {
-              if (got + chunk.length > b.length) throw new Error(`more bytes than the ${b.length} announced`);
-              buf.set(chunk, got);
-              got += chunk.length;
-            }
-            if (got !== b.length) throw new Error(`short read: ${got} of ${b.length} bytes`);
-          } catch (e) {
-            throw fail(e, 'fetching');
-          }
-          onBlock(i, buf);
-          continue;
-        }
-        const file = path.join(this.opts.workDir, `fetch-${process.pid}-${this.fetchSeq++}.tmp`);
-        const fd = fs.openSync(file, 'w');
-        let complete = false;
-        try {
-          let got = 0;
-          for await (const chunk of stream) {
-            fs.writeSync(fd, chunk);
-            got += chunk.length;
-          }
-          if (got !== b.length) throw new Error(`short read: ${got} of ${b.length} bytes`);
-          complete = true;
-        } catch (e) {
-          throw fail(e, 'fetching');
-        } finally {
-          fs.closeSync(fd);
-          if (!complete) fs.rmSync(file, { force: true });
-        }
-        onBlock(i, file);
-      }
-    };
-    // Settles only when every fetch in flight has ended, so the pool can remove all their files.
-    const results = await Promise.allSettled(Array.from({ length: Math.min(4, blocks.length) }, worker));
-    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failure) throw failure.reason;
   }
 
   async stop(code: number): Promise<void> {

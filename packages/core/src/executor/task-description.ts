@@ -2,8 +2,9 @@
  * The messages of task execution between a scheduler backend and an executor:
  * what a task is, and how it ended. Plain data; task results are msgpack bytes.
  */
-import type { BlockRef, Split } from '../plan/plan.ts';
-import type { MapOutput } from '../shuffle/shuffle-writer.ts';
+import type { Split } from '../plan/plan.ts';
+import type { BlockFetchFailure } from '../shuffle/fetch-failure.ts';
+import type { MapOutput } from '../shuffle/map-output.ts';
 import type { BlockUpdate } from '../storage/block-store.ts';
 import type { TaskMetrics } from './task-metrics.ts';
 
@@ -25,7 +26,7 @@ export interface TaskDescription {
 
 export type TaskFailureReason =
   | { kind: 'exception'; className: string; message: string; stack: string; fnMethod: string | null; fnSource: string | null }
-  | { kind: 'fetchFailed'; shuffleId: number; mapId: number; executorId: string; reduceId: number; message: string }
+  | ({ kind: 'fetchFailed' } & BlockFetchFailure)
   | { kind: 'killed'; reason: string }
   | { kind: 'executorLost'; executorId: string; message: string }
   | { kind: 'resultLost'; message: string };
@@ -44,7 +45,3 @@ export type TaskOutcome =
     }
   | { status: 'failed'; reason: TaskFailureReason; metrics: TaskMetrics | null };
 
-/** What an executor needs to fetch remote shuffle blocks onto its local disk. */
-export interface RemoteBlockFetcher {
-  fetchToFiles(blocks: BlockRef[], dir: string): Promise<string[]>;
-}

@@ -14,13 +14,14 @@ import type { BlockRef, StagePlan } from '../plan/plan.ts';
 import { deserialize, serialize } from '../serializer.ts';
 import { makeAggregator } from '../shuffle/aggregator.ts';
 import { ShuffleWriter } from '../shuffle/shuffle-writer.ts';
+import { TaskBlockReader, type FetchRemoteBlocks } from '../shuffle/task-block-reader.ts';
 import { BlockStore } from '../storage/block-store.ts';
-import { readFrameBuffer, readFrameRange } from '../frame/frame-file.ts';
 import { computeNode } from '../plan/interpreter.ts';
 import { runResultFn } from '../plan/result-functions.ts';
 import { spillContext, type TaskContext } from '../plan/task-context.ts';
 import type { TaskDescription, TaskOutcome } from './task-description.ts';
-import { emptyTaskMetrics, type TaskMetrics } from './task-metrics.ts';
+import { emptyTaskMetrics } from './task-metrics.ts';
+import { STAGE_PLANS_PER_THREAD } from './thread-messages.ts';
 
 export interface TaskRunnerEnv {
   executorId: string;
@@ -29,7 +30,7 @@ export interface TaskRunnerEnv {
   storageMemory: number;
   fetchBroadcast(id: number): Promise<Uint8Array>;
   /** Starts fetching remote shuffle blocks for a task (executor processes only; null in local mode). */
-  fetchRemoteBlocks: ((blocks: BlockRef[]) => RemoteBlocks) | null;
+  fetchRemoteBlocks: FetchRemoteBlocks | null;
 }
 
 let gcTotal = 0;
@@ -110,7 +111,7 @@ export class TaskRunner implements ClosureRuntime {
     const t0 = performance.now();
     const cpu0 = threadCpuMs();
     const gc0 = gcTotal;
-    let remoteBlocks: RemoteBlocks | null = null;
+    let blockReader: TaskBlockReader | null = null;
     let fnSpecs: FnSpec[] = [];
     try {
       let entry = this.plans.get(task.planId);
@@ -121,7 +122,7 @@ export class TaskRunner implements ClosureRuntime {
         collectFnSpecs(plan, fns);
         entry = { plan, fns };
         this.plans.set(task.planId, entry);
-        if (this.plans.size > 64) this.plans.delete(this.plans.keys().next().value!);
+        if (this.plans.size > STAGE_PLANS_PER_THREAD) this.plans.delete(this.plans.keys().next().value!);
       }
       fnSpecs = entry.fns;
       const { plan } = entry;
@@ -129,41 +130,8 @@ export class TaskRunner implements ClosureRuntime {
       await prepareFns(entry.fns, this);
 
       // Remote shuffle blocks are fetched while the task runs; reading one waits until it is there.
-      const remote = new Map<string, { index: number; block: BlockRef }>();
-      if (this.env.fetchRemoteBlocks) {
-        const blocks: BlockRef[] = [];
-        collectBlocks(task.split, blocks);
-        // Each remote block once, even when the task reads it twice (zip or cartesian over one shuffle).
-        const wanted: BlockRef[] = [];
-        for (const b of blocks) {
-          if (b.executorId === this.env.executorId || b.address === '' || b.length === 0) continue;
-          const key = blockKey(b);
-          if (remote.has(key)) continue;
-          remote.set(key, { index: wanted.length, block: b });
-          wanted.push(b);
-        }
-        if (wanted.length > 0) remoteBlocks = this.env.fetchRemoteBlocks(wanted);
-      }
-      const takeRemote = (r: { index: number; block: BlockRef }): string | Uint8Array => {
-        const tf = performance.now();
-        try {
-          const got = remoteBlocks!.get(r.index);
-          metrics.shuffleReadRemoteBytes += r.block.length;
-          metrics.shuffleReadRemoteBlocks++;
-          return got;
-        } catch (e) {
-          const b = r.block;
-          throw new FetchFailedError(`fetching shuffle blocks failed: ${(e as Error).message}`, {
-            shuffleId: b.shuffleId,
-            mapId: (e as { mapId?: number }).mapId ?? b.mapId,
-            executorId: (e as { executorId?: string }).executorId ?? b.executorId,
-            reduceId: task.partition,
-            cause: e,
-          });
-        } finally {
-          metrics.shuffleFetchWaitTime += performance.now() - tf;
-        }
-      };
+      blockReader = new TaskBlockReader(task.split, task.partition, metrics, this.env.executorId, this.env.fetchRemoteBlocks);
+      const reader = blockReader;
 
       this.accums = new Map();
       const ctx: TaskContext = {
@@ -180,29 +148,8 @@ export class TaskRunner implements ClosureRuntime {
         blocks: this.blocks,
         blockUpdates: [],
         compile: <F>(f: FnSpec) => compileFn<F>(f, this),
-        readOrder: remote.size === 0 ? undefined : (blocks: BlockRef[]) => {
-          const local: BlockRef[] = [];
-          const fetched: BlockRef[] = [];
-          for (const b of blocks) (remote.has(blockKey(b)) ? fetched : local).push(b);
-          return local.concat(fetched);
-        },
-        readBlock: (b: BlockRef) => {
-          const r = remote.get(blockKey(b));
-          if (r) {
-            const got = takeRemote(r);
-            return typeof got === 'string' ? readFrameRange(got, 0, b.length) : readFrameBuffer(got);
-          }
-          metrics.shuffleReadLocalBytes += b.length;
-          metrics.shuffleReadLocalBlocks++;
-          try {
-            fs.accessSync(b.path);
-          } catch (e) {
-            throw new FetchFailedError(`shuffle block ${b.path} of map ${b.mapId} is missing`, {
-              shuffleId: b.shuffleId, mapId: b.mapId, executorId: b.executorId, reduceId: task.partition, cause: e,
-            });
-          }
-          return readFrameRange(b.path, b.offset, b.length);
-        },
+        readOrder: reader.readOrder,
+        readBlock: (b: BlockRef) => reader.readBlock(b),
       };
       metrics.executorDeserializeTime = performance.now() - t0;
       metrics.deserializeEndTime = Date.now();
@@ -250,13 +197,7 @@ export class TaskRunner implements ClosureRuntime {
     } catch (err) {
       metrics.executorRunTime = performance.now() - t0;
       metrics.executorCpuTime = Math.max(0, threadCpuMs() - cpu0);
-      if (err instanceof FetchFailedError) {
-        return {
-          status: 'failed',
-          reason: { kind: 'fetchFailed', shuffleId: err.shuffleId, mapId: err.mapId, executorId: err.executorId, reduceId: err.reduceId, message: err.message },
-          metrics,
-        };
-      }
+      if (err instanceof FetchFailedError) return { status: 'failed', reason: { kind: 'fetchFailed', ...err.failure }, metrics };
       const e = err instanceof Error ? err : new Error(describeThrown(err));
       // The engine's own errors (FlintError: zip lengths, unreadable input) blame no user function.
       const spec = e instanceof FlintError ? null : (functionInStack(e.stack) ?? (fnSpecs.length === 1 ? fnSpecs[0]! : null));
@@ -274,34 +215,9 @@ export class TaskRunner implements ClosureRuntime {
       };
     } finally {
       this.accums = null;
-      remoteBlocks?.close();
+      blockReader?.close();
     }
   }
-}
-
-/** Remote blocks of one task, arriving while it runs (fetched files are removed by the pool). */
-export interface RemoteBlocks {
-  /** Block `index` of the list given: its bytes or a local file path; waits for it; throws when its fetch failed. */
-  get(index: number): string | Uint8Array;
-  close(): void;
-}
-
-function blockKey(b: BlockRef): string {
-  return `${b.shuffleId}_${b.mapId}_${b.path}_${b.offset}`;
-}
-
-function collectBlocks(split: unknown, out: BlockRef[], depth = 0): void {
-  if (typeof split !== 'object' || split === null || depth > 64) return;
-  if (Array.isArray(split)) {
-    for (const x of split) collectBlocks(x, out, depth + 1);
-    return;
-  }
-  const s = split as Record<string, unknown>;
-  if (Array.isArray(s.blocks)) {
-    out.push(...(s.blocks as BlockRef[]));
-    return;
-  }
-  for (const [k, v] of Object.entries(s)) if (k !== 'data') collectBlocks(v, out, depth + 1);
 }
 
 /** A readable message for a thrown value that is not an Error (`throw { code: 7 }`, `throw 'x'`). */

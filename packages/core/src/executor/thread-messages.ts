@@ -4,6 +4,7 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { BlockRef } from '../plan/plan.ts';
+import type { BlockFetchFailure } from '../shuffle/fetch-failure.ts';
 import type { TaskDescription, TaskOutcome } from './task-description.ts';
 
 export interface ThreadInit {
@@ -31,10 +32,16 @@ export function transferOf(bytes: Uint8Array | string | null | undefined): Array
   return bytes.buffer instanceof ArrayBuffer ? [bytes.buffer] : [];
 }
 
-/** One fetched block (a local file path or the bytes), or the failure of a fetch, on the block port. */
+/**
+ * Stage plans a thread keeps deserialized, the oldest dropped first. The pool tracks which plans
+ * each thread holds by the same rule, to send a plan again once its thread has dropped it.
+ */
+export const STAGE_PLANS_PER_THREAD = 64;
+
+/** One fetched block (a local file path or the bytes), or the failure of the fetch as the fetcher made it, on the block port. */
 export type BlockMessage =
   | { reqId: number; index: number; value: string | Uint8Array }
-  | { reqId: number; error: string; mapId?: number; executorId?: string };
+  | { reqId: number; failure: BlockFetchFailure };
 
 export type ToThread =
   | { type: 'task'; task: TaskDescription; plan: Uint8Array | null }
@@ -46,4 +53,4 @@ export type FromThread =
   | { type: 'ready'; slot: number }
   | { type: 'taskEnd'; taskId: number; outcome: TaskOutcome }
   | { type: 'fetchBroadcast'; reqId: number; id: number }
-  | { type: 'fetchBlocks'; reqId: number; blocks: BlockRef[] };
+  | { type: 'fetchBlocks'; reqId: number; blocks: BlockRef[]; reduceId: number };

@@ -8,11 +8,11 @@
  */
 import fs from 'node:fs';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
-import type { BlockRef } from '../plan/plan.ts';
 import { TaskSpans } from '../telemetry/tracing.ts';
-import { BlockBufferPool } from './block-buffer-pool.ts';
+import { BlockBufferPool } from '../shuffle/block-buffer-pool.ts';
+import { remoteBlocksInMemory, type RemoteBlockFetch } from '../shuffle/block-fetcher.ts';
 import type { TaskDescription, TaskOutcome } from './task-description.ts';
-import { type BlockMessage, type FromThread, type ThreadInit, type ToThread, transferOf } from './thread-messages.ts';
+import { type BlockMessage, type FromThread, STAGE_PLANS_PER_THREAD, type ThreadInit, type ToThread, transferOf } from './thread-messages.ts';
 
 export interface ExecutorThreadPoolOptions {
   executorId: string;
@@ -25,12 +25,10 @@ export interface ExecutorThreadPoolOptions {
   fetchBroadcast(id: number): Promise<Uint8Array>;
   /**
    * Fetches remote shuffle blocks in order, handing each one over as it arrives (bytes, or the path
-   * of a local file holding them); stops starting new fetches once `cancelled()` says so. Rejects
-   * (with `mapId` and `executorId` on the error) when a block cannot be fetched.
+   * of a local file holding them), and resolves with the failure of a block that could not be
+   * fetched, or null (see RemoteBlockFetcher). Null where every block is local (local mode).
    */
-  fetchRemoteBlocks:
-    | ((blocks: BlockRef[], onBlock: (index: number, value: string | Uint8Array) => void, cancelled: () => boolean, alloc: (bytes: number) => Buffer) => Promise<void>)
-    | null;
+  fetchRemoteBlocks: RemoteBlockFetch | null;
   onTaskEnd(taskId: number, outcome: TaskOutcome): void;
   /** Extra V8 flags for the threads (e.g. heap limits). */
   resourceLimits?: { maxOldGenerationSizeMb?: number; maxYoungGenerationSizeMb?: number };
@@ -81,7 +79,7 @@ export class ExecutorThreadPool {
   private readonly blockBuffers: BlockBufferPool;
 
   private constructor(private readonly opts: ExecutorThreadPoolOptions) {
-    this.blockBuffers = new BlockBufferPool(Math.max(4 << 20, Math.floor(opts.memoryBudget / 2)));
+    this.blockBuffers = new BlockBufferPool(remoteBlocksInMemory(opts.memoryBudget));
     this.spans = new TaskSpans(opts.executorId);
   }
 
@@ -204,22 +202,21 @@ export class ExecutorThreadPool {
           Atomics.notify(signal, 0);
         };
         const f = { cancelled: false, files: [] as string[], buffers: [] as Uint8Array[], settled: Promise.resolve() };
-        f.settled = fetchBlocks(
-          m.blocks,
-          (index, value) => {
+        f.settled = fetchBlocks(m.blocks, m.reduceId, {
+          onBlock: (index, value) => {
             if (typeof value === 'string') f.files.push(value);
             if (f.cancelled) return;
             // Blocks held in memory own their buffers: move them to the thread instead of copying.
             post({ reqId: m.reqId, index, value }, transferOf(value));
           },
-          () => f.cancelled,
-          (bytes) => {
+          cancelled: () => f.cancelled,
+          alloc: (bytes) => {
             const b = this.blockBuffers.take(bytes);
             f.buffers.push(b);
             return b;
           },
-        ).catch((e: Error & { mapId?: number; executorId?: string }) => {
-          if (!f.cancelled) post({ reqId: m.reqId, error: e.message, mapId: e.mapId, executorId: e.executorId });
+        }).then((failure) => {
+          if (failure && !f.cancelled) post({ reqId: m.reqId, failure });
         });
         s.fetches.push(f);
         return;
@@ -271,7 +268,7 @@ export class ExecutorThreadPool {
     if (!s.plans.has(task.planId)) {
       bytes = plan();
       s.plans.add(task.planId);
-      if (s.plans.size > 64) s.plans.delete(s.plans.values().next().value!);
+      if (s.plans.size > STAGE_PLANS_PER_THREAD) s.plans.delete(s.plans.values().next().value!);
     }
     try {
       s.worker.postMessage({ type: 'task', task, plan: bytes } satisfies ToThread);

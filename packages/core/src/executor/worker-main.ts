@@ -4,8 +4,11 @@
  * and remote blocks, and reports task ends.
  */
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { FetchFailedError } from '../errors.ts';
 import type { BlockRef } from '../plan/plan.ts';
-import { type RemoteBlocks, TaskRunner } from './task-runner.ts';
+import type { BlockFetchFailure } from '../shuffle/fetch-failure.ts';
+import type { RemoteBlocks } from '../shuffle/task-block-reader.ts';
+import { TaskRunner } from './task-runner.ts';
 import { type BlockMessage, type FromThread, type ThreadInit, type ToThread, transferOf } from './thread-messages.ts';
 
 const init = workerData as ThreadInit;
@@ -21,7 +24,7 @@ function request(msg: FromThread & { reqId: number }): Promise<unknown> {
 }
 
 /** Remote blocks of the fetches in progress, by request id, as they arrive on the block port. */
-const arrivals = new Map<number, { values: Map<number, string | Uint8Array>; error: Error | null }>();
+const arrivals = new Map<number, { values: Map<number, string | Uint8Array>; failure: BlockFetchFailure | null }>();
 
 function drainBlockPort(): void {
   const blockPort = init.blockPort!;
@@ -31,17 +34,17 @@ function drainBlockPort(): void {
     const m = got.message as BlockMessage;
     const a = arrivals.get(m.reqId);
     if (!a) continue; // a fetch of a task that has ended
-    if ('error' in m) a.error = Object.assign(new Error(m.error), { mapId: m.mapId, executorId: m.executorId });
+    if ('failure' in m) a.failure = m.failure;
     else a.values.set(m.index, m.value);
   }
 }
 
 /** Starts fetching `blocks`; `get(i)` returns block i, sleeping until it has arrived. */
-function fetchRemoteBlocks(blocks: BlockRef[]): RemoteBlocks {
+function fetchRemoteBlocks(blocks: BlockRef[], reduceId: number): RemoteBlocks {
   const reqId = ++reqSeq;
-  const a = { values: new Map<number, string | Uint8Array>(), error: null as Error | null };
+  const a = { values: new Map<number, string | Uint8Array>(), failure: null as BlockFetchFailure | null };
   arrivals.set(reqId, a);
-  port.postMessage({ type: 'fetchBlocks', reqId, blocks } satisfies FromThread);
+  port.postMessage({ type: 'fetchBlocks', reqId, blocks, reduceId } satisfies FromThread);
   const signal = init.blockSignal!;
   return {
     get(index: number): string | Uint8Array {
@@ -51,7 +54,7 @@ function fetchRemoteBlocks(blocks: BlockRef[]): RemoteBlocks {
         // Kept until the task ends: one task may read a block twice (zip or cartesian of RDDs over one shuffle).
         const v = a.values.get(index);
         if (v !== undefined) return v;
-        if (a.error) throw a.error;
+        if (a.failure) throw new FetchFailedError(a.failure);
         // Woken by the pool's notify after each post; the timeout only guards against a lost wake-up.
         Atomics.wait(signal, 0, seen, 1000);
       }

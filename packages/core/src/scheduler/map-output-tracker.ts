@@ -4,14 +4,12 @@
  * Owned by the DAGScheduler's event loop (driver only).
  */
 import type { BlockRef } from '../plan/plan.ts';
+import type { MapOutput } from '../shuffle/map-output.ts';
 
-export interface MapStatus {
+/** A map output and the executor that serves it. */
+export interface MapStatus extends MapOutput {
   executorId: string;
   address: string;
-  path: string;
-  offsets: number[];
-  lengths: number[];
-  records: number[];
 }
 
 export class MapOutputTracker {

@@ -14,16 +14,10 @@ import { FrameFileWriter } from '../frame/frame-file.ts';
 import { pushAll } from '../util/push.ts';
 import type { Aggregator } from './aggregator.ts';
 import type { SpillContext } from './external-aggregator.ts';
+import type { MapOutput } from './map-output.ts';
 import { SizeEstimator } from './size-estimator.ts';
 import { MapSizeTracker } from './size-tracker.ts';
 import { KeyTable } from '../keys/key-table.ts';
-
-export interface MapOutput {
-  path: string;
-  offsets: number[];
-  lengths: number[];
-  records: number[];
-}
 
 export interface ShuffleWriteContext extends SpillContext {
   /** Called once the input is consumed, before the output file is written (a task's compute end). */
