@@ -48,7 +48,7 @@ function* applyOpsPull(input: Iterable<unknown>, ops: ElementOp[], ctx: TaskCont
       }
       case 'flatMap': {
         const f = ctx.compile<AnyFn>(op.f);
-        for (const x of input) yield* f(x) as Iterable<unknown>;
+        for (const x of input) yield* iterableResult(f(x), op.f.method);
         return;
       }
       // The other kinds take the general path below.
@@ -64,6 +64,12 @@ function* applyOpsPull(input: Iterable<unknown>, ops: ElementOp[], ctx: TaskCont
       out.length = 0;
     }
   }
+}
+
+/** `r`, the result of a function given to flatMap or flatMapValues, when it is iterable; else a TypeError naming the method. */
+function iterableResult(r: unknown, method: string): Iterable<unknown> {
+  if (r !== null && r !== undefined && typeof (r as Iterable<unknown>)[Symbol.iterator] === 'function') return r as Iterable<unknown>;
+  throw new TypeError(`${method}(): the function must return an iterable (an array, a string or a generator), got ${r === null ? 'null' : typeof r}`);
 }
 
 /** The fused chain of `ops` in front of `sink`: one function that takes an input record. */
@@ -88,9 +94,9 @@ function stage(op: ElementOp, next: (x: unknown) => void, ctx: TaskContext): (x:
     case 'flatMap': {
       const f = ctx.compile<AnyFn>(op.f);
       return (x) => {
-        const r = f(x) as Iterable<unknown>;
+        const r = f(x);
         if (Array.isArray(r)) for (let i = 0; i < r.length; i++) next(r[i]);
-        else for (const y of r) next(y);
+        else for (const y of iterableResult(r, op.f.method)) next(y);
       };
     }
     case 'mapValues': {
@@ -104,7 +110,7 @@ function stage(op: ElementOp, next: (x: unknown) => void, ctx: TaskContext): (x:
       const f = ctx.compile<AnyFn>(op.f);
       return (x) => {
         const kv = x as [unknown, unknown];
-        for (const v of f(kv[1]) as Iterable<unknown>) next([kv[0], v]);
+        for (const v of iterableResult(f(kv[1]), op.f.method)) next([kv[0], v]);
       };
     }
     case 'keyBy': {

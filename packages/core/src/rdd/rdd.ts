@@ -290,6 +290,7 @@ export abstract class RDD<T> {
     return parts.reduce((a, b) => a + b, 0);
   }
   async take(num: number): Promise<T[]> {
+    checkCount(num, 'take');
     if (num <= 0) return [];
     const buf: T[] = [];
     const total = this.getNumPartitions();
@@ -398,6 +399,7 @@ export abstract class RDD<T> {
     return this.topOrdered(num, keyFn, env, false, 'top');
   }
   private async topOrdered(num: number, keyFn: ((x: T) => unknown) | undefined, env: Env | undefined, ascending: boolean, method: string): Promise<T[]> {
+    checkCount(num, method);
     if (num <= 0) return [];
     const key = keyFn ? fn(keyFn, env, method) : null;
     const parts = await this._run<T[]>(resultFn('takeOrdered', { n: num, key, ascending }), undefined, method);
@@ -417,6 +419,7 @@ export abstract class RDD<T> {
     return r[0]!;
   }
   async takeSample(withReplacement: boolean, num: number, seed?: number): Promise<T[]> {
+    checkCount(num, 'takeSample');
     if (num < 0) throw new FlintError(FlintErrorCode.INVALID_ARGUMENT, `takeSample: num must be >= 0, got ${num}`);
     if (num === 0) return [];
     const s = seed ?? randomSeed();
@@ -712,6 +715,11 @@ export abstract class RDD<T> {
     if (this.sc.conf.defaultParallelismExplicit) return this.sc.defaultParallelism;
     return Math.max(this.getNumPartitions(), 1);
   }
+}
+
+/** A count of elements to return: an integer (a negative one asks for none, as in Spark); 1.5 or NaN is refused. */
+function checkCount(n: number, method: string): void {
+  if (!Number.isInteger(n)) throw new FlintError(FlintErrorCode.INVALID_ARGUMENT, `${method}: the number of elements must be an integer, got ${String(n)}`);
 }
 
 function checkPositive(n: number, what: string): void {

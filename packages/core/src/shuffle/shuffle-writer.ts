@@ -141,7 +141,7 @@ export class ShuffleWriter {
     let batch = BATCH;
     pushAll(input, (rec) => {
       const kv = rec as [unknown, unknown];
-      if (!Array.isArray(kv)) throw new TypeError(`shuffle: expected [key, value] pairs, got ${JSON.stringify(rec)?.slice(0, 80)}`);
+      if (!Array.isArray(kv)) notAPair(rec);
       const p = n === 1 ? 0 : this.partitionOf(kv[0]);
       this.pendingCount++;
       if ((++count & 63) === 0 || count === 8) {
@@ -219,7 +219,7 @@ export class ShuffleWriter {
     let checkAt = checkStep;
     pushAll(input, (rec) => {
       const kv = rec as [unknown, unknown];
-      if (!Array.isArray(kv)) throw new TypeError(`shuffle: expected [key, value] pairs, got ${JSON.stringify(rec)?.slice(0, 80)}`);
+      if (!Array.isArray(kv) || kv.length !== 2) notAPair(rec);
       const i = table.intern(kv[0]);
       table.vals[i] = table.added ? agg.create(kv[1]) : agg.mergeValue(table.vals[i], kv[1]);
       inserted++;
@@ -307,4 +307,20 @@ export class ShuffleWriter {
     fs.renameSync(tmp, final);
     return { path: final, offsets, lengths, records: this.records };
   }
+}
+
+/**
+ * A record that is not a [key, value] pair. A plain shuffle (partitionBy) carries any array whole;
+ * one that combines by key takes only a two-element array: a longer one would lose its third
+ * element, silently, as [k, v, x] was read as [k, v].
+ */
+function notAPair(rec: unknown): never {
+  const shown = (() => {
+    try {
+      return JSON.stringify(rec, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))?.slice(0, 80);
+    } catch {
+      return typeof rec;
+    }
+  })();
+  throw new TypeError(`shuffle: expected [key, value] pairs (two-element arrays), got ${shown}${Array.isArray(rec) ? ` (an array of ${rec.length})` : ''}`);
 }
