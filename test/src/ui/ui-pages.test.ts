@@ -82,6 +82,47 @@ describe.skipIf(!HAVE_CHROMIUM)('UI pages over a synthetic application', () => {
     expect(await page.getByTestId('stage-row').count()).toBe(3);
   });
 
+  it('job page: the DAG pans by drag and zooms by buttons and ctrl+wheel, Fit and double-click restore it; a plain wheel scrolls the page', async () => {
+    await open(`/apps/${APP}/jobs/0`, 'dag-node');
+    const vp = page.getByTestId('job-dag-viewport');
+    const t = async () => ({ k: Number(await vp.getAttribute('data-k')), x: Number(await vp.getAttribute('data-x')), y: Number(await vp.getAttribute('data-y')) });
+    expect(await t()).toEqual({ k: 1, x: 0, y: 0 });
+    const transformOf = () => vp.getAttribute('transform');
+    await page.getByTestId('job-dag-zoom-in').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="job-dag-viewport"]')?.getAttribute('data-k') !== '1');
+    expect((await t()).k).toBeCloseTo(1.5, 6);
+    expect(await transformOf()).toMatch(/scale\(1\.5\)/);
+    // Drag on the background pans by the distance moved (in the SVG's own units).
+    const box = (await page.getByTestId('job-dag-svg').boundingBox())!;
+    const before = await t();
+    await page.mouse.move(box.x + 4, box.y + box.height - 4);
+    await page.mouse.down();
+    await page.mouse.move(box.x + 104, box.y + box.height - 4, { steps: 5 });
+    await page.mouse.up();
+    const after = await t();
+    expect(after.k).toBeCloseTo(before.k, 6);
+    expect(after.x).toBeGreaterThan(before.x);
+    expect(after.y).toBeCloseTo(before.y, 6);
+    await page.getByTestId('job-dag-fit').click();
+    expect(await t()).toEqual({ k: 1, x: 0, y: 0 });
+    // A plain wheel is the page's: the graph keeps its scale.
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.wheel(0, 200);
+    expect((await t()).k).toBe(1);
+    await page.keyboard.down('Control');
+    await page.mouse.wheel(0, -40);
+    await page.keyboard.up('Control');
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="job-dag-viewport"]')?.getAttribute('data-k')) > 1);
+    // Double-click on the background (dispatched on the SVG itself: zoomed in, every point of it may be a stage's link).
+    await page.getByTestId('job-dag-svg').dispatchEvent('dblclick', { clientX: box.x + 2, clientY: box.y + 2 });
+    await page.waitForFunction(() => document.querySelector('[data-testid="job-dag-viewport"]')?.getAttribute('data-k') === '1');
+    // Nodes stay links after zooming.
+    await page.getByTestId('job-dag-zoom-in').click();
+    await page.locator('[data-testid="dag-node"][data-stage-id="1"]').click();
+    await page.getByTestId('stage-page').waitFor();
+    expect(page.url()).toBe(`${fx.url}/apps/${APP}/stages/1/0`);
+  });
+
   it('stage page: quantiles match the rows, the timeline has every task, the skewed partition is flagged by name', async () => {
     await open(`/apps/${APP}/stages/1/0`, 'task-row');
     const rows = fx.recorded.get(1)!;

@@ -4,12 +4,16 @@
  * operations sit inside their stage's box) and drawn as SVG. Used for a
  * job's stage DAG and a stage's RDD operation graph. The layout runs in the
  * browser from `elkjs/lib/elk.bundled.js` (the default entry wants a web
- * worker file and does not bundle).
+ * worker file and does not bundle). Pan and zoom come from d3-zoom on the
+ * SVG: drag pans, ctrl+wheel (or a pinch) and the buttons zoom, a plain wheel
+ * keeps scrolling the page, double-click or "Fit" shows the whole graph.
  */
+import { select } from 'd3-selection';
+import { zoom, zoomIdentity, type ZoomBehavior } from 'd3-zoom';
 import ELK from 'elkjs/lib/elk.bundled.js';
 import type { ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk.bundled.js';
 import Link from 'next/link';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 
 export interface DagChild {
   id: string;
@@ -44,6 +48,44 @@ const LEAF_H = 36;
 
 const elk = new ELK();
 
+/** Zoom limits relative to the fitted graph. */
+const MIN_SCALE = 0.25;
+const MAX_SCALE = 8;
+
+/**
+ * d3-zoom on `svg`, applied to `viewport`'s transform. A plain wheel is left
+ * to the page (the graph sits inside a long page); ctrl/meta+wheel and
+ * pinches (which browsers send as ctrl+wheel) zoom. The current transform is
+ * mirrored on the viewport as data-k/data-x/data-y for tests.
+ */
+function useDagZoom(svg: SVGSVGElement | null, viewport: SVGGElement | null) {
+  const behavior = useRef<ZoomBehavior<SVGSVGElement, unknown> | null>(null);
+  useEffect(() => {
+    if (!svg || !viewport) return;
+    const z = zoom<SVGSVGElement, unknown>()
+      .scaleExtent([MIN_SCALE, MAX_SCALE])
+      .filter((event: Event) => (event.type === 'wheel' ? (event as WheelEvent).ctrlKey || (event as WheelEvent).metaKey : !(event as MouseEvent).button))
+      .on('zoom', (event: { transform: { x: number; y: number; k: number; toString(): string } }) => {
+        const t = event.transform;
+        viewport.setAttribute('transform', t.toString());
+        viewport.dataset.k = String(t.k);
+        viewport.dataset.x = String(t.x);
+        viewport.dataset.y = String(t.y);
+      });
+    const sel = select(svg);
+    sel.call(z).on('dblclick.zoom', () => z.transform(sel, zoomIdentity));
+    behavior.current = z;
+    return () => {
+      sel.on('.zoom', null);
+      behavior.current = null;
+    };
+  }, [svg, viewport]);
+  return {
+    zoomBy: (k: number) => svg && behavior.current?.scaleBy(select(svg), k),
+    fit: () => svg && behavior.current?.transform(select(svg), zoomIdentity),
+  };
+}
+
 interface Laid {
   graph: ElkNode;
 }
@@ -51,6 +93,9 @@ interface Laid {
 export function Dag({ nodes, edges, testId, direction = 'RIGHT' }: { nodes: DagNode[]; edges: DagEdge[]; testId: string; direction?: 'RIGHT' | 'DOWN' }) {
   const [laid, setLaid] = useState<Laid | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [svg, setSvg] = useState<SVGSVGElement | null>(null);
+  const [viewport, setViewport] = useState<SVGGElement | null>(null);
+  const pz = useDagZoom(svg, viewport);
   const key = JSON.stringify([nodes.map((n) => [n.id, n.children?.map((c) => c.id), n.childEdges]), edges, direction]);
   useEffect(() => {
     let live = true;
@@ -93,12 +138,25 @@ export function Dag({ nodes, edges, testId, direction = 'RIGHT' }: { nodes: DagN
   const h = Math.ceil(g.height ?? 200);
   return (
     <div className="dag" data-testid={testId} data-nodes={nodes.length} data-edges={edges.length}>
-      <svg width={Math.min(w, 1460)} viewBox={`0 0 ${w} ${h}`} style={{ maxWidth: '100%' }}>
+      <div className="row dag-tools">
+        <button data-testid={`${testId}-zoom-in`} onClick={() => pz.zoomBy(1.5)} title="Zoom in (or ctrl+wheel)">
+          +
+        </button>
+        <button data-testid={`${testId}-zoom-out`} onClick={() => pz.zoomBy(1 / 1.5)} title="Zoom out (or ctrl+wheel)">
+          −
+        </button>
+        <button data-testid={`${testId}-fit`} onClick={() => pz.fit()} title="Show the whole graph (or double-click)">
+          Fit
+        </button>
+        <span className="muted">drag to pan · ctrl+wheel to zoom</span>
+      </div>
+      <svg ref={setSvg} width={Math.min(w, 1460)} viewBox={`0 0 ${w} ${h}`} style={{ maxWidth: '100%' }} data-testid={`${testId}-svg`}>
         <defs>
           <marker id={`${testId}-arrow`} viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
             <path d="M 0 0 L 10 5 L 0 10 z" fill="#495057" />
           </marker>
         </defs>
+        <g ref={setViewport} data-testid={`${testId}-viewport`} data-k="1" data-x="0" data-y="0">
         {(g.edges ?? []).map((e) => (
           <EdgePath key={e.id} e={e} dx={0} dy={0} marker={`${testId}-arrow`} testId={`${testId}-edge`} />
         ))}
@@ -154,6 +212,7 @@ export function Dag({ nodes, edges, testId, direction = 'RIGHT' }: { nodes: DagN
             <g key={c.id}>{box}</g>
           );
         })}
+        </g>
       </svg>
     </div>
   );
