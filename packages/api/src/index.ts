@@ -11,3 +11,18 @@ export { createFlintHttpHandler, listenFlintHttp, isLoopbackHost, DEFAULT_CSP, S
 export { InMemoryFlintQueries, fieldOf, type EventLike, type ClusterSnapshotLike, type InMemoryFlintQueriesOptions, type StageInfoLike, type TaskInfoLike, type MetricsLike } from './in-memory-queries.ts';
 export { LIVE_POLL_MS, type LiveBatch } from './routers/events.ts';
 export { MAX_LOG_READ } from './routers/logs.ts';
+export { TimelineCache, timelineCacheFor, type TimelineCacheOptions, type TimedTimelineView } from './timeline-cache.ts';
+export {
+  TimelineIndex,
+  MIN_TASK_PX,
+  TIMELINE_PHASES,
+  TIMELINE_FAILED,
+  TIMELINE_FLAGGED,
+  TIMELINE_RUNNING,
+  TIMELINE_VIEW_MAX_LANES,
+  TIMELINE_VIEW_MAX_WIDTH,
+  type TimelineFlagThresholds,
+  type TimelinePhase,
+  type TimelineView,
+  type TimelineViewQuery,
+} from './timeline-index.ts';

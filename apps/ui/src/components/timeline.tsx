@@ -2,14 +2,21 @@
 /**
  * The stage's event timeline on a canvas: one lane per executor slot, each
  * task a bar split into its phases, failed tasks red, flagged tasks outlined
- * in orange. Wheel zooms around the pointer, drag pans, double-click resets;
- * the layout's level of detail keeps each frame to about one item per pixel
- * per lane, so 100,000 tasks draw as fast as 1,000 and every one is reachable
- * by zooming in.
+ * in orange. The server lays the tasks out and answers each window with a
+ * level of detail (tasks too narrow to see come as counted runs), so the
+ * page receives and draws about one item per pixel per lane at any task
+ * count; every task becomes its own bar when zoomed in. Wheel zooms around
+ * the pointer, drag pans, double-click resets; a pan or zoom redraws at once
+ * from the answer held and refines when the answer for the new window
+ * arrives. Only the lanes scrolled into sight are asked for and drawn.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { flagThresholds } from '../lib/flags.ts';
 import { formatDuration, formatTime } from '../lib/format.ts';
-import { panView, phaseParts, TimelineLayout, zoomView, type SegmentKind, type TimelineTask, type TimeView } from '../lib/timeline-layout.ts';
+import { boundsOf, covers, hitItem, laneLabel, panView, phaseParts, PHASES, projectFrame, zoomView, type SegmentKind, type TimelineFrame, type TimeView } from '../lib/timeline-view.ts';
+import type { StageDetail } from '../trpc/api-types.ts';
+import { stageMedians } from './use-stage-flags.ts';
+import { useTimelineView } from './use-timeline-view.ts';
 
 export const PHASE_COLOURS: Record<SegmentKind, string> = {
   schedulerDelay: '#74c0fc',
@@ -37,24 +44,47 @@ const PHASE_LABELS: Record<SegmentKind, string> = {
 const LANE_H = 16;
 const LABEL_W = 150;
 const AXIS_H = 22;
+/** Lanes shown at once; more scroll. */
+const MAX_ROWS = 30;
 
-export function Timeline({ tasks, now, loading }: { tasks: TimelineTask[]; now: number; loading?: string | null }) {
-  const layout = useMemo(() => new TimelineLayout(tasks, now), [tasks, now]);
-  const bounds = useMemo(() => layout.fullView(), [layout]);
-  const [view, setView] = useState<TimeView>(bounds);
+/** The stage's version as far as its tasks go: a change means new tasks or ends to show. */
+export function stageVersion(s: StageDetail): string {
+  return `${s.stageId}.${s.attempt}:${s.state}:${s.tasks.total}/${s.tasks.running}/${s.tasks.succeeded}/${s.tasks.failed}/${s.tasks.killed}/${s.quantileTaskCount}`;
+}
+
+export function Timeline({ appId, stage }: { appId: string; stage: StageDetail }) {
+  const version = stageVersion(stage);
+  const flagAt = useMemo(() => flagThresholds(stageMedians(stage)), [stage]);
   const wrap = useRef<HTMLDivElement>(null);
+  const scroller = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
   const [width, setWidth] = useState(1000);
+  const [scrollTop, setScrollTop] = useState(0);
+  const [view, setView] = useState<TimeView | null>(null);
   const [tip, setTip] = useState<{ x: number; y: number; text: string } | null>(null);
-  const stats = useRef({ frameMs: 0, items: 0, flagged: '' });
+  const userMoved = useRef(false);
+  const plotW = width - LABEL_W;
+
+  const [lanes, setLanes] = useState(0);
+  const rows = Math.max(1, Math.min(lanes || MAX_ROWS, MAX_ROWS));
+  const firstLane = Math.floor(scrollTop / LANE_H);
+  const lastLane = Math.ceil((scrollTop + rows * LANE_H) / LANE_H) - 1;
+  const tl = useTimelineView(appId, stage.stageId, stage.attempt, version, flagAt, { view, width: plotW, firstLane, lastLane });
+  const answer = tl.answer;
+  const bounds = useMemo(() => (answer ? boundsOf(answer) : null), [answer]);
   const viewRef = useRef(view);
   viewRef.current = view;
-  const userMoved = useRef(false);
+  const frameRef = useRef<TimelineFrame | null>(null);
 
-  // Follow the data's extent until the user zooms or pans.
   useEffect(() => {
+    if (answer) setLanes(answer.laneExecutor.length);
+  }, [answer]);
+
+  // Follow the run's extent until the user zooms or pans.
+  useEffect(() => {
+    if (!bounds) return;
     if (!userMoved.current) setView(bounds);
-    else setView((v) => ({ from: Math.max(v.from, bounds.from), to: Math.min(Math.max(v.to, v.from + 1), bounds.to) }));
+    else setView((v) => (v ? { from: Math.max(v.from, bounds.from), to: Math.min(Math.max(v.to, v.from + 1), bounds.to) } : bounds));
   }, [bounds]);
 
   useEffect(() => {
@@ -66,41 +96,49 @@ export function Timeline({ tasks, now, loading }: { tasks: TimelineTask[]; now: 
     return () => ro.disconnect();
   }, []);
 
-  const plotW = width - LABEL_W;
-  const height = layout.lanes.length * LANE_H + AXIS_H;
+  const plotH = rows * LANE_H;
+  const height = plotH + AXIS_H;
 
   useEffect(() => {
     const c = canvas.current;
-    if (!c) return;
+    if (!c || !answer || !view) return;
     const t0 = performance.now();
     const dpr = window.devicePixelRatio || 1;
-    c.width = Math.round(width * dpr);
-    c.height = Math.round(height * dpr);
-    c.style.width = `${width}px`;
-    c.style.height = `${height}px`;
+    if (c.width !== Math.round(width * dpr) || c.height !== Math.round(height * dpr)) {
+      c.width = Math.round(width * dpr);
+      c.height = Math.round(height * dpr);
+      c.style.width = `${width}px`;
+      c.style.height = `${height}px`;
+    }
     const ctx = c.getContext('2d');
     if (!ctx) return;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, width, height);
     ctx.font = '11px system-ui, sans-serif';
     ctx.textBaseline = 'middle';
-    layout.lanes.forEach((l, i) => {
-      ctx.fillStyle = i % 2 ? '#f8f9fa' : '#fff';
-      ctx.fillRect(0, i * LANE_H, width, LANE_H);
-      ctx.fillStyle = '#495057';
-      ctx.fillText(l.label, 6, i * LANE_H + LANE_H / 2);
-    });
-    const frame = layout.frame(view, plotW);
-    const flaggedParts: number[] = [];
+    const nLanes = answer.laneExecutor.length;
+    const last = Math.min(lastLane, nLanes - 1);
     ctx.save();
     ctx.beginPath();
-    ctx.rect(LABEL_W, 0, plotW, height);
+    ctx.rect(0, 0, width, plotH);
+    ctx.clip();
+    const yOf = (lane: number) => lane * LANE_H - scrollTop;
+    for (let l = firstLane; l <= last; l++) {
+      ctx.fillStyle = l % 2 ? '#f8f9fa' : '#fff';
+      ctx.fillRect(0, yOf(l), width, LANE_H);
+      ctx.fillStyle = '#495057';
+      ctx.fillText(laneLabel(answer, l), 6, yOf(l) + LANE_H / 2);
+    }
+    const frame = projectFrame(answer, view, plotW, firstLane, last);
+    frameRef.current = frame;
+    ctx.beginPath();
+    ctx.rect(LABEL_W, 0, plotW, plotH);
     ctx.clip();
     for (const it of frame.items) {
-      const y = it.lane * LANE_H + 2;
+      const y = yOf(it.lane) + 2;
       const h = LANE_H - 4;
       const x = LABEL_W + it.x;
-      if (it.segments && !it.failed) {
+      if (it.segments) {
         for (const s of it.segments) {
           ctx.fillStyle = PHASE_COLOURS[s.kind];
           ctx.fillRect(LABEL_W + s.x, y, Math.max(s.w, 0.5), h);
@@ -113,111 +151,133 @@ export function Timeline({ tasks, now, loading }: { tasks: TimelineTask[]; now: 
         ctx.strokeStyle = '#e67700';
         ctx.lineWidth = 2;
         ctx.strokeRect(x - 1, y - 1, Math.max(it.w, 1) + 2, h + 2);
-        if (it.kind === 'task') flaggedParts.push(layout.tasks[it.task]!.index);
       }
     }
     ctx.restore();
     // Time axis.
-    const axisY = layout.lanes.length * LANE_H;
     ctx.fillStyle = '#fff';
-    ctx.fillRect(0, axisY, width, AXIS_H);
+    ctx.fillRect(0, plotH, width, AXIS_H);
     ctx.fillStyle = '#868e96';
     const span = view.to - view.from;
+    const b = boundsOf(answer);
     for (let k = 0; k <= 5; k++) {
       const x = LABEL_W + (k / 5) * plotW;
-      ctx.fillRect(x, axisY, 1, 4);
-      const text = `+${formatDuration(view.from - bounds.from + (k / 5) * span)}`;
+      ctx.fillRect(x, plotH, 1, 4);
       ctx.textAlign = k === 5 ? 'right' : k === 0 ? 'left' : 'center';
-      ctx.fillText(text, x, axisY + 13);
+      ctx.fillText(`+${formatDuration(view.from - b.from + (k / 5) * span)}`, x, plotH + 13);
     }
     ctx.textAlign = 'left';
-    stats.current = { frameMs: performance.now() - t0, items: frame.items.length, flagged: flaggedParts.sort((a, b) => a - b).join(',') };
-    c.dataset.frameMs = stats.current.frameMs.toFixed(2);
-    c.dataset.items = String(frame.items.length);
-    c.dataset.flaggedPartitions = stats.current.flagged;
-    c.dataset.viewFrom = String(view.from);
-    c.dataset.viewTo = String(view.to);
-  }, [layout, view, width, height, plotW, bounds]);
+    const d = c.dataset;
+    d.frameMs = (performance.now() - t0).toFixed(2);
+    d.items = String(frame.items.length);
+    d.drawnTasks = String(frame.tasks);
+    d.flaggedPartitions = frame.flaggedPartitions.join(',');
+    d.viewFrom = String(view.from);
+    d.viewTo = String(view.to);
+    d.covered = covers(answer, view, plotW, firstLane, last) ? 'true' : 'false';
+    d.answerMs = tl.lastMs?.toFixed(1) ?? '';
+    d.firstAnswerMs = tl.firstMs?.toFixed(1) ?? '';
+    d.answerChars = String(tl.lastChars);
+    d.serverBuildMs = answer.buildMs.toFixed(1);
+    d.serverViewMs = answer.viewMs.toFixed(2);
+    d.requests = String(tl.requests);
+  }, [answer, view, width, height, plotW, plotH, firstLane, lastLane, scrollTop, tl.lastMs, tl.firstMs, tl.lastChars, tl.requests]);
 
-  const timeAt = useCallback((clientX: number) => {
-    const r = canvas.current!.getBoundingClientRect();
-    const v = viewRef.current;
-    return v.from + ((clientX - r.left - LABEL_W) / plotW) * (v.to - v.from);
-  }, [plotW]);
+  const timeAt = useCallback(
+    (clientX: number) => {
+      const r = canvas.current!.getBoundingClientRect();
+      const v = viewRef.current!;
+      return v.from + ((clientX - r.left - LABEL_W) / plotW) * (v.to - v.from);
+    },
+    [plotW],
+  );
 
-  // Wheel zoom needs a non-passive listener to keep the page from scrolling.
+  // Wheel zoom needs a non-passive listener to keep the page from scrolling; over the labels the wheel scrolls the lanes.
   useEffect(() => {
     const c = canvas.current;
-    if (!c) return;
+    if (!c || !bounds) return;
     const onWheel = (e: WheelEvent) => {
-      if (e.offsetX < LABEL_W) return;
+      if (e.offsetX < LABEL_W || !viewRef.current) return;
       e.preventDefault();
       userMoved.current = true;
-      setView((v) => zoomView(v, Math.exp(e.deltaY * 0.002), timeAt(e.clientX), bounds));
+      setView((v) => (v ? zoomView(v, Math.exp(e.deltaY * 0.002), timeAt(e.clientX), bounds) : v));
     };
     c.addEventListener('wheel', onWheel, { passive: false });
     return () => c.removeEventListener('wheel', onWheel);
   }, [bounds, timeAt]);
 
   const drag = useRef<{ x: number; view: TimeView } | null>(null);
+  const loading = tl.error ? `could not load the timeline: ${tl.error}` : !answer ? 'laying out tasks…' : tl.answerVersion !== version ? 'loading new tasks…' : null;
+  const total = answer?.totalTasks ?? 0;
   return (
-    <div className="timeline" ref={wrap} data-testid="timeline" data-lanes={layout.lanes.length} data-tasks={tasks.length} data-loading={loading ? 'true' : 'false'}>
+    <div className="timeline" ref={wrap} data-testid="timeline" data-lanes={answer?.laneExecutor.length ?? 0} data-tasks={total} data-loading={!answer || tl.answerVersion !== version ? 'true' : 'false'}>
       <div className="row" style={{ padding: '6px 8px' }}>
-        <button data-testid="timeline-zoom-in" onClick={() => ((userMoved.current = true), setView((v) => zoomView(v, 0.5, (v.from + v.to) / 2, bounds)))}>
+        <button data-testid="timeline-zoom-in" onClick={() => bounds && ((userMoved.current = true), setView((v) => (v ? zoomView(v, 0.5, (v.from + v.to) / 2, bounds) : v)))}>
           Zoom in
         </button>
-        <button data-testid="timeline-zoom-out" onClick={() => setView((v) => zoomView(v, 2, (v.from + v.to) / 2, bounds))}>
+        <button data-testid="timeline-zoom-out" onClick={() => bounds && setView((v) => (v ? zoomView(v, 2, (v.from + v.to) / 2, bounds) : v))}>
           Zoom out
         </button>
-        <button data-testid="timeline-reset" onClick={() => ((userMoved.current = false), setView(bounds))}>
+        <button data-testid="timeline-reset" onClick={() => bounds && ((userMoved.current = false), setView(bounds))}>
           Reset
         </button>
         <span className="muted">
-          {tasks.length.toLocaleString('en')} tasks · {layout.lanes.length} executor slots · wheel to zoom, drag to pan{loading ? ` · ${loading}` : ''}
+          {total.toLocaleString('en')} tasks · {answer?.laneExecutor.length ?? 0} executor slots · wheel to zoom, drag to pan
+          {lanes > MAX_ROWS ? ', scroll for more slots' : ''}
+          {loading ? ` · ${loading}` : ''}
         </span>
       </div>
       <div className="legend" style={{ padding: '0 8px' }}>
-        {(Object.keys(PHASE_LABELS) as SegmentKind[]).map((k) => (
+        {[...PHASES, 'other' as const, 'running' as const].map((k) => (
           <span key={k}>
             <i style={{ background: PHASE_COLOURS[k] }} />
             {PHASE_LABELS[k]}
           </span>
         ))}
-        <span><i style={{ background: '#e03131' }} />failed</span>
-        <span><i style={{ background: '#5c7cfa' }} />many tasks (zoom in)</span>
-        <span><i style={{ border: '2px solid #e67700' }} />flagged</span>
+        <span>
+          <i style={{ background: '#e03131' }} />
+          failed
+        </span>
+        <span>
+          <i style={{ background: '#5c7cfa' }} />
+          tasks too narrow to show (zoom in)
+        </span>
+        <span>
+          <i style={{ border: '2px solid #e67700' }} />
+          flagged
+        </span>
       </div>
-      <canvas
-        ref={canvas}
-        data-testid="timeline-canvas"
-        onMouseDown={(e) => (drag.current = { x: e.clientX, view: viewRef.current })}
-        onMouseUp={() => (drag.current = null)}
-        onMouseLeave={() => ((drag.current = null), setTip(null))}
-        onDoubleClick={() => ((userMoved.current = false), setView(bounds))}
-        onMouseMove={(e) => {
-          const r = canvas.current!.getBoundingClientRect();
-          if (drag.current) {
-            userMoved.current = true;
-            const d = drag.current;
-            const dt = ((d.x - e.clientX) / plotW) * (d.view.to - d.view.from);
-            setView(panView(d.view, dt, bounds));
-            return;
-          }
-          const x = e.clientX - r.left - LABEL_W;
-          const lane = Math.floor((e.clientY - r.top) / LANE_H);
-          const hit = x >= 0 && lane < layout.lanes.length ? layout.hit(lane, x, viewRef.current, plotW, 3) : -1;
-          if (hit < 0) return setTip(null);
-          const t = layout.tasks[hit]!;
-          const dur = (t.finishTime ?? now) - t.launchTime;
-          const parts = t.finishTime == null ? [] : phaseParts(t, dur).filter(([, ms]) => ms > 0);
-          const wr = wrap.current!.getBoundingClientRect();
-          setTip({
-            x: Math.min(e.clientX - wr.left + 12, wr.width - 260),
-            y: e.clientY - wr.top + 12,
-            text: [`task ${t.taskId} · partition ${t.index} · attempt ${t.attempt}`, `executor ${t.executorId} slot ${t.slot ?? '?'} · ${t.status.toLowerCase()}`, `${formatTime(t.launchTime)} · ${formatDuration(dur)}`, ...parts.map(([k, ms]) => `  ${PHASE_LABELS[k]}: ${formatDuration(ms)}`), ...(t.flagged ? ['flagged: see the task table'] : [])].join('\n'),
-          });
-        }}
-      />
+      <div className="timeline-lanes" ref={scroller} style={{ height, overflowY: lanes > MAX_ROWS ? 'auto' : 'hidden' }} onScroll={(e) => setScrollTop((e.target as HTMLDivElement).scrollTop)}>
+        <canvas
+          ref={canvas}
+          data-testid="timeline-canvas"
+          style={{ position: 'sticky', top: 0 }}
+          onMouseDown={(e) => viewRef.current && (drag.current = { x: e.clientX, view: viewRef.current })}
+          onMouseUp={() => (drag.current = null)}
+          onMouseLeave={() => ((drag.current = null), setTip(null))}
+          onDoubleClick={() => bounds && ((userMoved.current = false), setView(bounds))}
+          onMouseMove={(e) => {
+            const r = canvas.current!.getBoundingClientRect();
+            if (drag.current && bounds) {
+              userMoved.current = true;
+              const d = drag.current;
+              const dt = ((d.x - e.clientX) / plotW) * (d.view.to - d.view.from);
+              setView(panView(d.view, dt, bounds));
+              return;
+            }
+            const frame = frameRef.current;
+            const x = e.clientX - r.left - LABEL_W;
+            const y = e.clientY - r.top;
+            if (!frame || !answer || x < 0 || y >= plotH) return setTip(null);
+            const lane = Math.floor((y + scrollTop) / LANE_H);
+            const it = hitItem(frame, lane, x);
+            if (!it) return setTip(null);
+            const wr = wrap.current!.getBoundingClientRect();
+            setTip({ x: Math.min(e.clientX - wr.left + 12, wr.width - 260), y: e.clientY - wr.top + 12, text: tipText(answer, it.kind, it.ref, laneLabel(answer, lane)) });
+          }}
+        />
+        {lanes > MAX_ROWS && <div style={{ height: lanes * LANE_H - plotH }} />}
+      </div>
       {tip && (
         <div className="tooltip" style={{ left: tip.x, top: tip.y }} data-testid="timeline-tooltip">
           {tip.text}
@@ -225,4 +285,24 @@ export function Timeline({ tasks, now, loading }: { tasks: TimelineTask[]; now: 
       )}
     </div>
   );
+}
+
+function tipText(a: NonNullable<ReturnType<typeof useTimelineView>['answer']>, kind: 'task' | 'group', ref: number, lane: string): string {
+  if (kind === 'group') {
+    const r = a.runs;
+    const flags = [r.state[ref]! & 1 ? 'some failed' : '', r.state[ref]! & 2 ? 'some flagged' : '', r.state[ref]! & 4 ? 'some running' : ''].filter(Boolean);
+    return [`${r.count[ref]!.toLocaleString('en')} task${r.count[ref] === 1 ? '' : 's'} too narrow to show · zoom in`, lane, `${formatTime(a.origin + r.from[ref]!)} … +${formatDuration(r.to[ref]! - r.from[ref]!)}`, ...flags].join('\n');
+  }
+  const b = a.bars;
+  const launch = a.origin + b.launch[ref]!;
+  const finish = b.finish[ref] === null ? null : a.origin + b.finish[ref]!;
+  const dur = (finish ?? a.now) - launch;
+  const parts = finish === null ? [] : phaseParts(b.phases[ref] ?? null, dur).filter(([, ms]) => ms > 0);
+  return [
+    `task ${b.taskId[ref]} · partition ${b.index[ref]} · attempt ${b.attempt[ref]}`,
+    `${lane} · ${b.status[ref]}`,
+    `${formatTime(launch)} · ${formatDuration(dur)}`,
+    ...parts.map(([k, ms]) => `  ${PHASE_LABELS[k]}: ${formatDuration(ms)}`),
+    ...(b.state[ref]! & 2 ? ['flagged: see the task table'] : []),
+  ].join('\n');
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isSkewed, median, SKEW_METRICS, stageFlags, taskFlags, type FlagTask, type StageMedians } from './flags.ts';
+import { flagThresholds, isSkewed, median, SKEW_METRICS, stageFlags, taskFlags, type FlagTask, type StageMedians } from './flags.ts';
 
 function mkTasks(n: number, f: (i: number) => Partial<FlagTask['values']> & { duration?: number }): FlagTask[] {
   return Array.from({ length: n }, (_, i) => {
@@ -83,5 +83,42 @@ describe('flags', () => {
     expect(median([])).toBeNull();
     expect(median([3, 1, 2])).toBe(2);
     expect(median([4, 1, 3, 2])).toBe(2.5);
+  });
+
+  it('thresholds flag exactly the tasks the rules flag (by the measures the timeline carries), running tasks by elapsed time', () => {
+    let seed = 12345;
+    const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    let flagged = 0;
+    for (let round = 0; round < 2000; round++) {
+      const med: StageMedians = {
+        duration: rand() < 0.1 ? null : Math.floor(rand() * 3000) + (rand() < 0.5 ? 0.5 : 0),
+        values: { inputBytes: rand() < 0.2 ? null : Math.floor(rand() * 4e6), inputRecords: Math.floor(rand() * 30_000), shuffleReadRecords: rand() < 0.2 ? null : Math.floor(rand() * 30_000) },
+        doneFraction: rand(),
+      };
+      const running = rand() < 0.2;
+      const now = 1_000_000;
+      const launch = now - Math.floor(rand() * 20_000);
+      const pick = (m: number | null | undefined, span: number) => (rand() < 0.1 ? undefined : Math.floor((m ?? 0) * rand() * 2.2 + rand() * span * 0.5));
+      const task: FlagTask = {
+        index: round,
+        executorId: '1',
+        status: running ? 'RUNNING' : 'SUCCESS',
+        launchTime: launch,
+        duration: running ? null : Math.floor(rand() * 9000),
+        values: { inputBytes: pick(med.values.inputBytes, 3e6), inputRecords: pick(med.values.inputRecords, 30_000), shuffleReadRecords: pick(med.values.shuffleReadRecords, 30_000) },
+      };
+      const t = flagThresholds(med);
+      const duration = task.duration ?? now - launch;
+      const byThreshold =
+        (['inputBytes', 'inputRecords', 'shuffleReadRecords'] as const).some((m) => task.values[m] != null && t[m] != null && task.values[m]! >= t[m]!) || (t.duration != null && duration >= t.duration);
+      const byRules = taskFlags(task, med, now).length > 0;
+      expect(byThreshold, JSON.stringify({ med, task, t })).toBe(byRules);
+      if (byRules) flagged++;
+    }
+    // Both outcomes were exercised many times.
+    expect(flagged).toBeGreaterThan(200);
+    expect(flagged).toBeLessThan(1800);
+    expect(flagThresholds({ duration: 100, values: {}, doneFraction: 0.5 }).duration).toBeUndefined();
+    expect(flagThresholds({ duration: 100, values: { inputBytes: 10 }, doneFraction: 0.9 })).toEqual({ duration: 1100, inputBytes: 10 + 1024 * 1024 });
   });
 });

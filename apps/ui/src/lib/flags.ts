@@ -104,6 +104,32 @@ export function taskFlags(task: FlagTask, medians: StageMedians, now: number): T
   return flags;
 }
 
+/**
+ * The same rules as thresholds, for the server-side timeline: a task trips
+ * `taskFlags` exactly when one of its measures is at or above its threshold
+ * here (a running task's duration being its elapsed time). Each rule is
+ * `value ≥ factor × median and value − median ≥ floor`, that is
+ * `value ≥ max(factor × median, median + floor)`; no straggler threshold
+ * before STRAGGLER_MIN_DONE of the stage is done. Only the measures the
+ * timeline carries are given.
+ */
+export interface FlagThresholds {
+  duration?: number;
+  inputBytes?: number;
+  inputRecords?: number;
+  shuffleReadRecords?: number;
+}
+
+export function flagThresholds(medians: StageMedians): FlagThresholds {
+  const out: FlagThresholds = {};
+  for (const metric of ['inputBytes', 'inputRecords', 'shuffleReadRecords'] as const) {
+    const m = medians.values[metric];
+    if (m != null) out[metric] = Math.max(SKEW_FACTOR * m, m + floorFor(metric));
+  }
+  if (medians.duration != null && medians.doneFraction >= STRAGGLER_MIN_DONE) out.duration = Math.max(STRAGGLER_FACTOR * medians.duration, medians.duration + STRAGGLER_MIN_MS);
+  return out;
+}
+
 /** Summary quantiles as the stage page gets them (max and median per measure). */
 export interface StageQuantileView {
   count: number;

@@ -24,3 +24,4 @@ export type LogRef = ExecutorSummary['logs'][number];
 type LiveMessage = Outputs['events']['live'] extends AsyncIterable<infer T> ? T : never;
 /** One batch of changes from the live subscription (the payload of a tracked message). */
 export type LiveBatch = LiveMessage extends { data: infer D } ? D : LiveMessage;
+export type { TimedTimelineView } from '@flint/api';

@@ -6,7 +6,6 @@
  */
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
-import { useCallback, useState } from 'react';
 import { formatBytes, formatDuration, formatMetric, formatTime, metricLabel } from '../../lib/format.ts';
 import { useTRPC } from '../../trpc/client.tsx';
 import { Card, Crumbs, Progress, QueryState, StateBadge } from '../common.tsx';
@@ -14,7 +13,6 @@ import { Dag } from '../dag.tsx';
 import { TaskTable } from '../task-table.tsx';
 import { Timeline } from '../timeline.tsx';
 import { useStageFlags } from '../use-stage-flags.ts';
-import { useTimelineTasks } from '../use-timeline-tasks.ts';
 
 const PHASES = new Set(['schedulerDelay', 'deserialize', 'compute', 'shuffleWrite', 'resultSerialize', 'resultFetch']);
 
@@ -22,9 +20,6 @@ export function StagePage({ appId, stageId, attempt }: { appId: string; stageId:
   const trpc = useTRPC();
   const stage = useQuery(trpc.stages.get.queryOptions({ appId, stageId, attempt }));
   const flags = useStageFlags(appId, stage.data);
-  const [tableReady, setTableReady] = useState(false);
-  const onFirstPage = useCallback(() => setTableReady(true), []);
-  const timeline = useTimelineTasks(appId, stage.data, tableReady);
   const base = `/apps/${encodeURIComponent(appId)}`;
   return (
     <div data-testid="stage-page">
@@ -134,9 +129,9 @@ export function StagePage({ appId, stageId, attempt }: { appId: string; stageId:
                 </tbody>
               </table>
               <h2>Event timeline</h2>
-              <Timeline tasks={timeline.tasks} now={timeline.now} loading={timeline.loading} />
+              <Timeline appId={appId} stage={s} />
               <h2>Tasks</h2>
-              <TaskTable appId={appId} stage={s} onFirstPage={onFirstPage} />
+              <TaskTable appId={appId} stage={s} />
             </>
           );
         }}
