@@ -102,6 +102,12 @@ describe('serializer', () => {
     expect(roundTrip([1, 'a'])).toEqual([1, 'a']);
   });
 
+  test('a symbol inside a value is refused naming where it is (was msgpackr\'s "Unknown type: symbol")', () => {
+    expect(() => serialize(Symbol('s'))).toThrow(UncarriableValueError);
+    expect(() => serialize({ a: [1, Symbol('s')] })).toThrow(/the value\.a\[1\] is a symbol, which cannot be carried/);
+    expect(() => serialize(new Map([[1, { b: Symbol.iterator }]]))).toThrow(/is a symbol/);
+  });
+
   test('findUncarriable names the first function, Promise or symbol and where it is', () => {
     expect(findUncarriable([1, [2, { a: () => 1 }]], 'data')).toBe('data[1][1].a is a function');
     expect(findUncarriable(new Map([[1, Promise.resolve()]]), 'data')).toBe('data.get(1) is a Promise');

@@ -359,6 +359,11 @@ function pack(value: unknown, flags?: number): Buffer {
         );
       }
     }
+    if (!(e instanceof UncarriableValueError)) {
+      // msgpackr's own refusal ("Unknown type: symbol") names neither the value nor where it is.
+      const where = findUncarriable(value);
+      if (where) throw new UncarriableValueError(`${where.replace(/^value/, 'the value')}, which cannot be carried as data between threads or processes; return or keep plain data instead`);
+    }
     throw e;
   }
 }
