@@ -16,8 +16,9 @@
  * machine falls on all of them alike; the median of each is compared with its
  * "off" row. Run it with: `pnpm --filter @flint/bench exec tsx src/observability-bench.ts
  * [--tasks 20000] [--runs 3] [--no-cluster] [--no-local] [--no-tracing] [--profile DIR]`
- * (`--profile DIR`: every cluster process writes a V8 CPU profile into DIR when it exits;
- * run the bench itself under `node --cpu-prof` for the driver's).
+ * (`--profile DIR`: every cluster process and thread writes a V8 CPU profile into DIR when
+ * it exits, through cpu-profile-hook.cjs; run the bench itself under `node --cpu-prof` for
+ * the driver's).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -242,7 +243,9 @@ async function main(): Promise<void> {
   const clusters: LocalCluster[] = [];
   let subscribers: Subscribers | null = null;
   let onSc: FlintContext | null = null;
-  const profileEnv = PROFILE_DIR ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${PROFILE_DIR}` } : {};
+  const profileEnv = PROFILE_DIR
+    ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${fileURLToPath(new URL('./cpu-profile-hook.cjs', import.meta.url))}`, FLINT_CPU_PROFILE_DIR: PROFILE_DIR }
+    : {};
   try {
     if (CLUSTER) {
       const offCluster = await LocalCluster.start({ workers: 2, coresPerWorker: 1, env: profileEnv });

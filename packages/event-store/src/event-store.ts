@@ -7,6 +7,7 @@ import type { TaskMetrics } from '@flint/core';
 import type { PrismaClient } from './generated/prisma/client.ts';
 import { EventIngester } from './event-ingester.ts';
 import { EventStoreError } from './event-store-error.ts';
+import { KeptOrder } from './kept-order.ts';
 import {
   APP_STATES,
   PHASE_TIMESTAMP_NAMES,
@@ -504,12 +505,30 @@ export class EventStore {
       this.keptOrders.set(key, hit);
       return hit;
     }
-    const rows = this.cachedStatement(`SELECT rowid, "${sortBy}" FROM "Task" WHERE "appId" = ? AND "stageId" = ? AND "stageAttempt" = ?${q.status ? ` AND "status" = ?` : ''}`)
-      .raw(true)
-      .all(...[q.appId, q.stageId, q.attempt, ...(q.status ? [q.status] : [])]) as Array<[number, number | string | null]>;
-    const valued = rows.filter((x) => x[1] !== null).sort((a, b) => (a[1]! < b[1]! ? -1 : a[1]! > b[1]! ? 1 : a[0] - b[0]));
-    const nulls = rows.filter((x) => x[1] === null).sort((a, b) => a[0] - b[0]);
-    const order = new KeptOrder(Float64Array.from(valued, (x) => x[0]), Float64Array.from(nulls, (x) => x[0]));
+    // Two scans of the attempt's rows in one read snapshot, both in the (appId, stageId,
+    // stageAttempt, taskId) index's order, so position i is one row in both: the row ids
+    // (kept per attempt: every column's order needs them) and the column's values, each read
+    // as bare numbers (rows as [rowid, value] pairs cost three times the CPU).
+    const where = `"appId" = ? AND "stageId" = ? AND "stageAttempt" = ?${q.status ? ` AND "status" = ?` : ''}`;
+    const params = [q.appId, q.stageId, q.attempt, ...(q.status ? [q.status] : [])];
+    const scan = this.db
+      .transaction(() => {
+        const now = this.stmts.stageAttemptVersion.get(q.appId, q.stageId, q.attempt) as { taskVersion: number } | undefined;
+        if (!now || now.taskVersion !== r.taskVersion) return null;
+        const idsKey = JSON.stringify([q.appId, q.stageId, q.attempt, q.status ?? null, r.taskVersion]);
+        let rowids = this.keptRowids.get(idsKey);
+        if (!rowids) {
+          rowids = this.cachedStatement(`SELECT rowid FROM "Task" INDEXED BY "Task_stage_task_idx" WHERE ${where} ORDER BY "taskId"`).pluck().all(...params) as number[];
+          this.keptRowids.set(idsKey, rowids);
+          if (this.keptRowids.size > KEPT_ROWID_LISTS) this.keptRowids.delete(this.keptRowids.keys().next().value!);
+        }
+        const values = this.cachedStatement(`SELECT "${sortBy}" FROM "Task" INDEXED BY "Task_stage_task_idx" WHERE ${where} ORDER BY "taskId"`).pluck().all(...params) as Array<number | null>;
+        return { rowids, values };
+      })
+      .deferred();
+    if (!scan || scan.rowids.length !== scan.values.length) return null;
+    const order = KeptOrder.of(scan.rowids, scan.values);
+    if (!order) return null;
     if (order.size > KEPT_ORDER_MAX_IDS) return order;
     this.keptOrders.set(key, order);
     this.keptOrderIds += order.size;
@@ -587,6 +606,7 @@ export class EventStore {
 
   private readonly statementCache = new Map<string, Database.Statement>();
   private readonly keptOrders = new Map<string, KeptOrder>();
+  private readonly keptRowids = new Map<string, number[]>();
   private keptOrderIds = 0;
   private cachedStatement(sql: string): Database.Statement {
     let s = this.statementCache.get(sql);
@@ -834,27 +854,8 @@ const INDEXED_SORT_KEYS: ReadonlySet<string> = new Set(['taskId', 'duration', 'e
 const TEXT_SORT_KEYS: ReadonlySet<string> = new Set(['status', 'executorId', 'host']);
 /** Row ids kept over every sorted order (8 bytes each: at most 16 MB). */
 const KEPT_ORDER_MAX_IDS = 2_000_000;
-
-/** Row ids of an attempt's tasks in ascending order of a column (value, then rowid), NULLs apart. */
-class KeptOrder {
-  constructor(
-    private readonly valued: Float64Array,
-    private readonly nulls: Float64Array,
-  ) {}
-  get size(): number {
-    return this.valued.length + this.nulls.length;
-  }
-  /** The same rows, in the same order, as listTasks' SQL gives: NULLs last both ways, ties by rowid. */
-  page(desc: boolean, offset: number, limit: number): number[] {
-    const out: number[] = [];
-    const nv = this.valued.length;
-    for (let i = offset; i < offset + limit && i < this.size; i++) {
-      if (i < nv) out.push(desc ? this.valued[nv - 1 - i] : this.valued[i]);
-      else out.push(desc ? this.nulls[this.nulls.length - 1 - (i - nv)] : this.nulls[i - nv]);
-    }
-    return out;
-  }
-}
+/** Attempts whose row ids (in index order) are kept for building orders. */
+const KEPT_ROWID_LISTS = 4;
 
 /** Bumped when the cached JSON's shape changes, so an older cache is recomputed, not misread. */
 const AGGREGATES_VERSION = 2;

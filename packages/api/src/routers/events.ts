@@ -7,17 +7,17 @@
  * reconnect the client sends the last id it saw as `lastEventId` and the
  * stream resumes right after it: no change is skipped, none repeated. Changes
  * are batched (up to 1,000 per message) so a stage of 100,000 tasks does not
- * become 100,000 messages.
+ * become 100,000 messages. Every subscription of a server reads through one
+ * LiveChangeHub: one store read per poll for all of them.
  */
 import { tracked } from '@trpc/server';
 import { z } from 'zod';
+import { LIVE_POLL_MS, liveChangeHub } from '../live-change-hub.ts';
 import type { ChangeRecord } from '../queries.ts';
 import { createTRPCRouter, publicProcedure } from '../trpc.ts';
 import { idSchema } from './inputs.ts';
 
-/** How often the store is asked for new changes while a subscription is open. */
-export const LIVE_POLL_MS = 200;
-const BATCH = 1000;
+export { LIVE_POLL_MS };
 
 export interface LiveBatch {
   cursor: number;
@@ -37,25 +37,13 @@ export const eventsRouter = createTRPCRouter({
     )
     .subscription(async function* ({ ctx, input, signal }) {
       let cursor = input.lastEventId != null ? Number(input.lastEventId) : (input.sinceCursor ?? (await ctx.queries.latestCursor()));
+      const hub = liveChangeHub(ctx.queries);
       while (!signal?.aborted) {
-        const changes = await ctx.queries.changesSince({ appId: input.appId, cursor, limit: BATCH });
+        const changes = await hub.next(cursor, input.appId, signal);
         if (changes.length > 0) {
           cursor = changes[changes.length - 1].cursor;
           yield tracked(String(cursor), { cursor, changes } satisfies LiveBatch);
         }
-        if (changes.length < BATCH) await sleep(LIVE_POLL_MS, signal);
       }
     }),
 });
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
