@@ -48,6 +48,16 @@ const browser = await launchChromium();
 try {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   console.log(`UI benchmark: a stage of ${tasks.toLocaleString('en')} tasks, ${os.cpus().length} cores, load ${load()}`);
+  // The timeline's API alone, over HTTP: the first call reads and lays out the attempt, later ones reuse it.
+  for (const kind of ['cold', 'warm', 'warm']) {
+    const input = encodeURIComponent(JSON.stringify({ json: { appId: 'bench', stageId: 0, attempt: 0, width: 1250 } }));
+    const t = performance.now();
+    const res = await fetch(`${server.url}/api/trpc/tasks.timelineView?input=${input}`);
+    const body = await res.text();
+    const ms = performance.now() - t;
+    const v = JSON.parse((JSON.parse(body) as { result: { data: { json: { view: string } } } }).result.data.json.view) as { buildMs: number; viewMs: number; runs: { lane: unknown[] }; bars: { lane: unknown[] } };
+    console.log(`tasks.timelineView (${kind}, full view at 1,250 px): ${ms.toFixed(0)} ms over HTTP, ${(body.length / 1024).toFixed(1)} KB, server read+layout ${v.buildMs.toFixed(0)} ms, view ${v.viewMs.toFixed(1)} ms, ${v.runs.lane.length + v.bars.lane.length} items`);
+  }
   // Warm the server (Next's first render of the route, the store's first statements).
   await page.goto(`${server.url}/apps/bench/stages/0/0`);
   await page.getByTestId('task-row').first().waitFor({ timeout: 120_000 });

@@ -4,13 +4,13 @@
  * operations sit inside their stage's box) and drawn as SVG. Used for a
  * job's stage DAG and a stage's RDD operation graph. The layout runs in the
  * browser from `elkjs/lib/elk.bundled.js` (the default entry wants a web
- * worker file and does not bundle). Pan and zoom come from d3-zoom on the
+ * worker file and does not bundle), loaded on first use: it is 1.5 MB of
+ * script that every page would otherwise parse before showing anything. Pan and zoom come from d3-zoom on the
  * SVG: drag pans, ctrl+wheel (or a pinch) and the buttons zoom, a plain wheel
  * keeps scrolling the page, double-click or "Fit" shows the whole graph.
  */
 import { select } from 'd3-selection';
 import { zoom, zoomIdentity, type ZoomBehavior } from 'd3-zoom';
-import ELK from 'elkjs/lib/elk.bundled.js';
 import type { ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk.bundled.js';
 import Link from 'next/link';
 import { useEffect, useRef, useState } from 'react';
@@ -46,7 +46,10 @@ const STROKE: Record<string, string> = { complete: '#2b8a3e', active: '#1971c2',
 const LEAF_W = 160;
 const LEAF_H = 36;
 
-const elk = new ELK();
+let elk: Promise<{ layout(graph: ElkNode): Promise<ElkNode> }> | null = null;
+function loadElk() {
+  return (elk ??= import('elkjs/lib/elk.bundled.js').then((m) => new m.default()));
+}
 
 /** Zoom limits relative to the fitted graph. */
 const MIN_SCALE = 0.25;
@@ -121,7 +124,9 @@ export function Dag({ nodes, edges, testId, direction = 'RIGHT' }: { nodes: DagN
       ),
       edges: edges.map((e, i) => ({ id: `e${i}`, sources: [e.from], targets: [e.to] })),
     };
-    elk.layout(graph).then(
+    loadElk()
+      .then((e) => e.layout(graph))
+      .then(
       (g) => live && (setLaid({ graph: g }), setError(null)),
       (err: Error) => live && setError(err.message),
     );

@@ -9,7 +9,7 @@ import { useQuery } from '@tanstack/react-query';
 import { createColumnHelper, rowSortingFeature, tableFeatures, useTable, type SortingState } from '@tanstack/react-table';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import Link from 'next/link';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useMemo, useRef, useState } from 'react';
 import { formatBytes, formatCount, formatDuration, formatTime } from '../lib/format.ts';
 import type { StageDetail, TaskRow, TaskSortKey } from '../trpc/api-types.ts';
 import { useTRPC } from '../trpc/client.tsx';
@@ -23,7 +23,12 @@ const col = createColumnHelper<typeof features, TaskRow>();
 
 type Status = 'running' | 'success' | 'failed' | 'killed';
 
-export function TaskTable({ appId, stage, onFirstPage }: { appId: string; stage: StageDetail; onFirstPage?: () => void }) {
+/** The `tasks.list` input of a table page; the stage page asks for the first one before the stage has loaded, under the same query key. */
+export function taskPageInput(appId: string, stageId: number, attempt: number, o: { sortBy?: TaskSortKey; desc?: boolean; status?: Status | ''; executorId?: string; cursor?: string } = {}) {
+  return { appId, stageId, attempt, sortBy: o.sortBy ?? ('taskId' as TaskSortKey), desc: o.desc ?? false, status: o.status || undefined, executorId: o.executorId || undefined, cursor: o.cursor, limit: PAGE };
+}
+
+export function TaskTable({ appId, stage }: { appId: string; stage: StageDetail }) {
   const trpc = useTRPC();
   const [sorting, setSorting] = useState<SortingState>([{ id: 'taskId', desc: false }]);
   const [status, setStatus] = useState<Status | ''>('');
@@ -31,24 +36,8 @@ export function TaskTable({ appId, stage, onFirstPage }: { appId: string; stage:
   const [cursors, setCursors] = useState<Array<string | undefined>>([undefined]);
   const sortBy = (sorting[0]?.id ?? 'taskId') as TaskSortKey;
   const desc = sorting[0]?.desc ?? false;
-  const page = useQuery(
-    trpc.tasks.list.queryOptions({
-      appId,
-      stageId: stage.stageId,
-      attempt: stage.attempt,
-      sortBy,
-      desc,
-      status: status || undefined,
-      executorId: executorId || undefined,
-      cursor: cursors[cursors.length - 1],
-      limit: PAGE,
-    }),
-  );
+  const page = useQuery(trpc.tasks.list.queryOptions(taskPageInput(appId, stage.stageId, stage.attempt, { sortBy, desc, status, executorId, cursor: cursors[cursors.length - 1] })));
   const medians = useMemo(() => stageMedians(stage), [stage]);
-  const loaded = page.data !== undefined || page.error !== null;
-  useEffect(() => {
-    if (loaded) onFirstPage?.();
-  }, [loaded, onFirstPage]);
   const base = `/apps/${encodeURIComponent(appId)}`;
   const now = Date.now();
 

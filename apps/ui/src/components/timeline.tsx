@@ -58,7 +58,8 @@ export function Timeline({ appId, stage }: { appId: string; stage: StageDetail }
   const wrap = useRef<HTMLDivElement>(null);
   const scroller = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
-  const [width, setWidth] = useState(1000);
+  // 0 until measured: the first request waits for the real width.
+  const [width, setWidth] = useState(0);
   const [scrollTop, setScrollTop] = useState(0);
   const [view, setView] = useState<TimeView | null>(null);
   const [tip, setTip] = useState<{ x: number; y: number; text: string } | null>(null);

@@ -4,13 +4,14 @@
  * graph, flags, summary quantiles of every task metric and phase, metrics per
  * executor, the event timeline and the task table.
  */
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { formatBytes, formatDuration, formatMetric, formatTime, metricLabel } from '../../lib/format.ts';
-import { useTRPC } from '../../trpc/client.tsx';
+import { useEffect } from 'react';
+import { useTRPC, useTRPCClient } from '../../trpc/client.tsx';
 import { Card, Crumbs, Progress, QueryState, StateBadge } from '../common.tsx';
 import { Dag } from '../dag.tsx';
-import { TaskTable } from '../task-table.tsx';
+import { TaskTable, taskPageInput } from '../task-table.tsx';
 import { Timeline } from '../timeline.tsx';
 import { useStageFlags } from '../use-stage-flags.ts';
 
@@ -19,6 +20,16 @@ const PHASES = new Set(['schedulerDelay', 'deserialize', 'compute', 'shuffleWrit
 export function StagePage({ appId, stageId, attempt }: { appId: string; stageId: number; attempt: number }) {
   const trpc = useTRPC();
   const stage = useQuery(trpc.stages.get.queryOptions({ appId, stageId, attempt }));
+  // Start what the stage's parts will ask for while the stage itself loads: the
+  // table's first page (same query key as the table's) and the server's
+  // timeline layout (read and laid out once per attempt; the timeline's own
+  // request then finds it done or joins it).
+  const queryClient = useQueryClient();
+  const client = useTRPCClient();
+  useEffect(() => {
+    void queryClient.prefetchQuery(trpc.tasks.list.queryOptions(taskPageInput(appId, stageId, attempt)));
+    client.tasks.timelineView.query({ appId, stageId, attempt, width: 1, lastLane: 0 }).catch(() => undefined);
+  }, [appId, stageId, attempt, queryClient, client, trpc]);
   const flags = useStageFlags(appId, stage.data);
   const base = `/apps/${encodeURIComponent(appId)}`;
   return (
