@@ -11,6 +11,7 @@ export const flintAliases = {
   '@flint/transport-tcp': `${root}packages/transport-tcp/src/index.ts`,
   '@flint/transport-http': `${root}packages/transport-http/src/index.ts`,
   '@flint/event-store': `${root}packages/event-store/src/index.ts`,
+  '@flint/daemon/testing': `${root}packages/daemon/src/testing/index.ts`,
   '@flint/daemon/sqlite': `${root}packages/daemon/src/sqlite/index.ts`,
   '@flint/daemon': `${root}packages/daemon/src/index.ts`,
   '@flint/cluster-master/main': `${root}packages/cluster-master/src/main.ts`,

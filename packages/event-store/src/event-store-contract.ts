@@ -4,10 +4,11 @@
  * each store flavour's test runs it.
  */
 import type { FlintEvent, TaskMetrics } from '@flint/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EventStore } from './event-store.ts';
 import { QUANTILE_NAMES, TASK_METRIC_NAMES, type QuantileName, type TaskRow } from './event-store-types.ts';
 import { syntheticApplication } from './synthetic-application.ts';
+import { storesClosedAfterEach } from '@flint/daemon/testing';
 
 export interface EventStoreFactory {
   create(): Promise<EventStore>;
@@ -90,15 +91,7 @@ const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
 export function eventStoreContract(name: string, factory: EventStoreFactory): void {
   describe(`${name} (EventStore contract)`, () => {
-    const open: EventStore[] = [];
-    const make = async () => {
-      const s = await factory.create();
-      open.push(s);
-      return s;
-    };
-    afterEach(async () => {
-      await Promise.all(open.splice(0).map((s) => s.close()));
-    });
+    const make = storesClosedAfterEach(() => factory.create());
     const APP = 'app-synthetic';
     const events = syntheticApplication({ appId: APP, tasks: 8, seed: 7 });
     const ref = referenceTasks(events);
@@ -510,8 +503,7 @@ export function eventStoreContract(name: string, factory: EventStoreFactory): vo
       it('keeps everything across a reopen: history is the same rows', async () => {
         const s = await loaded();
         const before = { app: await s.getApp(APP), stages: await s.listStages(APP), ex: await s.listExecutors(APP) };
-        const r = await factory.reopen!(s);
-        open.push(r);
+        const r = await make(() => factory.reopen!(s));
         expect(await r.getApp(APP)).toEqual(before.app);
         expect(await r.listStages(APP)).toEqual(before.stages);
         expect(await r.listExecutors(APP)).toEqual(before.ex);

@@ -2,8 +2,9 @@
  * The behaviour every `MasterStore` must have: run by each implementation's
  * test file with its own factory.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ApplicationRecord, ExecutorRecord, MasterStore, WorkerRecord } from './master-store.ts';
+import { storesClosedAfterEach } from '@flint/daemon/testing';
 
 export interface MasterStoreFactory {
   /** A fresh, empty store. */
@@ -42,15 +43,7 @@ export function executor(appId: string, id: string, workerId: string, over: Part
 
 export function masterStoreContract(name: string, factory: MasterStoreFactory): void {
   describe(`${name} (MasterStore contract)`, () => {
-    const open: MasterStore[] = [];
-    const make = async () => {
-      const s = await factory.create();
-      open.push(s);
-      return s;
-    };
-    afterEach(async () => {
-      await Promise.all(open.splice(0).map((s) => s.close()));
-    });
+    const make = storesClosedAfterEach(() => factory.create());
 
     it('starts empty', async () => {
       const s = await make();
@@ -146,8 +139,7 @@ export function masterStoreContract(name: string, factory: MasterStoreFactory): 
         await s.saveExecutor(executor('app-1', '0', 'w-1', { state: 'RUNNING' }));
         const before = await s.load();
         await s.close();
-        const again = await reopen(s);
-        open.push(again);
+        const again = await make(() => reopen(s));
         expect(await again.load()).toEqual(before);
       });
     }

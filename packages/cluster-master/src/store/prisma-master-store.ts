@@ -13,7 +13,7 @@ import {
   StoreError,
   compareExecutors,
 } from './master-store.ts';
-import { openPrismaSqlite } from '@flint/daemon/sqlite';
+import { PrismaSqliteStore, openPrismaSqlite } from '@flint/daemon/sqlite';
 import type { AppState, ExecutorState } from '@flint/core';
 
 /** Where the master keeps its database unless `--db` says otherwise. */
@@ -26,16 +26,9 @@ const MIGRATIONS_DIR = fileURLToPath(new URL('../../prisma/migrations/', import.
  * the Prisma client. `open()` applies the SQL migrations first (WAL mode).
  * Prisma serialises its queries on one connection; each save is one upsert.
  */
-export class PrismaMasterStore implements MasterStore {
-  private closed = false;
-
-  private constructor(
-    private readonly prisma: PrismaClient,
-    readonly dbPath: string,
-  ) {}
-
-  get description(): string {
-    return `SQLite database ${this.dbPath}`;
+export class PrismaMasterStore extends PrismaSqliteStore<PrismaClient> implements MasterStore {
+  private constructor(prisma: PrismaClient, dbPath: string) {
+    super(prisma, dbPath, 'master store');
   }
 
   /** Opens (creating and migrating as needed) the database at `dbPath`. */
@@ -120,16 +113,6 @@ export class PrismaMasterStore implements MasterStore {
       create: { appId: e.appId, id: e.executorId, workerId: e.workerId, ...data },
       update: { workerId: e.workerId, ...data },
     });
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.prisma.$disconnect();
-  }
-
-  private assertOpen(): void {
-    if (this.closed) throw new StoreError('CLOSED', `the master store ${this.dbPath} is closed`);
   }
 }
 

@@ -3,8 +3,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ExecutorState } from '@flint/core';
 import { type ExecutorRun, PrismaClient } from '../generated/prisma/client.ts';
-import { openPrismaSqlite } from '@flint/daemon/sqlite';
-import { type ExecutorRunRecord, type WorkerStore, StoreError, compareRuns } from './worker-store.ts';
+import { PrismaSqliteStore, openPrismaSqlite } from '@flint/daemon/sqlite';
+import { type ExecutorRunRecord, type WorkerStore, compareRuns } from './worker-store.ts';
 
 /** The worker's database unless `--db` says otherwise: one per worker port. */
 export function defaultWorkerDb(port: number): string {
@@ -18,16 +18,9 @@ const MIGRATIONS_DIR = fileURLToPath(new URL('../../prisma/migrations/', import.
  * the worker that imports the Prisma client. `open()` applies the SQL
  * migrations first (WAL mode).
  */
-export class PrismaWorkerStore implements WorkerStore {
-  private closed = false;
-
-  private constructor(
-    private readonly prisma: PrismaClient,
-    readonly dbPath: string,
-  ) {}
-
-  get description(): string {
-    return `SQLite database ${this.dbPath}`;
+export class PrismaWorkerStore extends PrismaSqliteStore<PrismaClient> implements WorkerStore {
+  private constructor(prisma: PrismaClient, dbPath: string) {
+    super(prisma, dbPath, 'worker store');
   }
 
   static async open(dbPath: string): Promise<PrismaWorkerStore> {
@@ -64,16 +57,6 @@ export class PrismaWorkerStore implements WorkerStore {
       create: { appId: r.appId, executorId: r.executorId, ...data },
       update: data,
     });
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.prisma.$disconnect();
-  }
-
-  private assertOpen(): void {
-    if (this.closed) throw new StoreError('CLOSED', `the worker store ${this.dbPath} is closed`);
   }
 }
 

@@ -1,6 +1,7 @@
 /** The behaviour every `WorkerStore` must have; each implementation's test runs it. */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ExecutorRunRecord, WorkerStore } from './worker-store.ts';
+import { storesClosedAfterEach } from '@flint/daemon/testing';
 
 export interface WorkerStoreFactory {
   create(): Promise<WorkerStore>;
@@ -14,15 +15,7 @@ export function run(appId: string, executorId: string, over: Partial<ExecutorRun
 
 export function workerStoreContract(name: string, factory: WorkerStoreFactory): void {
   describe(`${name} (WorkerStore contract)`, () => {
-    const open: WorkerStore[] = [];
-    const make = async () => {
-      const s = await factory.create();
-      open.push(s);
-      return s;
-    };
-    afterEach(async () => {
-      await Promise.all(open.splice(0).map((s) => s.close()));
-    });
+    const make = storesClosedAfterEach(() => factory.create());
 
     it('starts empty', async () => {
       expect(await (await make()).load()).toEqual([]);
@@ -66,8 +59,7 @@ export function workerStoreContract(name: string, factory: WorkerStoreFactory): 
         await s.saveExecutor(run('app-1', '0', { pid: 12, state: 'RUNNING' }));
         const before = await s.load();
         await s.close();
-        const again = await reopen(s);
-        open.push(again);
+        const again = await make(() => reopen(s));
         expect(await again.load()).toEqual(before);
       });
     }

@@ -7,3 +7,4 @@
 export { applySqlMigrations, migrateSqliteFile, prepareSqliteFile, type SqliteErrorFactory } from './sqlite-file.ts';
 export { StoreError, type StoreErrorCode } from './store-error.ts';
 export { openPrismaSqlite, type ConnectablePrisma, type OpenPrismaSqliteOptions } from './prisma-open.ts';
+export { PrismaSqliteStore } from './prisma-sqlite-store.ts';
