@@ -59,5 +59,6 @@ export type { StageFailure, FetchFailure, ExecutorExit } from './scheduler/stage
 export { readFrameBuffer, readFrameRange } from './frame/frame-file.ts';
 export * from './transport/index.ts';
 export * from './protocol/cluster-protocol.ts';
+export { checkMessage, describeIssues, invalidMessageText, InvalidMessageError } from './protocol/message-validation.ts';
 export { packEvents, unpackEvents, TASK_INFO_KEYS, TASK_METRIC_KEYS } from './protocol/event-packing.ts';
 export { ExecutorProcess, runExecutorFromEnv, followLaunchPipe, executorHeapLimits, EXECUTOR_LAUNCH_PIPE, DIRECT_RESULT_MAX_BYTES, type ExecutorLaunchSecrets, type ExecutorProcessOptions } from './executor/executor-process.ts';

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { describeIssues, invalidMessageText } from '@flint/core';
 import { DaemonError } from './daemon-error.ts';
 
 /**
@@ -9,9 +10,5 @@ import { DaemonError } from './daemon-error.ts';
 export function parseMessage<S extends z.ZodType>(kind: string, schema: S, body: unknown): z.infer<S> {
   const r = schema.safeParse(body);
   if (r.success) return r.data;
-  const problems = r.error.issues
-    .slice(0, 8)
-    .map((i) => `${i.path.length ? i.path.join('.') : '(message)'}: ${i.message}`)
-    .join('; ');
-  throw new DaemonError('INVALID_MESSAGE', `malformed ${kind} message: ${problems}; send it as the protocol catalogue (@flint/core cluster-protocol.ts) defines it`);
+  throw new DaemonError('INVALID_MESSAGE', invalidMessageText(kind, describeIssues(r.error)));
 }

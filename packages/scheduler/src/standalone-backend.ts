@@ -19,6 +19,7 @@ import {
   deserialize,
   serialize,
   packEvents,
+  DriverMessages,
   redactConf,
   FlintError,
   FlintErrorCode,
@@ -132,7 +133,7 @@ export class StandaloneBackend implements SchedulerBackend {
             this.scheduler.applicationKilled(m.reason);
           },
         },
-      }),
+      }, { schemas: DriverMessages }),
       { host, port: this.settings.driverPort },
     );
     this.server.on('peerClosed', (peer) => {

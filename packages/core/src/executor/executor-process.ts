@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { compileSettings, type FlintSettings } from '../conf.ts';
-import type { DriverProtocol, ExecutorProtocol } from '../protocol/cluster-protocol.ts';
+import { type DriverProtocol, type ExecutorProtocol, ExecutorMessages } from '../protocol/cluster-protocol.ts';
 import { deserialize, serialize } from '../serializer.ts';
 import { RemoteBlockFetcher } from '../shuffle/block-fetcher.ts';
 import { loadTransport } from '../transport/transport-registry.ts';
@@ -139,7 +139,7 @@ export class ExecutorProcess {
             return chunks(bytes);
           },
         },
-      }),
+      }, { schemas: ExecutorMessages }),
       { host: o.host, port: 0 },
     );
     const address = `${this.server.address.host}:${this.server.address.port}`;

@@ -140,39 +140,54 @@ export type WorkerProtocol = {
 
 // ---- driver --------------------------------------------------------------------------------
 
-export type DriverProtocol = {
+const Bytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'expected bytes (a Uint8Array)');
+const Int = z.number().int();
+
+/** What arrives at a driver, by kind: from its executors and from the master. */
+export const DriverMessages = {
   /** An executor process announces itself to its driver. */
-  registerExecutor: {
-    request: { appId: string; executorId: string; workerId: string; host: string; address: string; cores: number; pid: number };
-    response: { ok: boolean; message: string | null };
-  };
+  registerExecutor: z.object({ appId: z.string(), executorId: z.string(), workerId: z.string(), host: z.string(), address: z.string(), cores: z.number(), pid: z.number() }),
   /** A task ended; `outcome` is a serialized TaskOutcome. */
-  statusUpdate: { request: { executorId: string; taskId: number; outcome: Uint8Array }; response: void };
-  fetchBroadcast: { request: { id: number }; response: Uint8Array };
-  executorHeartbeat: { request: { executorId: string; time: number }; response: { known: boolean } };
+  statusUpdate: z.object({ executorId: z.string(), taskId: Int, outcome: Bytes }),
+  fetchBroadcast: z.object({ id: Int }),
+  executorHeartbeat: z.object({ executorId: z.string(), time: z.number() }),
   /** From the master: an executor of this application ended. */
-  executorRemoved: { request: { executorId: string; reason: string; exitCode: number | null }; response: void };
+  executorRemoved: z.object({ executorId: z.string(), reason: z.string(), exitCode: z.number().nullable() }),
   /** From the master: the application was killed or the master is going away. */
-  applicationKilled: { request: { appId: string; reason: string }; response: void };
+  applicationKilled: z.object({ appId: z.string(), reason: z.string() }),
   /** From the master (the API's jobs.cancel): cancel one running job of this application. */
-  cancelJob: { request: { appId: string; jobId: number; reason: string }; response: { cancelled: boolean; message: string } };
+  cancelJob: z.object({ appId: z.string(), jobId: Int, reason: z.string() }),
+};
+type In<M, K extends keyof M> = M[K] extends z.ZodType ? z.infer<M[K]> : never;
+
+export type DriverProtocol = {
+  registerExecutor: { request: In<typeof DriverMessages, 'registerExecutor'>; response: { ok: boolean; message: string | null } };
+  statusUpdate: { request: In<typeof DriverMessages, 'statusUpdate'>; response: void };
+  fetchBroadcast: { request: In<typeof DriverMessages, 'fetchBroadcast'>; response: Uint8Array };
+  executorHeartbeat: { request: In<typeof DriverMessages, 'executorHeartbeat'>; response: { known: boolean } };
+  executorRemoved: { request: In<typeof DriverMessages, 'executorRemoved'>; response: void };
+  applicationKilled: { request: In<typeof DriverMessages, 'applicationKilled'>; response: void };
+  cancelJob: { request: In<typeof DriverMessages, 'cancelJob'>; response: { cancelled: boolean; message: string } };
 };
 
 // ---- executor ------------------------------------------------------------------------------
 
-export type ExecutorProtocol = {
+/** What arrives at an executor, by kind: from its driver and from other executors. */
+export const ExecutorMessages = {
   /** `task` is a serialized TaskDescription; `plan` the StagePlan bytes when first sent to this executor. */
-  launchTask: { request: { slot: number; task: Uint8Array; plan: Uint8Array | null }; response: void };
-  killTask: { request: { taskId: number; reason: string }; response: void };
-  removeRdd: { request: { rddId: number }; response: void };
-  removeBroadcast: { request: { id: number }; response: void };
+  launchTask: z.object({ slot: Int, task: Bytes, plan: Bytes.nullable() }),
+  killTask: z.object({ taskId: Int, reason: z.string() }),
+  removeRdd: z.object({ rddId: Int }),
+  removeBroadcast: z.object({ id: Int }),
   /** Deletes map output files of a shuffle no job can use any more (only files inside the executor's work dir). */
-  removeShuffle: { request: { shuffleId: number; paths: string[] }; response: void };
-  stopExecutor: { request: { reason: string }; response: void };
+  removeShuffle: z.object({ shuffleId: Int, paths: z.array(z.string()) }),
+  stopExecutor: z.object({ reason: z.string() }),
   /** Streams [offset, offset + length) of a shuffle file this executor wrote. */
-  fetchBlock: { request: { path: string; offset: number; length: number }; response: void };
+  fetchBlock: z.object({ path: z.string(), offset: z.number().nonnegative(), length: z.number().nonnegative() }),
   /** Streams a task result too large to travel in a status update. */
-  fetchResult: { request: { taskId: number }; response: void };
+  fetchResult: z.object({ taskId: Int }),
   /** Forgets a stored task result the driver will not fetch (e.g. over flint.driver.maxResultSize). */
-  dropResult: { request: { taskId: number }; response: void };
+  dropResult: z.object({ taskId: Int }),
 };
+
+export type ExecutorProtocol = { [K in keyof typeof ExecutorMessages]: { request: In<typeof ExecutorMessages, K>; response: void } };

@@ -42,7 +42,7 @@ export { ChallengeAuth } from './challenge-auth.ts';
 export { assertListenAllowed, bindServer, isLoopbackHost } from './listen-guard.ts';
 export { encodeBody, decodeBody } from './body-codec.ts';
 export { MessageClient, type MessageSchema } from './message-client.ts';
-export { messageHandler, UnknownKindError, type MessageHandlers } from './message-handler.ts';
+export { messageHandler, UnknownKindError, type MessageHandlers, type MessageHandlerOptions } from './message-handler.ts';
 export { ConnectionPool } from './connection-pool.ts';
 export { blockChunks } from './block-source.ts';
 export { armCallDeadline, CallDeadline, type DeadlineListener } from './call-deadline.ts';

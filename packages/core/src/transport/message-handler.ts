@@ -1,5 +1,7 @@
 import { decodeBody, encodeBody } from './body-codec.ts';
 import type { BlockSource, HandlerContext, PeerInfo, TransportHandler } from './interface.ts';
+import type { z } from 'zod';
+import { checkMessage } from '../protocol/message-validation.ts';
 import type { MessageSchema } from './message-client.ts';
 
 type Awaitable<T> = T | Promise<T>;
@@ -19,12 +21,29 @@ export class UnknownKindError extends Error {
   }
 }
 
+export interface MessageHandlerOptions<S extends MessageSchema> {
+  /**
+   * The receiver's schemas from the protocol catalogue, by kind: each decoded
+   * body is checked before its handler runs, and a body that does not match is
+   * refused with `InvalidMessageError` (a REMOTE error to the sender).
+   */
+  schemas?: { [K in keyof S]?: z.ZodType };
+}
+
 /**
  * Builds the raw `TransportHandler` for a set of typed handlers: decodes each
- * body with `decodeBody`, dispatches by kind, encodes replies with
- * `encodeBody`. Stateless; as concurrent as the handlers it calls.
+ * body with `decodeBody`, checks it against its schema when one is given,
+ * dispatches by kind, encodes replies with `encodeBody`. Stateless; as
+ * concurrent as the handlers it calls.
  */
-export function messageHandler<S extends MessageSchema>(handlers: MessageHandlers<S>): TransportHandler {
+export function messageHandler<S extends MessageSchema>(handlers: MessageHandlers<S>, options: MessageHandlerOptions<S> = {}): TransportHandler {
+  const schemas = (options.schemas ?? {}) as Record<string, z.ZodType | undefined>;
+  const decode = (kind: string, body: Uint8Array): unknown => {
+    const msg = decodeBody(body);
+    const schema = Object.hasOwn(schemas, kind) ? schemas[kind] : undefined;
+    if (schema) checkMessage(kind, schema, msg);
+    return msg;
+  };
   const requests = (handlers.requests ?? {}) as Record<string, ((m: unknown, p: PeerInfo, c: HandlerContext) => unknown) | undefined>;
   const messages = (handlers.messages ?? {}) as Record<string, ((m: unknown, p: PeerInfo) => unknown) | undefined>;
   const streams = (handlers.streams ?? {}) as Record<string, ((m: unknown, p: PeerInfo, c: HandlerContext) => Awaitable<BlockSource>) | undefined>;
@@ -32,17 +51,17 @@ export function messageHandler<S extends MessageSchema>(handlers: MessageHandler
     async onRequest(kind, body, peer, ctx) {
       const fn = Object.hasOwn(requests, kind) ? requests[kind] : undefined;
       if (!fn) throw new UnknownKindError('request', kind);
-      return encodeBody(await fn(decodeBody(body), peer, ctx));
+      return encodeBody(await fn(decode(kind, body), peer, ctx));
     },
     async onMessage(kind, body, peer) {
       const fn = Object.hasOwn(messages, kind) ? messages[kind] : undefined;
       if (!fn) throw new UnknownKindError('message', kind);
-      await fn(decodeBody(body), peer);
+      await fn(decode(kind, body), peer);
     },
     onStream(kind, body, peer, ctx) {
       const fn = Object.hasOwn(streams, kind) ? streams[kind] : undefined;
       if (!fn) throw new UnknownKindError('stream', kind);
-      return fn(decodeBody(body), peer, ctx);
+      return fn(decode(kind, body), peer, ctx);
     },
   };
 }
