@@ -165,6 +165,44 @@ describe.skipIf(!HAVE_CHROMIUM)('UI pages over a synthetic application', () => {
     expect(await page.locator('[data-testid="stage-flag"][data-kind="straggler"]').getAttribute('data-partition')).toBe('5');
   });
 
+  it('stage page: zooming the timeline asks the API for the new window and draws its bars; hovering a bar names its task', async () => {
+    await open(`/apps/${APP}/stages/1/0`, 'task-row');
+    await page.locator('[data-testid="timeline"][data-loading="false"]').waitFor();
+    const canvas = page.getByTestId('timeline-canvas');
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="timeline-canvas"]')?.getAttribute('data-items')) > 0);
+    const attr = async (name: string) => Number(await canvas.getAttribute(name));
+    const rows = fx.recorded.get(1)!;
+    expect(await attr('data-drawn-tasks')).toBe(rows.length);
+    const full = [await attr('data-view-from'), await attr('data-view-to')];
+    const requests = await attr('data-requests');
+    for (let i = 0; i < 3; i++) await page.getByTestId('timeline-zoom-in').click();
+    await page.waitForFunction((f) => {
+      const c = document.querySelector('[data-testid="timeline-canvas"]');
+      return c?.getAttribute('data-covered') === 'true' && Number(c.getAttribute('data-view-to')) - Number(c.getAttribute('data-view-from')) < (f[1]! - f[0]!) / 7;
+    }, full);
+    // An eighth of the run: a new answer was needed (more than the one of the full view), fewer tasks drawn, none lost from the total.
+    expect(await attr('data-requests')).toBeGreaterThan(requests);
+    const drawn = await attr('data-drawn-tasks');
+    expect(drawn).toBeGreaterThan(0);
+    expect(drawn).toBeLessThan(rows.length);
+    expect(Number(await page.getByTestId('timeline').getAttribute('data-tasks'))).toBe(rows.length);
+    // Hover along the lanes until a bar is under the pointer: its tooltip names a task of this stage.
+    await canvas.scrollIntoViewIfNeeded();
+    const box = (await canvas.boundingBox())!;
+    const lanes = Number(await page.getByTestId('timeline').getAttribute('data-lanes'));
+    let text: string | null = null;
+    for (let k = 0; k < lanes * 60 && !text; k++) {
+      await page.mouse.move(box.x + 160 + (k % 60) * ((box.width - 170) / 60), box.y + 8 + 16 * Math.floor(k / 60));
+      const shown = await page.getByTestId('timeline-tooltip').waitFor({ timeout: 100 }).then(() => true, () => false);
+      if (shown) text = await page.getByTestId('timeline-tooltip').textContent();
+    }
+    expect(text).toMatch(/task \d+ · partition (\d+) · attempt \d/);
+    const partition = Number(text!.match(/partition (\d+)/)![1]);
+    expect(rows.some((r) => r.index === partition)).toBe(true);
+    await page.getByTestId('timeline-reset').click();
+    await page.waitForFunction((f) => Number(document.querySelector('[data-testid="timeline-canvas"]')?.getAttribute('data-view-to')) === f[1], full);
+  });
+
   it('stage page: sorting and filtering are done by the API', async () => {
     await open(`/apps/${APP}/stages/2/0`, 'task-row');
     for (let i = 0; i < 3 && !(await page.getByTestId('task-total').textContent())?.includes('duration ↓'); i++) {
