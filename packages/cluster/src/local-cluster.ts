@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
-import { type MasterProtocol, type Transport, MessageClient, writeSecretFile } from '@flint/core';
+import { type MasterProtocol, type Transport, MessageClient, silentLogger, writeSecretFile } from '@flint/core';
 import { MASTER_MAIN } from '@flint/cluster-master';
 import { TSX_LOADER_URL, WORKER_MAIN } from '@flint/cluster-worker';
 import { loadNamedTransport } from '@flint/daemon';
@@ -250,13 +250,11 @@ export class LocalCluster {
 
   private async masterClient(): Promise<MessageClient<MasterProtocol>> {
     if (this.client && this.client.connection.state === 'open') return this.client;
-    this.transport ??= await loadNamedTransport(this.options.transport ?? 'tcp', { secret: this.options.secret, logger: quietTransportLogger });
+    this.transport ??= await loadNamedTransport(this.options.transport ?? 'tcp', { secret: this.options.secret, logger: silentLogger });
     this.client = new MessageClient<MasterProtocol>(await this.transport.connect(this.master.address));
     return this.client;
   }
 }
-
-const quietTransportLogger = { info: () => {}, warn: () => {}, error: () => {} };
 
 function info(d: Daemon): DaemonInfo {
   return { name: d.name, pid: d.pid, logPath: d.logPath, address: d.address };

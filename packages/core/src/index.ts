@@ -58,6 +58,7 @@ export type { MapStatus } from './scheduler/map-output-tracker.ts';
 export type { StageFailure, FetchFailure, ExecutorExit } from './scheduler/stage-failure.ts';
 export { readFrameBuffer, readFrameRange } from './frame/frame-file.ts';
 export * from './transport/index.ts';
+export { type Logger, type LogFields, silentLogger, lineLogger, stderrLogger, processWarningLogger } from './logging/logger.ts';
 export * from './protocol/cluster-protocol.ts';
 export { checkMessage, describeIssues, invalidMessageText, InvalidMessageError } from './protocol/message-validation.ts';
 export { packEvents, unpackEvents, TASK_INFO_KEYS, TASK_METRIC_KEYS } from './protocol/event-packing.ts';

@@ -1,5 +1,5 @@
 import { type LevelWithSilent, type Logger, pino } from 'pino';
-import type { TransportLogger } from '@flint/core';
+import type { Logger as FlintLogger } from '@flint/core';
 
 export type { Logger as DaemonLogger, LevelWithSilent } from 'pino';
 
@@ -20,10 +20,14 @@ export function silentLogger(): Logger {
   return pino({ level: 'silent' });
 }
 
-/** Routes a component's reports (message first, fields second) into a daemon's log, tagged with `component`. */
-export function componentLogger(log: Logger, component: string): TransportLogger {
+/**
+ * Core's `Logger` over a daemon's pino log: a component's reports (message
+ * first, fields second) become JSON lines tagged with `component`.
+ */
+export function componentLogger(log: Logger, component: string): FlintLogger {
   const child = log.child({ component });
   return {
+    debug: (m, f) => child.debug(f ?? {}, m),
     info: (m, f) => child.info(f ?? {}, m),
     warn: (m, f) => child.warn(f ?? {}, m),
     error: (m, f) => child.error(f ?? {}, m),

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { compileSettings, type FlintSettings } from '../conf.ts';
 import { type DriverProtocol, type ExecutorProtocol, ExecutorMessages } from '../protocol/cluster-protocol.ts';
+import type { LogFields, Logger } from '../logging/logger.ts';
 import { deserialize, serialize } from '../serializer.ts';
 import { RemoteBlockFetcher } from '../shuffle/block-fetcher.ts';
 import { loadTransport } from '../transport/transport-registry.ts';
@@ -32,7 +33,8 @@ export interface ExecutorProcessOptions {
   /** The application's settings (its conf as the master handed it over, compiled once). */
   settings: FlintSettings;
   secret: string | null;
-  log(line: string): void;
+  /** Where the executor reports its lifecycle (one line per event in the executor's stdout log). */
+  logger: Logger;
 }
 
 /**
@@ -114,18 +116,18 @@ export class ExecutorProcess {
           killTask: (m) => this.pool.kill(m.taskId, m.reason),
           removeRdd: (m) => this.pool.removeRdd(m.rddId),
           dropResult: (m) => {
-            if (this.pendingResults.delete(m.taskId)) o.log(`dropped the stored result of task ${m.taskId}: the driver will not fetch it`);
+            if (this.pendingResults.delete(m.taskId)) o.logger.info(`dropped the stored result of task ${m.taskId}: the driver will not fetch it`);
           },
           removeBroadcast: (m) => this.pool.removeBroadcast(m.id),
           removeShuffle: (m) => {
             for (const p of m.paths) {
               const resolved = insideDir(p, o.workDir);
-              if (resolved === null) o.log(`refusing to delete ${p} for shuffle ${m.shuffleId}: outside this executor's work directory`);
+              if (resolved === null) o.logger.warn(`refusing to delete ${p} for shuffle ${m.shuffleId}: outside this executor's work directory`);
               else void fs.promises.rm(resolved, { force: true }).catch(() => undefined);
             }
           },
           stopExecutor: (m) => {
-            o.log(`stopping: ${m.reason}`);
+            o.logger.info(`stopping: ${m.reason}`);
             void this.stop(0);
           },
         },
@@ -135,7 +137,7 @@ export class ExecutorProcess {
             const bytes = this.pendingResults.get(m.taskId);
             if (!bytes) throw new Error(`no stored result for task ${m.taskId}`);
             this.pendingResults.delete(m.taskId);
-            o.log(`sending the result of task ${m.taskId} (${bytes.length} bytes)`);
+            o.logger.info(`sending the result of task ${m.taskId} (${bytes.length} bytes)`);
             return chunks(bytes);
           },
         },
@@ -146,7 +148,7 @@ export class ExecutorProcess {
     const conn = await this.transport.connect(o.driverAddress);
     conn.on('close', (reason) => {
       if (this.stopping) return;
-      o.log(`driver ${o.driverAddress} disconnected (${reason?.message ?? 'closed'}); exiting`);
+      o.logger.info(`driver ${o.driverAddress} disconnected (${reason?.message ?? 'closed'}); exiting`);
       void this.stop(0);
     });
     this.driver = new MessageClient<DriverProtocol>(conn);
@@ -160,7 +162,7 @@ export class ExecutorProcess {
       pid: process.pid,
     });
     if (!r.ok) throw new Error(`driver refused executor ${o.executorId}: ${r.message}`);
-    o.log(`executor ${o.executorId} of ${o.appId} registered with driver ${o.driverAddress}; serving on ${address} with ${o.cores} cores`);
+    o.logger.info(`executor ${o.executorId} of ${o.appId} registered with driver ${o.driverAddress}; serving on ${address} with ${o.cores} cores`);
     const hbMs = o.settings.executorHeartbeatIntervalMs;
     this.heartbeatTimer = setInterval(() => void this.heartbeat(hbMs), hbMs);
   }
@@ -179,7 +181,7 @@ export class ExecutorProcess {
       return; // a slow or lost driver is noticed through the connection
     }
     if (!known && !this.stopping) {
-      this.opts.log(`the driver no longer knows executor ${this.opts.executorId} (it was declared lost or removed); exiting`);
+      this.opts.logger.info(`the driver no longer knows executor ${this.opts.executorId} (it was declared lost or removed); exiting`);
       void this.stop(0);
     }
   }
@@ -192,7 +194,7 @@ export class ExecutorProcess {
       out = { ...outcome, value: null, resultRef: { address: `${this.server.address.host}:${this.server.address.port}`, size: outcome.value.length } };
     }
     this.driver.send('statusUpdate', { executorId: this.opts.executorId, taskId, outcome: serialize(out) }).catch((e: Error) => {
-      this.opts.log(`cannot report task ${taskId} to the driver: ${e.message}`);
+      this.opts.logger.warn(`cannot report task ${taskId} to the driver: ${e.message}`);
     });
   }
 
@@ -293,6 +295,15 @@ export function followLaunchPipe(stdin: NodeJS.ReadableStream, onClosed: () => v
   });
 }
 
+/**
+ * An executor process's logger: one line per event on its stdout (which the
+ * worker keeps as the executor's log), `<ISO time> executor <id>: message {fields}`.
+ */
+function executorLogger(executorId: string): Logger {
+  const write = (m: string, f?: LogFields) => void process.stdout.write(`${new Date().toISOString()} executor ${executorId}: ${f && Object.keys(f).length > 0 ? `${m} ${JSON.stringify(f)}` : m}\n`);
+  return { debug: () => {}, info: write, warn: write, error: write };
+}
+
 /** Reads the executor's settings from the environment a worker sets, runs it until it should exit. */
 export async function runExecutorFromEnv(env: NodeJS.ProcessEnv = process.env, stdin: NodeJS.ReadableStream = process.stdin): Promise<number> {
   const need = (k: string): string => {
@@ -300,7 +311,8 @@ export async function runExecutorFromEnv(env: NodeJS.ProcessEnv = process.env, s
     if (!v) throw new Error(`executor: environment variable ${k} is missing (executors are started by a worker)`);
     return v;
   };
-  const log = (line: string) => process.stdout.write(`${new Date().toISOString()} executor ${env.FLINT_EXECUTOR_ID ?? '?'}: ${line}\n`);
+  const logger = executorLogger(env.FLINT_EXECUTOR_ID ?? '?');
+  const log = (line: string) => logger.info(line);
   let ex: ExecutorProcess | null = null;
   let workerGone = false;
   const onWorkerGone = () => {
@@ -325,7 +337,7 @@ export async function runExecutorFromEnv(env: NodeJS.ProcessEnv = process.env, s
     // The driver checked this conf and reported its unknown keys; its environment is not ours.
     settings: compileSettings(env.FLINT_EXECUTOR_CONF ? (JSON.parse(env.FLINT_EXECUTOR_CONF) as Record<string, unknown>) : {}, { env: {}, onUnknownKey: () => undefined }),
     secret: secrets.secret,
-    log,
+    logger,
   });
   if (workerGone) void ex.stop(1);
   const onSignal = (sig: string) => {

@@ -49,6 +49,7 @@ const CHILD_SCRIPT = fileURLToPath(new URL('./conformance-child.ts', import.meta
 /** Collects log lines so tests can check what a server reported. */
 class LogCapture implements TransportLogger {
   readonly lines: string[] = [];
+  debug(): void {}
   info(m: string): void {
     this.lines.push(`INFO ${m}`);
   }
