@@ -5,6 +5,7 @@
  * failure and keeps receiving events. `flush()` waits until every queue is empty.
  */
 import type { FlintEvent } from './events.ts';
+import { type Logger, processWarningLogger } from '../logging/logger.ts';
 
 export type FlintListener = (event: FlintEvent) => void | Promise<void>;
 
@@ -18,6 +19,9 @@ interface Subscription {
 export class ListenerBus {
   private readonly subs: Subscription[] = [];
   private warnedBacklog = false;
+
+  /** @param logger where a backlog or a failing listener is reported; by default as process warnings. */
+  constructor(private readonly logger: Logger = processWarningLogger) {}
 
   /** Adds a listener; returns a function that removes it. */
   addListener(listener: FlintListener): () => void {
@@ -34,7 +38,7 @@ export class ListenerBus {
       s.queue.push(event);
       if (s.queue.length > 100_000 && !this.warnedBacklog) {
         this.warnedBacklog = true;
-        process.emitWarning(`flint: a listener is ${s.queue.length} events behind; events are kept, not dropped`);
+        this.logger.warn(`a listener is ${s.queue.length} events behind; events are kept, not dropped`);
       }
       if (!s.draining) this.drain(s);
     }
@@ -50,7 +54,7 @@ export class ListenerBus {
             const r = s.listener(e);
             if (r && typeof (r as Promise<void>).then === 'function') await r;
           } catch (err) {
-            process.emitWarning(`flint: listener failed on ${e.type}: ${(err as Error).message}`);
+            this.logger.warn(`listener failed on ${e.type}: ${(err as Error).message}`);
           }
         }
       }

@@ -29,6 +29,7 @@ import { type ActiveJob, Stage } from './stage.ts';
 import { describeStageFailure, failureDetails, type FetchFailure, type StageFailure } from './stage-failure.ts';
 import type { TaskSchedulerControl, TaskSchedulerListener } from './task-scheduler.ts';
 import type { SplitOrMissing, TaskSet } from './task-set.ts';
+import { type Logger, processWarningLogger } from '../logging/logger.ts';
 
 type DagEvent =
   | { t: 'jobSubmitted'; job: Omit<ActiveJob, 'finalStage'>; rdd: LineageRdd }
@@ -59,6 +60,8 @@ export interface DAGSchedulerHooks {
   tracing?: JobTracing;
   /** Milliseconds since the epoch, for event times; a manual clock in tests. @default Date.now */
   clock?: () => number;
+  /** Where a failure of the loop's own handling is reported. @default processWarningLogger */
+  logger?: Logger;
 }
 
 class MissingOutput extends Error {
@@ -94,7 +97,7 @@ export class DAGScheduler implements TaskSchedulerListener {
   constructor(private readonly hooks: DAGSchedulerHooks) {
     this.clock = hooks.clock ?? Date.now;
     this.loop = new EventLoop<DagEvent>('dag-scheduler', (e) => this.handle(e), (err, e) => {
-      process.emitWarning(`flint: DAGScheduler failed handling ${e.t}: ${(err as Error).stack ?? String(err)}`);
+      (this.hooks.logger ?? processWarningLogger).error(`DAGScheduler failed handling ${e.t}: ${(err as Error).stack ?? String(err)}`);
       if (e.t === 'jobSubmitted') e.job.reject(err instanceof Error ? err : new Error(String(err)));
     });
   }
