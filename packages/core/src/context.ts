@@ -28,8 +28,11 @@ import { redactConf } from './util/redact.ts';
 import { DriverMetrics } from './telemetry/driver-metrics.ts';
 import { JobTracing } from './telemetry/tracing.ts';
 import { ConsoleProgressBar } from './ui/console-progress-bar.ts';
+import { type Logger, processWarningLogger } from './logging/logger.ts';
 
 export interface FlintContextOptions {
+  /** Where the driver reports what goes wrong beside a job (event log, listeners). @default warnings as process warnings ('flint: …') */
+  logger?: Logger;
   /** `local`, `local[N]`, `local[*]`, or `flint://host:port` of a standalone master. @default FLINT_MASTER, else 'local[*]' */
   master?: string;
   /** @default 'flint' */
@@ -108,7 +111,8 @@ export class FlintContext {
   readonly transport: string;
   readonly conf: FlintSettings & { raw: Record<string, unknown>; defaultParallelismExplicit: boolean };
   readonly startTime = Date.now();
-  private readonly bus = new ListenerBus();
+  private readonly logger: Logger;
+  private readonly bus: ListenerBus;
   private state: State = 'running';
   private rddSeq = 0;
   private shuffleSeq = 0;
@@ -136,6 +140,8 @@ export class FlintContext {
   });
 
   private constructor(opts: FlintContextOptions) {
+    this.logger = opts.logger ?? processWarningLogger;
+    this.bus = new ListenerBus(this.logger);
     this.master = opts.master ?? readCoreEnv().FLINT_MASTER ?? 'local[*]';
     this.appName = opts.appName ?? 'flint';
     const raw = { ...(opts.conf ?? {}) };
@@ -174,6 +180,7 @@ export class FlintContext {
     if (!this.backend.registersApplication) await this.openEventLog();
     this.dag = new DAGScheduler({
       bus: this.bus,
+      logger: this.logger,
       maxStageAttempts: this.conf.maxStageAttempts,
       maxResultSize: this.conf.maxResultSize,
       applyAccumulatorUpdates: (u) => {
@@ -246,14 +253,14 @@ export class FlintContext {
     try {
       mod = (await import('@flint/event-store' as string)) as EventLogModule;
     } catch (e) {
-      process.emitWarning(`flint: ${this._appId} keeps no event log: cannot load @flint/event-store (${(e as Error).message}); add it to your dependencies, or set flint.eventLog.enabled=false`);
+      this.logger.warn(`${this._appId} keeps no event log: cannot load @flint/event-store (${(e as Error).message}); add it to your dependencies, or set flint.eventLog.enabled=false`);
       return;
     }
     try {
       this.eventLog = mod.EventLog.open({ dir: this.conf.eventLogDir, appId: this._appId });
     } catch (e) {
       if (this.conf.eventLogDirExplicit) throw new FlintError(FlintErrorCode.CONFIG, (e as Error).message, { cause: e });
-      process.emitWarning(`flint: ${this._appId} keeps no event log: ${(e as Error).message}`);
+      this.logger.warn(`${this._appId} keeps no event log: ${(e as Error).message}`);
       return;
     }
     this.bus.addListener(this.eventLog.listener);
@@ -501,7 +508,7 @@ export class FlintContext {
     } finally {
       this.postApplicationEnd();
       await this.bus.flush();
-      await this.eventLog?.close().catch((e: Error) => process.emitWarning(`flint: the event log of ${this._appId} is incomplete: ${e.message}`));
+      await this.eventLog?.close().catch((e: Error) => this.logger.warn(`the event log of ${this._appId} is incomplete: ${e.message}`));
       this.tracing.close();
       this.progress?.stop();
       fs.rmSync(this.localDirPath, { recursive: true, force: true });
