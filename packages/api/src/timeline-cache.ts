@@ -18,8 +18,8 @@ import { TimelineIndex, type TimelineView, type TimelineViewQuery } from './time
 
 export interface TimelineCacheOptions {
   /**
-   * Most tasks held over all attempts. @default 400_000 (about 120 B a task
-   * as typed columns and lane index: under 50 MB).
+   * Most tasks held over all attempts. @default 400_000 (about 140 B a task
+   * as typed columns and lane index: under 60 MB).
    */
   maxTasks?: number;
   /** Least time between two refreshes of a running attempt. @default 1_000 */

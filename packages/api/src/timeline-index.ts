@@ -260,6 +260,10 @@ export class TimelineIndex {
   /** Assigns lanes (again) with running tasks ending at `now`. O(n log n). */
   layout(now: number): void {
     this.now = now;
+    // Drop the columns' growth slack: the index is kept between requests.
+    for (const c of [this.taskId, this.index, this.attempt, this.executor, this.slot, this.status, this.launch, this.finish, this.hasPhases, this.phases, this.inputBytes, this.inputRecords, this.shuffleReadRecords] as Array<Column<Float64Array | Int32Array | Uint8Array>>) {
+      if (c.data.length > c.length) c.data = c.data.slice(0, c.length);
+    }
     const n = this.size;
     const launch = this.launch.data;
     const taskId = this.taskId.data;
