@@ -201,6 +201,7 @@ export class FlintContext {
       cancelJob: (jobId, reason) =>
         this.cancelJob(jobId, reason) ? { cancelled: true, message: `job ${jobId} cancelled: ${reason}` } : { cancelled: false, message: `job ${jobId} is not running in ${this._appId}` },
       addListener: (l) => this.bus.addListener(l),
+      logger: this.logger,
       ...(this.driverMetrics ? { telemetry: this.driverMetrics } : {}),
       appId: this.appId,
       appName: this.appName,

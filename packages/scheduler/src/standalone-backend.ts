@@ -19,6 +19,8 @@ import {
   deserialize,
   serialize,
   packEvents,
+  processWarningLogger,
+  type Logger,
   DriverMessages,
   redactConf,
   FlintError,
@@ -66,6 +68,7 @@ export class StandaloneBackend implements SchedulerBackend {
   private server!: TransportServer;
   private master!: MessageClient<MasterProtocol>;
   private scheduler!: TaskSchedulerPort;
+  private logger: Logger = processWarningLogger;
   private appId = '';
   private readonly executors = new Map<string, ExecutorEntry>();
   private readonly lost = new Set<string>();
@@ -89,6 +92,7 @@ export class StandaloneBackend implements SchedulerBackend {
 
   async start(scheduler: TaskSchedulerPort, ctx: SchedulerBackendContext): Promise<void> {
     this.scheduler = scheduler;
+    this.logger = ctx.logger ?? processWarningLogger;
     const target = parseStandaloneMaster(this.masterUrl)!;
     const transportName = this.settings.transport;
     const secret = this.settings.secret;
@@ -128,7 +132,7 @@ export class StandaloneBackend implements SchedulerBackend {
           statusUpdate: (m) => this.onStatusUpdate(m.executorId, m.taskId, deserialize<TaskOutcome>(m.outcome)),
           executorRemoved: (m) => this.removeExecutor(m.executorId, `${m.reason}${m.exitCode !== null ? ` (exit code ${m.exitCode})` : ''}`),
           applicationKilled: (m) => {
-            process.emitWarning(`flint: the master killed application ${m.appId}: ${m.reason}`);
+            this.logger.warn(`the master killed application ${m.appId}: ${m.reason}`);
             for (const id of [...this.executors.keys()]) this.removeExecutor(id, `application killed: ${m.reason}`);
             this.scheduler.applicationKilled(m.reason);
           },
@@ -178,7 +182,7 @@ export class StandaloneBackend implements SchedulerBackend {
           // Task events travel packed (positional arrays, no key names): fewer bytes to encode, send and decode.
           return this.master.request('appEvents', { appId: batch.appId, firstSeq: batch.firstSeq, events: packEvents(batch.events) }, { timeoutMs: 30_000 });
         },
-        warn: (m) => process.emitWarning(`flint: ${m}`),
+        warn: (m) => this.logger.warn(m),
         onShipped: (n) => this.telemetry?.eventsShipped(n),
       });
       // Subscribed before the context posts applicationStart, so the first event shipped is number 1.
@@ -203,7 +207,7 @@ export class StandaloneBackend implements SchedulerBackend {
       const r = await this.master.request('driverHeartbeat', { appId: this.appId, ...(this.shipper ? { eventsPosted: this.shipper.posted } : {}) }, { timeoutMs: hbMs * 5 });
       if (!r.known && !this.warnedUnknown) {
         this.warnedUnknown = true;
-        process.emitWarning(`flint: the master at ${this.masterUrl} no longer knows application ${this.appId}`);
+        this.logger.warn(`the master at ${this.masterUrl} no longer knows application ${this.appId}`);
       }
     } catch {
       /* master unreachable: try again at the next beat */
@@ -397,8 +401,8 @@ export class StandaloneBackend implements SchedulerBackend {
     shipper.close();
     if (undelivered > 0) {
       this.telemetry?.eventsDropped(undelivered);
-      process.emitWarning(
-        `flint: ${undelivered} of ${shipper.posted} events of application ${this.appId} could not be delivered to the master at ${this.masterUrl} within ${this.flushTimeoutMs} ms (stored through event ${shipper.storedThrough}); its stored history is incomplete (raise flint.eventLog.flushTimeout if the master is slow)`,
+      this.logger.warn(
+        `${undelivered} of ${shipper.posted} events of application ${this.appId} could not be delivered to the master at ${this.masterUrl} within ${this.flushTimeoutMs} ms (stored through event ${shipper.storedThrough}); its stored history is incomplete (raise flint.eventLog.flushTimeout if the master is slow)`,
       );
     }
   }

@@ -7,6 +7,7 @@
  * driver's event loop.
  */
 import type { FlintSettings } from '../conf.ts';
+import type { Logger } from '../logging/logger.ts';
 import type { TaskDescription, TaskOutcome } from '../executor/task-description.ts';
 import type { FlintListener } from '../listener/listener-bus.ts';
 import type { MapStatus } from './map-output-tracker.ts';
@@ -69,6 +70,8 @@ export interface SchedulerBackendContext {
   localDir: string;
   /** The serialized values of the application's broadcasts. */
   broadcasts: BroadcastSource;
+  /** Where the backend reports what goes wrong beside a job (the context's logger). @default process warnings */
+  logger?: Logger;
   /**
    * Called by a backend that registers the application with a cluster manager, as soon as it has
    * the id the manager assigned and before any executor can register: the context adopts that id
