@@ -19,6 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FlintContext } from '@flint/core';
 import { EventStore, TASK_METRIC_NAMES, measureInsertPaths, syntheticApplication, syntheticTaskEnd, type TaskSortKey } from '@flint/event-store';
+import { inheritedEnv, nodeOptionsWith } from './env.ts';
 
 const BATCH = 10_000;
 
@@ -172,7 +173,7 @@ async function main(): Promise<void> {
     // Only the memory figure: `pnpm bench events --rss [events]`.
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flint-event-bench-'));
     const total = Number(args[1] ?? 1_000_000);
-    const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--rss-child', path.join(dir, 'rss.db'), String(total)], { env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --expose-gc` }, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--rss-child', path.join(dir, 'rss.db'), String(total)], { env: { ...inheritedEnv(), NODE_OPTIONS: nodeOptionsWith('--expose-gc') }, encoding: 'utf8' });
     fs.rmSync(dir, { recursive: true, force: true });
     console.log(r.stdout.trim(), r.status === 0 ? '' : r.stderr);
     return;
@@ -189,7 +190,7 @@ async function main(): Promise<void> {
     const total = quick ? 100_000 : 1_000_000;
     const self = fileURLToPath(import.meta.url);
     const r = spawnSync(process.execPath, [...process.execArgv, self, '--rss-child', path.join(dir, 'rss.db'), String(total)], {
-      env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --expose-gc` },
+      env: { ...inheritedEnv(), NODE_OPTIONS: nodeOptionsWith('--expose-gc') },
       encoding: 'utf8',
     });
     if (r.status !== 0) console.log(`RSS child failed (${r.status}): ${r.stderr}`);

@@ -15,6 +15,7 @@ import { renderReport, writeResultsJson } from './harness/report.ts';
 import { runSuite } from './harness/suite.ts';
 import { findFlintTarget } from './flint/flint-targets.ts';
 import { WORKLOADS, type JobSpec } from './workloads.ts';
+import { inheritedEnv } from './env.ts';
 
 const REPO_DIR = resolve(BENCH_DIR, '..');
 
@@ -36,7 +37,7 @@ async function profile(options: BenchOptions): Promise<number> {
     command: process.execPath,
     args: ['--cpu-prof', '--cpu-prof-dir', dir, '--import', 'tsx', join(BENCH_DIR, 'src', 'run-flint.ts'), workload.id, target.id, JSON.stringify(spec)],
     cwd: BENCH_DIR,
-    env: { ...process.env, FLINT_BENCH_PROFILE_DIR: dir },
+    env: { ...inheritedEnv(), FLINT_BENCH_PROFILE_DIR: dir },
     timeoutMs: options.timeoutMs,
     onMessage: (m) => {
       if (m.type === 'run') progress.runDone(m.run, m.ms);

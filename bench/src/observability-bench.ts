@@ -30,6 +30,7 @@ import { LocalCluster } from '@flint/cluster';
 import '@flint/scheduler';
 import { startTelemetry, type Telemetry } from '@flint/telemetry';
 import { BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { nodeOptionsWith } from './env.ts';
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(name);
@@ -244,7 +245,7 @@ async function main(): Promise<void> {
   let subscribers: Subscribers | null = null;
   let onSc: FlintContext | null = null;
   const profileEnv = PROFILE_DIR
-    ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${fileURLToPath(new URL('./cpu-profile-hook.cjs', import.meta.url))}`, FLINT_CPU_PROFILE_DIR: PROFILE_DIR }
+    ? { NODE_OPTIONS: nodeOptionsWith(`--require ${fileURLToPath(new URL('./cpu-profile-hook.cjs', import.meta.url))}`), FLINT_CPU_PROFILE_DIR: PROFILE_DIR }
     : {};
   try {
     if (CLUSTER) {

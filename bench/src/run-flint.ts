@@ -12,6 +12,7 @@ import { contextOptions, findFlintTarget } from './flint/flint-targets.ts';
 import { FLINT_WORKLOADS } from './flint/flint-workloads.ts';
 import { ThreadProfiler } from './flint/thread-profiler.ts';
 import type { JobSpec } from './workloads.ts';
+import { benchProfileDir } from './env.ts';
 
 const startedAt = performance.now();
 const [workload, targetId, specJson] = process.argv.slice(2);
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
     const job = FLINT_WORKLOADS[spec.workload];
     if (!job) throw new Error(`unknown workload ${spec.workload}`);
     await emit({ type: 'ready', setup: target.setup, startupMs: performance.now() - startedAt });
-    const profileDir = process.env.FLINT_BENCH_PROFILE_DIR;
+    const profileDir = benchProfileDir();
     if (profileDir) {
       // One run with every thread profiled over the timed part (executor threads included).
       const profiler = await ThreadProfiler.start();

@@ -12,13 +12,14 @@
  */
 import { parseArgs } from 'node:util';
 import { type RouterOutputs, createFlintClient } from '@flint/api';
+import { exampleEnv } from './env.ts';
 
 type Task = RouterOutputs['tasks']['list']['items'][number];
 
 const { values } = parseArgs({
   options: {
-    url: { type: 'string', default: process.env.FLINT_API_URL ?? 'http://127.0.0.1:8080' },
-    secret: { type: 'string', default: process.env.FLINT_SECRET },
+    url: { type: 'string', default: exampleEnv.apiUrl() ?? 'http://127.0.0.1:8080' },
+    secret: { type: 'string', default: exampleEnv.secret() },
     app: { type: 'string' },
   },
 });

@@ -5,6 +5,7 @@
  */
 import { FlintContext } from '@flint/core';
 import { DEFAULT_DATA_DIR, ensureData, isSizeName, SIZES, type DataPaths, type Part } from './data.ts';
+import { exampleEnv } from './env.ts';
 
 /** Flags every example accepts; spread into a `parseArgs` options object. */
 export const commonOptions = {
@@ -77,7 +78,7 @@ export function runMain(name: string, main: () => Promise<void>): void {
   main().catch((e: unknown) => {
     const err = e instanceof Error ? e : new Error(String(e));
     console.error(`${name} failed: ${err.message}`);
-    if (process.env.FLINT_DEBUG) console.error(err.stack);
+    if (exampleEnv.debug()) console.error(err.stack);
     process.exitCode = 1;
   });
 }

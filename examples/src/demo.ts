@@ -16,6 +16,7 @@ import { DEFAULT_DATA_DIR, ensureData, formatBytes, isSizeName, SIZES } from './
 import { formatPageRank, pageRank } from './pagerank.ts';
 import { formatWordCount, wordCount } from './wordcount.ts';
 import { cliArgs } from './cli.ts';
+import { exampleEnv } from './env.ts';
 
 const RULE = '─'.repeat(64);
 
@@ -56,7 +57,8 @@ export async function runDemo(argv: string[] = cliArgs()): Promise<void> {
   const [sc, startMs] = await timed(() => FlintContext.create({ master: values.master, appName: 'flint-demo', progress: !values.quiet }));
   console.log(`  FlintContext ${sc.appId} started in ${formatMs(startMs)} (${sc.defaultParallelism} cores)`);
   // `flint demo` passes its master's web UI address: this application's page there.
-  if (process.env.FLINT_UI_URL) console.log(`  web UI: ${process.env.FLINT_UI_URL}/apps/${encodeURIComponent(sc.appId)}`);
+  const uiUrl = exampleEnv.uiUrl();
+  if (uiUrl) console.log(`  web UI: ${uiUrl}/apps/${encodeURIComponent(sc.appId)}`);
   const timings: [string, number][] = [];
   try {
     heading(`1. Word count over ${formatBytes(corpus.bytes)} of text`);

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Runs the whole test suite: type checks (turbo build), then every workspace
-// package's vitest suite one package at a time, and prints one summary line:
+// Runs the whole test suite: type checks (turbo build), the workspace lint, then
+// every workspace package's vitest suite one package at a time, and prints one summary line:
 // "N passed, N failed[, N skipped]". Exits non-zero when anything failed.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -21,6 +21,14 @@ const build = spawnSync('pnpm', ['exec', 'turbo', 'run', 'build', '--continue', 
 if (build.status !== 0) {
   failed++;
   failures.push('type check (turbo run build)');
+}
+
+// The workspace lint (eslint.config.mjs): env read only in env.ts, no reach into another package's src/, a few bug rules.
+console.log('\n== lint (eslint .)');
+const lint = spawnSync('pnpm', ['exec', 'eslint', '.'], { cwd: root, stdio: 'inherit', env });
+if (lint.status !== 0) {
+  failed++;
+  failures.push('lint (eslint .)');
 }
 
 const dirs = [];

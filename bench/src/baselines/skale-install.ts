@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { inheritedEnv } from '../env.ts';
 
 export const SKALE_VERSION = '1.2.2';
 
@@ -38,7 +39,7 @@ export async function ensureSkale(
     ),
   );
   // A clean npm: the variables pnpm sets for its own scripts mean nothing to this install.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(npm_|pnpm_)/i.test(k)));
+  const env = Object.fromEntries(Object.entries(inheritedEnv()).filter(([k]) => !/^(npm_|pnpm_)/i.test(k)));
   const child = spawn(
     'npm',
     ['install', '--legacy-peer-deps', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=http'],

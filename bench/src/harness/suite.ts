@@ -12,6 +12,7 @@ import { WORKLOADS, type BaselineId, type JobSpec } from '../workloads.ts';
 import { BENCH_DIR, type BenchOptions } from './bench-options.ts';
 import { runChild, type ChildRunResult } from './child-runner.ts';
 import { formatMs, type BenchProgress } from './progress.ts';
+import { inheritedEnv } from '../env.ts';
 
 /** One engine configuration on one workload, as measured and checked. */
 export interface EngineRow {
@@ -91,7 +92,7 @@ function commandOf(step: Step, specJson: string, skale: SkaleInstall | undefined
   /** Removes what the child left behind (skale never deletes its shuffle files). */
   cleanup: () => void;
 } {
-  const env = { ...process.env, AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1' };
+  const env = { ...inheritedEnv(), AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1' };
   const none = (): void => {};
   if (step.target) return { args: ['--import', 'tsx', RUN_FLINT, step.workload, step.target.id, specJson], env, cleanup: none };
   if (step.baseline === 'skale') {

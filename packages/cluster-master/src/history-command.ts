@@ -6,6 +6,7 @@ import { EventStoreReadThread } from '@flint/event-store';
 import { type MasterApi, type MasterApiOptions, startMasterApi } from './api/master-api.ts';
 import { portArg } from '@flint/daemon';
 import { loadUiForCli } from './ui-handler.ts';
+import { readCliEnv } from './env.ts';
 
 /** Where local-mode drivers keep their event log unless `flint.eventLog.dir` says otherwise. */
 export const DEFAULT_EVENT_LOG_DIR = path.join(os.homedir(), '.flint', 'events');
@@ -43,7 +44,7 @@ export async function startHistoryServer(o: HistoryServerOptions = {}): Promise<
     const api = await startMasterApi({
       host: o.host ?? '127.0.0.1',
       port: o.port ?? 18080,
-      secret: o.secret === undefined ? (process.env.FLINT_SECRET ?? null) : o.secret,
+      secret: o.secret === undefined ? (readCliEnv().FLINT_SECRET ?? null) : o.secret,
       masterId: null,
       startedAt: Date.now(),
       clusterState: null,

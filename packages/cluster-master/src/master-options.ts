@@ -158,7 +158,7 @@ export function defaultEventsDb(dbPath: string): string {
 
 /** Applies defaults and checks every option once; the master reads only the result. */
 export function compileMasterOptions(opts: MasterOptions = {}): CompiledMasterOptions {
-  const env = readMasterEnv(opts.env ?? process.env);
+  const env = readMasterEnv(opts.env);
   const conf = opts.conf ?? {};
   const workerTimeoutMs = positive('workerTimeoutMs', opts.workerTimeoutMs ?? env.FLINT_WORKER_TIMEOUT_MS ?? confSetting(conf, 'workerTimeoutMs') ?? MASTER_DEFAULTS.workerTimeoutMs);
   const driverTimeoutMs = positive('driverTimeoutMs', opts.driverTimeoutMs ?? env.FLINT_DRIVER_TIMEOUT_MS ?? confSetting(conf, 'driverTimeoutMs') ?? workerTimeoutMs);

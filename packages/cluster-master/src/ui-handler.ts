@@ -16,6 +16,7 @@ import type http from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { prepareNextEnv, readCliEnv } from './env.ts';
 
 export interface UiHandler {
   /** The request handler for every path the API does not serve. */
@@ -37,7 +38,7 @@ export class UiUnavailableError extends Error {
 
 /** apps/ui beside this app, or FLINT_UI_DIR. */
 export function defaultUiDir(): string {
-  return process.env.FLINT_UI_DIR ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../apps/ui');
+  return readCliEnv().FLINT_UI_DIR ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../apps/ui');
 }
 
 const PUBLIC_PREFIXES = ['/_next/static/', '/_next/image'];
@@ -77,10 +78,7 @@ export async function loadUiHandler(dir = defaultUiDir()): Promise<UiHandler> {
   // Next's process-wide state with the first and fails its requests.
   let shared = prepared.get(dir);
   if (!shared) {
-    // Next reads NODE_ENV; a production server must see 'production'.
-    const env = process.env as Record<string, string | undefined>;
-    env.NODE_ENV ??= 'production';
-    env.NEXT_TELEMETRY_DISABLED ??= '1';
+    prepareNextEnv();
     const app = next({ dev: false, dir, quiet: true, customServer: true });
     shared = app.prepare().then(() => ({ app, handler: app.getRequestHandler() }));
     prepared.set(dir, shared);
@@ -111,7 +109,7 @@ export async function loadUiHandler(dir = defaultUiDir()): Promise<UiHandler> {
  * not built. FLINT_WEB_UI=off serves the API alone.
  */
 export async function loadUiForCli(): Promise<{ ui: UiHandler['handle']; isPublicUiPath: UiHandler['isPublicPath'] } | Record<string, never>> {
-  if (process.env.FLINT_WEB_UI === 'off') return {};
+  if (readCliEnv().FLINT_WEB_UI === 'off') return {};
   try {
     const h = await loadUiHandler();
     return { ui: (req, res) => h.handle(req, res), isPublicUiPath: h.isPublicPath };

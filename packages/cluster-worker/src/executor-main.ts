@@ -7,10 +7,12 @@
  */
 import { runExecutorFromEnv } from '@flint/core';
 import { startTelemetry } from '@flint/telemetry';
+import { executorIdentity } from './env.ts';
 
+const identity = executorIdentity();
 const telemetry = startTelemetry({
   serviceName: 'flint-executor',
-  attributes: { 'flint.app.id': process.env.FLINT_APP_ID ?? '', 'flint.executor.id': process.env.FLINT_EXECUTOR_ID ?? '' },
+  attributes: { 'flint.app.id': identity.appId, 'flint.executor.id': identity.executorId },
 });
 
 async function exit(code: number): Promise<never> {

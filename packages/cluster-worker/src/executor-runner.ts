@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { EXECUTOR_LAUNCH_PIPE, type ExecutorState, executorHeapLimits, withoutSecrets } from '@flint/core';
+import { executorNodeArgs } from './env.ts';
 
 /** The tsx loader, resolved from this package, that executor processes import to run TypeScript. */
 export const TSX_LOADER_URL = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
@@ -42,7 +43,7 @@ export interface ExecutorChange {
  * executor processes (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) come from FLINT_EXECUTOR_NODE_ARGS.
  */
 export function executorCommand(entry: string, memoryMb?: number, cores = 1): { command: string; args: string[] } {
-  const extra = (process.env.FLINT_EXECUTOR_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const extra = executorNodeArgs();
   // The main thread's share of flint.executor.memory (task threads get theirs as resource limits).
   const heap = memoryMb === undefined ? [] : [`--max-old-space-size=${executorHeapLimits(memoryMb, cores).mainMb}`];
   // The main thread moves shuffle blocks (many short-lived socket buffers): a young generation

@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { intArg, stopOnSignals } from '@flint/daemon';
 import { startWorker } from './worker.ts';
 import { type WorkerOptions, DEFAULT_EXECUTOR_ENTRY, DEFAULT_WORK_DIR, parseMemoryMb } from './worker-options.ts';
+import { readWorkerEnv } from './env.ts';
 
 /** `flint worker flint://HOST:PORT [options]`: runs a worker until SIGINT or SIGTERM. */
 export function workerCommand(): Command {
@@ -36,7 +37,7 @@ export function workerCommand(): Command {
         workDir: o.workDir,
         dbPath: o.db,
         transport: o.transport,
-        executorEntry: process.env.FLINT_EXECUTOR_ENTRY && o.executorEntry === DEFAULT_EXECUTOR_ENTRY ? undefined : o.executorEntry,
+        executorEntry: readWorkerEnv().FLINT_EXECUTOR_ENTRY && o.executorEntry === DEFAULT_EXECUTOR_ENTRY ? undefined : o.executorEntry,
       });
     });
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LevelWithSilent } from 'pino';
 import { parseSize, readSecretFile } from '@flint/core';
-import { readWorkerEnv } from './env.ts';
+import { inheritedEnv, readWorkerEnv } from './env.ts';
 import type { DaemonLogger as Logger } from '@flint/daemon';
 import type { WorkerStore } from './store/worker-store.ts';
 import { DaemonError } from '@flint/daemon';
@@ -125,7 +125,7 @@ export function defaultMemoryMb(): number {
 
 /** Applies defaults and checks every option once; the worker reads only the result. */
 export function compileWorkerOptions(opts: WorkerOptions): CompiledWorkerOptions {
-  const env = opts.env ?? process.env;
+  const env = opts.env ?? inheritedEnv();
   const fromEnv = readWorkerEnv(env);
   if (!opts.master) throw new DaemonError('CONFIG', 'the worker needs the master URL (flint://HOST:PORT)');
   const port = opts.port ?? 0;

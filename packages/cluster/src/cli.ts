@@ -12,6 +12,7 @@ import { TSX_LOADER_URL, workerCommand } from '@flint/cluster-worker';
 import { historyCommand, masterCommand } from '@flint/cluster-master';
 import { LocalCluster } from './local-cluster.ts';
 import { intArg, portArg } from '@flint/daemon';
+import { inheritedEnv, readCliEnv } from './env.ts';
 
 const DEMO_SCRIPT = fileURLToPath(new URL('../../../examples/src/demo.ts', import.meta.url));
 
@@ -20,7 +21,7 @@ const DEMO_SCRIPT = fileURLToPath(new URL('../../../examples/src/demo.ts', impor
  * SIGINT/SIGTERM on; resolves with its exit code.
  */
 function runProgram(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const childEnv = { ...process.env, ...env };
+  const childEnv = { ...inheritedEnv(), ...env };
   // The driver records traces and metrics (exported by OTLP) when an endpoint is configured.
   const telemetry = otlpConfigured(childEnv) ? ['--import', import.meta.resolve('@flint/telemetry/register')] : [];
   const child = spawn(process.execPath, ['--import', TSX_LOADER_URL, ...telemetry, path.resolve(file), ...args], { stdio: 'inherit', env: childEnv });
@@ -93,7 +94,7 @@ export function buildCli(): Command {
     .description('run an application (JS or TS) as a child process with FLINT_MASTER set')
     .argument('<app>', 'the application\'s entry file')
     .argument('[args...]', 'arguments for the application (after --)')
-    .option('--master <url>', 'the master URL', process.env.FLINT_MASTER ?? 'flint://127.0.0.1:7077')
+    .option('--master <url>', 'the master URL', readCliEnv().FLINT_MASTER ?? 'flint://127.0.0.1:7077')
     .action(async (app: string, args: string[], o: { master: string }) => {
       process.exitCode = await runProgram(app, args, { FLINT_MASTER: o.master });
     });

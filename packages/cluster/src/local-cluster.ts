@@ -7,6 +7,7 @@ import { type MasterProtocol, type Transport, MessageClient, silentLogger, write
 import { MASTER_MAIN } from '@flint/cluster-master';
 import { TSX_LOADER_URL, WORKER_MAIN } from '@flint/cluster-worker';
 import { loadNamedTransport } from '@flint/daemon';
+import { inheritedEnv } from './env.ts';
 
 type ClusterState = MasterProtocol['clusterState']['response'];
 
@@ -199,7 +200,7 @@ export class LocalCluster {
 
   private env(): NodeJS.ProcessEnv {
     const o = this.options;
-    const env: NodeJS.ProcessEnv = { ...process.env, ...o.env };
+    const env: NodeJS.ProcessEnv = { ...inheritedEnv(), ...o.env };
     if (o.secret) {
       // A 0600 file in the cluster's own directory rather than the environment, which every
       // process the daemons start would inherit.

@@ -9,6 +9,7 @@
  * to send data; `Telemetry.shutdown()` flushes what is buffered and is idempotent.
  */
 import { metrics, trace } from '@opentelemetry/api';
+import { telemetryEnv, type TelemetryEnv } from './env.ts';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -40,13 +41,13 @@ export interface Telemetry {
 }
 
 /** True when the environment names an OTLP endpoint for traces or metrics. */
-export function otlpConfigured(env: NodeJS.ProcessEnv = process.env): boolean {
+export function otlpConfigured(env: TelemetryEnv = telemetryEnv()): boolean {
   return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT) && env.OTEL_SDK_DISABLED !== 'true';
 }
 
 /** Registers the SDK (see the file header); null when there is nothing to export to. */
 export function startTelemetry(opts: TelemetryOptions): Telemetry | null {
-  const env = opts.env ?? process.env;
+  const env = opts.env ?? telemetryEnv();
   const otlp = otlpConfigured(env);
   const spanProcessors = [...(opts.spanProcessors ?? [])];
   const readers = [...(opts.metricReaders ?? [])];

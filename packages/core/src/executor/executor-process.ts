@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { compileSettings, type FlintSettings } from '../conf.ts';
+import { inheritedEnv } from '../env.ts';
 import { type DriverProtocol, type ExecutorProtocol, ExecutorMessages } from '../protocol/cluster-protocol.ts';
 import type { LogFields, Logger } from '../logging/logger.ts';
 import { deserialize, serialize } from '../serializer.ts';
@@ -305,7 +306,7 @@ function executorLogger(executorId: string): Logger {
 }
 
 /** Reads the executor's settings from the environment a worker sets, runs it until it should exit. */
-export async function runExecutorFromEnv(env: NodeJS.ProcessEnv = process.env, stdin: NodeJS.ReadableStream = process.stdin): Promise<number> {
+export async function runExecutorFromEnv(env: NodeJS.ProcessEnv = inheritedEnv(), stdin: NodeJS.ReadableStream = process.stdin): Promise<number> {
   const need = (k: string): string => {
     const v = env[k];
     if (!v) throw new Error(`executor: environment variable ${k} is missing (executors are started by a worker)`);

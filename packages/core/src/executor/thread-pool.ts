@@ -8,6 +8,7 @@
  */
 import fs from 'node:fs';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
+import { readCoreEnv } from '../env.ts';
 import { TaskSpans } from '../telemetry/tracing.ts';
 import { BlockBufferPool } from '../shuffle/block-buffer-pool.ts';
 import { remoteBlocksInMemory, type RemoteBlockFetch } from '../shuffle/block-fetcher.ts';
@@ -55,7 +56,7 @@ interface Slot {
  * threads of a cluster: `--cpu-prof --cpu-prof-dir=/tmp/prof`.
  */
 function workerExecArgv(): string[] {
-  const extra = process.env.FLINT_EXECUTOR_THREAD_ARGS;
+  const extra = readCoreEnv().FLINT_EXECUTOR_THREAD_ARGS;
   return extra ? extra.split(' ').filter(Boolean) : [];
 }
 
@@ -66,7 +67,7 @@ function workerExecArgv(): string[] {
  * 3.71 s, PageRank 4.46 → 3.30 s, sort unchanged; peak RSS up by 0.1–0.6 GB (word count 480 →
  * 911 MB, sort 1.95 → 2.51 GB). FLINT_EXECUTOR_YOUNG_GEN_MB overrides it.
  */
-const DEFAULT_YOUNG_GENERATION_MB = Number(process.env.FLINT_EXECUTOR_YOUNG_GEN_MB ?? 256);
+const DEFAULT_YOUNG_GENERATION_MB = Number(readCoreEnv().FLINT_EXECUTOR_YOUNG_GEN_MB ?? 256);
 
 export class ExecutorThreadPool {
   private readonly slots: Slot[] = [];

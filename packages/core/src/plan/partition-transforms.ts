@@ -5,6 +5,7 @@
  * transformed records, lazily where it can. Runs on the task's thread.
  */
 import { spawnSync } from 'node:child_process';
+import { inheritedEnv } from '../env.ts';
 import { KeyMap } from '../keys/key-map.ts';
 import { makeAggregator } from '../shuffle/aggregator.ts';
 import { aggregateExternal } from '../shuffle/external-aggregator.ts';
@@ -134,7 +135,7 @@ function* pipeRecords(input: Iterable<unknown>, command: string, env: Record<str
   for (const x of input) lines.push(typeof x === 'string' ? x : JSON.stringify(x));
   const r = spawnSync('/bin/sh', ['-c', command], {
     input: lines.length ? lines.join('\n') + '\n' : '',
-    env: env ? { ...process.env, ...env } : process.env,
+    env: env ? { ...inheritedEnv(), ...env } : inheritedEnv(),
     cwd: cwd ?? undefined,
     maxBuffer: 1 << 30,
     encoding: 'utf8',

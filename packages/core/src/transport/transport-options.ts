@@ -1,3 +1,4 @@
+import { readCoreEnv } from '../env.ts';
 import { TransportError } from './transport-error.ts';
 import { stderrTransportLogger, type TransportLogger } from './transport-logger.ts';
 
@@ -115,7 +116,7 @@ export function compileTransportOptions(options: TransportOptions = {}): Compile
  */
 export function resolveClusterSecret(
   conf: Readonly<Record<string, unknown>> = {},
-  env: Readonly<Record<string, string | undefined>> = process.env,
+  env: Readonly<Record<string, string | undefined>> = readCoreEnv(),
 ): string | undefined {
   const fromConf = conf['flint.authenticate.secret'];
   if (typeof fromConf === 'string' && fromConf !== '') return fromConf;
