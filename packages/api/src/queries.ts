@@ -6,33 +6,10 @@
  * `InMemoryFlintQueries`. Times are epoch milliseconds, durations
  * milliseconds, sizes bytes, unless a name says otherwise.
  */
+import { TASK_METRIC_NAMES, type TaskMetricName } from '@flint/core/internal';
 
-/** Metrics of a task, as measured by its executor (one column each in the store). */
-export const TASK_METRIC_NAMES = [
-  'executorDeserializeTime',
-  'executorRunTime',
-  'executorCpuTime',
-  'resultSize',
-  'resultSerializationTime',
-  'gcTime',
-  'peakExecutionMemory',
-  'memoryBytesSpilled',
-  'diskBytesSpilled',
-  'inputBytes',
-  'inputRecords',
-  'outputBytes',
-  'outputRecords',
-  'shuffleReadRemoteBytes',
-  'shuffleReadLocalBytes',
-  'shuffleReadRecords',
-  'shuffleReadRemoteBlocks',
-  'shuffleReadLocalBlocks',
-  'shuffleFetchWaitTime',
-  'shuffleWriteBytes',
-  'shuffleWriteRecords',
-  'shuffleWriteTime',
-] as const;
-export type TaskMetricName = (typeof TASK_METRIC_NAMES)[number];
+/** Metrics of a task, as measured by its executor (one column each in the store): core's one list. */
+export { TASK_METRIC_NAMES, type TaskMetricName };
 
 /**
  * Phases of a task, each a duration in ms derived from its timestamps:

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type MasterProtocol, MessageClient, loadTransport, packEvents } from '@flint/core';
+import { type MasterProtocol, MessageClient, loadTransport } from '@flint/core';
+import { packEvents } from '@flint/core/internal';
 import '@flint/transport-tcp';
 import { syntheticApplication } from '@flint/event-store';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';

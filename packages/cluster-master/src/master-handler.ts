@@ -10,8 +10,8 @@ import {
   UnregisterApplicationRequest,
   WorkerHeartbeatRequest,
   messageHandler,
-  unpackEvents,
 } from '@flint/core';
+import { unpackEvents } from '@flint/core/internal';
 import type { EventStore } from '@flint/event-store';
 import type { DaemonLogger as Logger } from '@flint/daemon';
 import { DaemonError } from '@flint/daemon';

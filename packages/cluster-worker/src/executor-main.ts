@@ -5,7 +5,7 @@
  * OTEL_EXPORTER_OTLP_ENDPOINT set, task spans are exported by OTLP and flushed
  * before the process exits.
  */
-import { runExecutorFromEnv } from '@flint/core';
+import { runExecutorFromEnv } from '@flint/core/internal';
 import { startTelemetry } from '@flint/telemetry';
 import { executorIdentity } from './env.ts';
 

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type ExecutorChange, type ExecutorLaunchSpec, ExecutorRunner, executorCommand } from './executor-runner.ts';
-import { executorHeapLimits } from '@flint/core';
+import { executorHeapLimits } from '@flint/core/internal';
 import { STUB_EXECUTOR_ENTRY } from './index.ts';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'flint-runner-'));

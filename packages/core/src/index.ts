@@ -43,7 +43,6 @@ export { ListenerBus, type FlintListener } from './listener/listener-bus.ts';
 export { ConsoleProgressBar } from './ui/console-progress-bar.ts';
 export type { TaskMetrics } from './executor/task-metrics.ts';
 export type { TaskDescription, TaskOutcome, TaskFailureReason } from './executor/task-description.ts';
-export { ExecutorThreadPool, type ExecutorThreadPoolOptions } from './executor/thread-pool.ts';
 export type {
   SchedulerBackend,
   SchedulerBackendContext,
@@ -61,5 +60,3 @@ export * from './transport/index.ts';
 export { type Logger, type LogFields, silentLogger, lineLogger, stderrLogger, processWarningLogger } from './logging/logger.ts';
 export * from './protocol/cluster-protocol.ts';
 export { checkMessage, describeIssues, invalidMessageText, InvalidMessageError } from './protocol/message-validation.ts';
-export { packEvents, unpackEvents, TASK_INFO_KEYS, TASK_METRIC_KEYS } from './protocol/event-packing.ts';
-export { ExecutorProcess, runExecutorFromEnv, followLaunchPipe, executorHeapLimits, EXECUTOR_LAUNCH_PIPE, DIRECT_RESULT_MAX_BYTES, type ExecutorLaunchSecrets, type ExecutorProcessOptions } from './executor/executor-process.ts';

@@ -24,6 +24,7 @@
  *   `latestCursor()` → the newest cursor (0 when empty).
  */
 import type { RddInfo, TaskMetrics } from '@flint/core';
+import { TASK_METRIC_NAMES, TASK_PHASE_TIMESTAMP_NAMES, type TaskMetricName } from '@flint/core/internal';
 
 export type { RddInfo, TaskMetrics };
 
@@ -178,33 +179,9 @@ export interface TaskPhases {
 export type PhaseName = keyof TaskPhases;
 export const PHASE_NAMES = ['schedulerDelay', 'deserialize', 'shuffleReadWait', 'compute', 'shuffleWrite', 'resultSerialize', 'resultFetch', 'duration'] as const satisfies readonly PhaseName[];
 
-/** Every numeric TaskMetrics field that is a measurement (the five phase timestamps are excluded). */
-export const TASK_METRIC_NAMES = [
-  'executorDeserializeTime',
-  'executorRunTime',
-  'executorCpuTime',
-  'resultSize',
-  'resultSerializationTime',
-  'gcTime',
-  'peakExecutionMemory',
-  'memoryBytesSpilled',
-  'diskBytesSpilled',
-  'inputBytes',
-  'inputRecords',
-  'outputBytes',
-  'outputRecords',
-  'shuffleReadRemoteBytes',
-  'shuffleReadLocalBytes',
-  'shuffleReadRecords',
-  'shuffleReadRemoteBlocks',
-  'shuffleReadLocalBlocks',
-  'shuffleFetchWaitTime',
-  'shuffleWriteBytes',
-  'shuffleWriteRecords',
-  'shuffleWriteTime',
-] as const satisfies readonly (keyof TaskMetrics)[];
-export type TaskMetricName = (typeof TASK_METRIC_NAMES)[number];
-export const PHASE_TIMESTAMP_NAMES = ['executorReceivedTime', 'deserializeEndTime', 'computeEndTime', 'shuffleWriteEndTime', 'resultSerializedTime'] as const satisfies readonly (keyof TaskMetrics)[];
+/** Every numeric TaskMetrics field that is a measurement (the five phase timestamps are excluded): core's one list. */
+export { TASK_METRIC_NAMES, type TaskMetricName };
+export const PHASE_TIMESTAMP_NAMES = TASK_PHASE_TIMESTAMP_NAMES;
 
 /** The quantities summarised by quantiles: every task metric, shuffleReadBytes (remote + local) and every phase. */
 export type QuantileName = TaskMetricName | 'shuffleReadBytes' | PhaseName;

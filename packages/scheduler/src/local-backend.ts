@@ -8,13 +8,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import {
-  ExecutorThreadPool,
   type MapStatus,
   type SchedulerBackend,
   type SchedulerBackendContext,
   type TaskSchedulerPort,
   type WorkerOffer,
 } from '@flint/core';
+import { ExecutorThreadPool } from '@flint/core/internal';
 
 export const LOCAL_EXECUTOR_ID = 'driver';
 

@@ -18,7 +18,6 @@ import {
   loadTransport,
   deserialize,
   serialize,
-  packEvents,
   processWarningLogger,
   type Logger,
   DriverMessages,
@@ -35,6 +34,7 @@ import {
   type TransportServer,
   type WorkerOffer,
 } from '@flint/core';
+import { packEvents } from '@flint/core/internal';
 import { EventShipper, eventShipperSettings } from './event-shipper.ts';
 
 interface ExecutorEntry {

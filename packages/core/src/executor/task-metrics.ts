@@ -42,6 +42,43 @@ export interface TaskMetrics {
   resultSerializedTime: number;
 }
 
+/**
+ * The one list of TaskMetrics' measurements (every field but the five phase timestamps), in the
+ * order the event packing, the event store's columns and the API use. Shared through
+ * `@flint/core/internal`.
+ */
+export const TASK_METRIC_NAMES = [
+  'executorDeserializeTime',
+  'executorRunTime',
+  'executorCpuTime',
+  'resultSize',
+  'resultSerializationTime',
+  'gcTime',
+  'peakExecutionMemory',
+  'memoryBytesSpilled',
+  'diskBytesSpilled',
+  'inputBytes',
+  'inputRecords',
+  'outputBytes',
+  'outputRecords',
+  'shuffleReadRemoteBytes',
+  'shuffleReadLocalBytes',
+  'shuffleReadRecords',
+  'shuffleReadRemoteBlocks',
+  'shuffleReadLocalBlocks',
+  'shuffleFetchWaitTime',
+  'shuffleWriteBytes',
+  'shuffleWriteRecords',
+  'shuffleWriteTime',
+] as const satisfies readonly (keyof TaskMetrics)[];
+export type TaskMetricName = (typeof TASK_METRIC_NAMES)[number];
+
+/** TaskMetrics' phase timestamps (epoch ms), in packing order. */
+export const TASK_PHASE_TIMESTAMP_NAMES = ['executorReceivedTime', 'deserializeEndTime', 'computeEndTime', 'shuffleWriteEndTime', 'resultSerializedTime'] as const satisfies readonly (keyof TaskMetrics)[];
+
+/** Every TaskMetrics field: the measurements, then the phase timestamps (the packed order of a task end). */
+export const TASK_METRIC_KEYS = [...TASK_METRIC_NAMES, ...TASK_PHASE_TIMESTAMP_NAMES] as const;
+
 export function emptyTaskMetrics(): TaskMetrics {
   return {
     executorDeserializeTime: 0,

@@ -14,40 +14,12 @@
  *               [2, time, stageId, stageAttempt, taskType, reason, ...ti, ...m]  (16 + metric count)
  *    where reason is 0 for `{ kind: 'success' }`, else the reason object.
  */
-import type { TaskMetrics } from '../executor/task-metrics.ts';
+import { TASK_METRIC_KEYS, type TaskMetrics } from '../executor/task-metrics.ts';
 import type { TaskInfo } from '../listener/events.ts';
 
 export const TASK_INFO_KEYS = ['taskId', 'index', 'attempt', 'launchTime', 'finishTime', 'executorId', 'host', 'slot', 'locality', 'speculative'] as const satisfies readonly (keyof TaskInfo)[];
 
-export const TASK_METRIC_KEYS = [
-  'executorDeserializeTime',
-  'executorRunTime',
-  'executorCpuTime',
-  'resultSize',
-  'resultSerializationTime',
-  'gcTime',
-  'peakExecutionMemory',
-  'memoryBytesSpilled',
-  'diskBytesSpilled',
-  'inputBytes',
-  'inputRecords',
-  'outputBytes',
-  'outputRecords',
-  'shuffleReadRemoteBytes',
-  'shuffleReadLocalBytes',
-  'shuffleReadRecords',
-  'shuffleReadRemoteBlocks',
-  'shuffleReadLocalBlocks',
-  'shuffleFetchWaitTime',
-  'shuffleWriteBytes',
-  'shuffleWriteRecords',
-  'shuffleWriteTime',
-  'executorReceivedTime',
-  'deserializeEndTime',
-  'computeEndTime',
-  'shuffleWriteEndTime',
-  'resultSerializedTime',
-] as const satisfies readonly (keyof TaskMetrics)[];
+export { TASK_METRIC_KEYS };
 
 // Compile-time guards: a field added to TaskInfo or TaskMetrics must be added to the lists above.
 type Missing<T, K extends readonly PropertyKey[]> = Exclude<keyof T, K[number]>;
