@@ -4,6 +4,7 @@ const root = fileURLToPath(new URL('.', import.meta.url));
 export const flintAliases = {
   '@flint/core/testing': `${root}packages/core/src/testing/index.ts`,
   '@flint/core/backend-contract': `${root}packages/core/src/testing/backend-contract.ts`,
+  '@flint/core/internal': `${root}packages/core/src/internal.ts`,
   '@flint/core': `${root}packages/core/src/index.ts`,
   '@flint/scheduler': `${root}packages/scheduler/src/index.ts`,
   '@flint/telemetry/register': `${root}packages/telemetry/src/register.ts`,
