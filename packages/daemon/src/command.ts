@@ -38,3 +38,16 @@ export function stopOnSignals(daemon: string, service: { stop(): Promise<void> }
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 }
+
+/**
+ * Runs a command with this process's arguments; a failure prints one line,
+ * `<label>: message`, on stderr and exits 1 (a process entry's last step).
+ */
+export async function runCommand(label: string, command: { parseAsync(argv: readonly string[]): Promise<unknown> }): Promise<void> {
+  try {
+    await command.parseAsync(process.argv);
+  } catch (err) {
+    process.stderr.write(`${label}: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+}

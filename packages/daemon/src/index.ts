@@ -10,4 +10,4 @@ export { DaemonError, DaemonErrorCode } from './daemon-error.ts';
 export { ManualClock, systemClock, type Clock } from './clock.ts';
 export { parseMessage } from './message-validation.ts';
 export { parseEnv, daemonEnvShape, envMilliseconds, envMillisecondsOrZero } from './env.ts';
-export { intArg, portArg, stopOnSignals } from './command.ts';
+export { intArg, portArg, runCommand, stopOnSignals } from './command.ts';
