@@ -8,8 +8,6 @@
  * Pair methods are declared with a `this: RDD<[K, V]>` parameter, so they only
  * type-check on RDDs of two-element tuples.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import type { FnSpec } from '../closure/ship.ts';
 import { serializeFn } from '../closure/closure.ts';
 import type { FlintContext } from '../context.ts';
@@ -29,7 +27,6 @@ import {
   partitionTransform,
   resultFn,
   type AggregatorSpec,
-  type BlockRef,
   type CoGroupInput,
   type ElementOp,
   type OrderingSpec,
