@@ -108,6 +108,47 @@ describe('serializer', () => {
     expect(() => serialize(new Map([[1, { b: Symbol.iterator }]]))).toThrow(/is a symbol/);
   });
 
+  test('property: a symbol-keyed field anywhere in a value is refused naming its path (it was dropped silently)', () => {
+    const tag = Symbol('tag');
+    // Where the object with the symbol-keyed field sits: wrappers from the inside out, each with the path step it adds.
+    const wrapper = fc.oneof(
+      fc.array(carried, { maxLength: 3 }).map((before) => ({ wrap: (v: unknown): unknown => [...before, v], step: `[${before.length}]` })),
+      fc.constantFrom('a', 'field', 'x1').map((k) => ({ wrap: (v: unknown): unknown => ({ [k]: v }), step: `.${k}` })),
+      fc.constant({ wrap: (v: unknown): unknown => new Map([[7, v]]), step: '.get(7)' }),
+      fc.constant({ wrap: (v: unknown): unknown => new Point(v, 1), step: '.x' }),
+    );
+    const holder = fc.oneof(
+      fc.dictionary(fc.string({ maxLength: 4 }).filter((k) => k !== '__proto__'), carried, { maxKeys: 3, noNullPrototype: true }),
+      fc.tuple(carried, carried).map(([x, y]) => new Point(x, y)),
+    );
+    fc.assert(
+      fc.property(holder, carried, fc.array(wrapper, { maxLength: 4 }), (obj, hidden, wrappers) => {
+        Object.defineProperty(obj, tag, { value: hidden, enumerable: true, writable: true, configurable: true });
+        let v: unknown = obj;
+        let path = '';
+        for (const w of wrappers) {
+          v = w.wrap(v);
+          path = w.step + path;
+        }
+        const expected = `the value${path}[Symbol(tag)] is a field keyed by a symbol`;
+        expect(() => serialize(v)).toThrow(UncarriableValueError);
+        expect(() => serialize(v)).toThrow(expected);
+        expect(() => encodeFrame([v])).toThrow(`the value[0]${path}[Symbol(tag)] is a field keyed by a symbol`);
+        // Without the symbol-keyed field the same value is carried (what arrives is checked by the round-trip properties).
+        delete (obj as Record<symbol, unknown>)[tag];
+        expect(() => serialize(v)).not.toThrow();
+      }),
+      { numRuns: 1000 },
+    );
+    // A non-enumerable symbol field is not data (as a non-enumerable string-keyed one): it is not written, as before.
+    const hiddenField = Object.defineProperty({ a: 1 }, tag, { value: 2, enumerable: false });
+    expect(roundTrip(hiddenField)).toEqual({ a: 1 });
+    // A class whose toJSON says what it is written as is not looked into for its own symbol fields.
+    const tagged = new Tagged(1) as Tagged & Record<symbol, unknown>;
+    tagged[tag] = 1;
+    expect(roundTrip(tagged)).toEqual({ tag: 't', inner: 1 });
+  });
+
   test('findUncarriable names the first function, Promise or symbol and where it is', () => {
     expect(findUncarriable([1, [2, { a: () => 1 }]], 'data')).toBe('data[1][1].a is a function');
     expect(findUncarriable(new Map([[1, Promise.resolve()]]), 'data')).toBe('data.get(1) is a Promise');

@@ -161,9 +161,21 @@ function jsonOf(v: object, toJSON: unknown): typeof FIELDS | { json: unknown } {
 const isNegativeZero = (x: number): boolean => x === 0 && 1 / x < 0;
 
 /**
- * Whether `v` holds -0 (always looked for: a number loop costs little next to packing) or, when
- * `strings`, a string or object key with a lone surrogate. Called only on values that packed, so
- * never on a cyclic one.
+ * Whether an object has an own enumerable symbol-keyed field: msgpackr writes string keys only, so
+ * such a field would be dropped without a word (a symbol cannot be the same symbol in another
+ * thread or process, so it is refused rather than carried).
+ */
+function hasSymbolField(o: object): boolean {
+  const syms = Object.getOwnPropertySymbols(o);
+  if (syms.length === 0) return false;
+  for (const s of syms) if (Object.prototype.propertyIsEnumerable.call(o, s)) return true;
+  return false;
+}
+
+/**
+ * Whether `v` holds -0 (always looked for: a number loop costs little next to packing), an object
+ * with a symbol-keyed field (refused by pack) or, when `strings`, a string or object key with a
+ * lone surrogate. Called only on values that packed, so never on a cyclic one.
  */
 function holdsInexact(v: unknown, strings: boolean): boolean {
   if (typeof v === 'number') return isNegativeZero(v);
@@ -182,6 +194,7 @@ function holdsInexact(v: unknown, strings: boolean): boolean {
   }
   const proto: unknown = Object.getPrototypeOf(v);
   if (proto === Object.prototype || proto === null) {
+    if (hasSymbolField(v)) return true;
     for (const k in v) {
       const e = (v as Record<string, unknown>)[k];
       if (typeof e === 'number') {
@@ -204,6 +217,7 @@ function holdsInexact(v: unknown, strings: boolean): boolean {
   const written = writtenAs(v);
   if (written === null) return false;
   if (written !== FIELDS) return holdsInexact(written.json, strings);
+  if (hasSymbolField(v)) return true;
   for (const k of Object.keys(v)) {
     if (holdsInexact((v as Record<string, unknown>)[k], strings)) return true;
     if (strings && !isWellFormed(k)) return true;
@@ -301,11 +315,21 @@ export function findUncarriable(value: unknown, at = 'value', depth = 0): string
     }
     return null;
   }
+  if (!(value instanceof Promise) && writtenAsFields(value as object) && hasSymbolField(value as object)) {
+    const s = Object.getOwnPropertySymbols(value).find((k) => Object.prototype.propertyIsEnumerable.call(value, k))!;
+    return `${at}[${String(s)}] is a field keyed by a symbol (it would be dropped)`;
+  }
   for (const k of Object.keys(value as object)) {
     const r = findUncarriable((value as Record<string, unknown>)[k], `${at}.${k}`, depth + 1);
     if (r) return r;
   }
   return null;
+}
+
+/** Whether msgpackr writes `o` (not an array, Map or Set) as an object of its own fields. */
+function writtenAsFields(o: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(o);
+  return proto === Object.prototype || proto === null || writtenAs(o) === FIELDS;
 }
 
 /** Walks `value` for the first cycle and names its path (only called once packing has failed). */
@@ -348,6 +372,8 @@ function pack(value: unknown, flags?: number): Buffer {
   try {
     const out = flags === undefined ? packr.pack(value) : (packr.pack(value, flags) as Buffer);
     if (typeof value === 'number' ? !isNegativeZero(value) : !needsExactForms(value, out)) return out;
+    const where = findUncarriable(value);
+    if (where) throw new UncarriableValueError(`${where.replace(/^value/, 'the value')}, which cannot be carried as data between threads or processes; return or keep plain data instead`);
     const exact = exactForms(value);
     return flags === undefined ? packr.pack(exact) : (packr.pack(exact, flags) as Buffer);
   } catch (e) {
