@@ -21,6 +21,8 @@ export interface ThreadInit {
    */
   blockPort: MessagePort | null;
   blockSignal: Int32Array | null;
+  /** Set to 1 by the pool to stop the running task (see util/task-kill.ts), back to 0 once it has ended. */
+  killSignal: Int32Array;
 }
 
 /**

@@ -3,7 +3,8 @@
  * a time. Owns the threads, which stage plans each thread has seen, and the
  * task -> thread mapping; it does not decide what runs where (the scheduler
  * names the slot). A thread that dies mid-task fails that task and is replaced;
- * killing a task terminates its thread. Used by the local backend (threads in
+ * killing a task asks its thread to stop it and keeps the thread (it is replaced only
+ * when the task does not stop within KILL_GRACE_MS). Used by the local backend (threads in
  * the driver) and by executor processes. Callbacks run on the owner's event loop.
  */
 import fs from 'node:fs';
@@ -47,7 +48,20 @@ interface Slot {
   blockSignal: Int32Array | null;
   /** Fetches started for the slot's running task: cancelled, and their files removed, when it ends. */
   fetches: { cancelled: boolean; files: string[]; buffers: Uint8Array[]; settled: Promise<void> }[];
+  /** Set to 1 to ask the thread's running task to stop (see util/task-kill.ts). */
+  killSignal: Int32Array;
+  /** The running task asked to stop: the slot stays busy until it ends or its thread is replaced. */
+  killing: { taskId: number; reason: string; timer: NodeJS.Timeout } | null;
 }
+
+/**
+ * How long a killed task has to stop before its thread is terminated and replaced. A task sees
+ * the kill between record batches (or blocks of a range); one that does not within this time is
+ * in user code that does not return (or a batch that long), and a new thread costs 1–3 s of
+ * start-up under load: the kill of the sibling tasks of a failed job used to cost the next job
+ * that much, every time.
+ */
+export const KILL_GRACE_MS = 2000;
 
 /**
  * Flags for executor threads: none of the parent's. Process-wide flags (e.g. --expose-gc) are
@@ -107,6 +121,7 @@ export class ExecutorThreadPool {
   private spawn(slot: number): Slot {
     const channel = this.opts.fetchRemoteBlocks ? new MessageChannel() : null;
     const blockSignal = channel ? new Int32Array(new SharedArrayBuffer(4)) : null;
+    const killSignal = new Int32Array(new SharedArrayBuffer(4));
     const init: ThreadInit = {
       executorId: this.opts.executorId,
       slot,
@@ -115,6 +130,7 @@ export class ExecutorThreadPool {
       storageMemory: this.opts.storageMemory,
       blockPort: channel ? channel.port2 : null,
       blockSignal,
+      killSignal,
     };
     const entry = import.meta.url.endsWith('.ts') ? './worker-entry.mjs' : './worker-main.js';
     const worker = new Worker(new URL(entry, import.meta.url), {
@@ -134,7 +150,7 @@ export class ExecutorThreadPool {
     // Replacement threads are not awaited: a thread that dies before it is ready must not
     // surface as an unhandled rejection (its task, if any, is failed by the exit handler).
     ready.catch(() => undefined);
-    const s: Slot = { worker, ready, plans: new Set(), running: null, blockPort: channel ? channel.port1 : null, blockSignal, fetches: [] };
+    const s: Slot = { worker, ready, plans: new Set(), running: null, blockPort: channel ? channel.port1 : null, blockSignal, fetches: [], killSignal, killing: null };
     worker.on('message', (m: FromThread) => this.onMessage(slot, s, m, readyResolve));
     worker.on('error', (e) => {
       readyReject(e);
@@ -159,15 +175,23 @@ export class ExecutorThreadPool {
     this.endFetches(s);
     s.blockPort?.close();
     const running = s.running;
+    const killing = s.killing;
     s.running = null;
+    s.killing = null;
+    if (killing) clearTimeout(killing.timer);
     if (!this.stopped) this.slots[slot] = this.spawn(slot);
     if (running !== null) {
       this.taskSlot.delete(running);
-      this.taskEnded(running, {
-        status: 'failed',
-        reason: { kind: 'exception', className: 'ExecutorThreadError', message, stack: message, fnMethod: null, fnSource: null },
-        metrics: null,
-      });
+      this.taskEnded(
+        running,
+        killing?.taskId === running
+          ? { status: 'failed', reason: { kind: 'killed', reason: killing.reason }, metrics: null }
+          : {
+              status: 'failed',
+              reason: { kind: 'exception', className: 'ExecutorThreadError', message, stack: message, fnMethod: null, fnSource: null },
+              metrics: null,
+            },
+      );
     }
   }
 
@@ -176,12 +200,22 @@ export class ExecutorThreadPool {
       case 'ready':
         ready();
         return;
-      case 'taskEnd':
+      case 'taskEnd': {
         this.endFetches(s);
         if (s.running === m.taskId) s.running = null;
         this.taskSlot.delete(m.taskId);
+        const killing = s.killing;
+        if (killing?.taskId === m.taskId) {
+          // Stopped (or finished) after a kill: reported as killed, whatever it ended with; the thread is kept.
+          clearTimeout(killing.timer);
+          s.killing = null;
+          Atomics.store(s.killSignal, 0, 0);
+          this.taskEnded(m.taskId, { status: 'failed', reason: { kind: 'killed', reason: killing.reason }, metrics: null });
+          return;
+        }
         this.taskEnded(m.taskId, m.outcome);
         return;
+      }
       case 'fetchBroadcast':
         this.opts.fetchBroadcast(m.id).then(
           (value) => this.reply(s, { type: 'reply', reqId: m.reqId, ok: true, value }),
@@ -291,16 +325,40 @@ export class ExecutorThreadPool {
     }
   }
 
-  /** Kills a running task by replacing its thread; reports it as killed. */
+  /**
+   * Kills a running task: asks its thread to stop it, and reports it as killed once it has ended
+   * (the slot stays busy until then). A task that does not stop within KILL_GRACE_MS has its thread
+   * terminated and replaced.
+   */
   kill(taskId: number, reason: string): void {
     const slot = this.taskSlot.get(taskId);
     if (slot === undefined) return;
     const s = this.slots[slot]!;
-    this.taskSlot.delete(taskId);
+    if (s.running !== taskId || s.killing) return;
+    Atomics.store(s.killSignal, 0, 1);
+    // A task waiting for remote blocks wakes up to see the signal; its fetches stop.
+    this.endFetches(s);
+    if (s.blockSignal) {
+      Atomics.add(s.blockSignal, 0, 1);
+      Atomics.notify(s.blockSignal, 0);
+    }
+    const timer = setTimeout(() => this.replaceThread(slot, s), KILL_GRACE_MS);
+    timer.unref();
+    s.killing = { taskId, reason, timer };
+  }
+
+  /** Ends a killed task that did not stop in time by terminating its thread; reports it as killed. */
+  private replaceThread(slot: number, s: Slot): void {
+    const killing = s.killing;
+    if (this.slots[slot] !== s || !killing || s.running !== killing.taskId) return;
+    s.killing = null;
     s.running = null;
-    this.slots[slot] = this.spawn(slot);
+    this.taskSlot.delete(killing.taskId);
+    this.endFetches(s);
+    s.blockPort?.close();
+    if (!this.stopped) this.slots[slot] = this.spawn(slot);
     void s.worker.terminate();
-    this.taskEnded(taskId, { status: 'failed', reason: { kind: 'killed', reason }, metrics: null });
+    this.taskEnded(killing.taskId, { status: 'failed', reason: { kind: 'killed', reason: killing.reason }, metrics: null });
   }
 
   removeRdd(rddId: number): void {
@@ -313,6 +371,7 @@ export class ExecutorThreadPool {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    for (const s of this.slots) if (s.killing) clearTimeout(s.killing.timer);
     this.spans.close();
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }

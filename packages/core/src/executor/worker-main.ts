@@ -8,10 +8,12 @@ import { FetchFailedError } from '../errors.ts';
 import type { BlockRef } from '../plan/plan.ts';
 import type { BlockFetchFailure } from '../shuffle/fetch-failure.ts';
 import type { RemoteBlocks } from '../shuffle/task-block-reader.ts';
+import { checkKilled, useKillSignal } from '../util/task-kill.ts';
 import { TaskRunner } from './task-runner.ts';
 import { type BlockMessage, type FromThread, type ThreadInit, type ToThread, transferOf } from './thread-messages.ts';
 
 const init = workerData as ThreadInit;
+useKillSignal(init.killSignal);
 const port = parentPort!;
 let reqSeq = 0;
 const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
@@ -55,6 +57,7 @@ function fetchRemoteBlocks(blocks: BlockRef[], reduceId: number): RemoteBlocks {
         const v = a.values.get(index);
         if (v !== undefined) return v;
         if (a.failure) throw new FetchFailedError(a.failure);
+        checkKilled();
         // Woken by the pool's notify after each post; the timeout only guards against a lost wake-up.
         Atomics.wait(signal, 0, seen, 1000);
       }

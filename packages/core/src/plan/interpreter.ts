@@ -15,6 +15,7 @@ import { hashJoin } from '../shuffle/hash-join.ts';
 import { readShuffled } from '../shuffle/shuffle-reader.ts';
 import { BlockStore } from '../storage/block-store.ts';
 import { batchesOf, countedBatches, iterableIterator, type Batched } from '../util/push.ts';
+import { checkKilled } from '../util/task-kill.ts';
 import { applyOps } from './element-ops.ts';
 import { runPartitionTransform } from './partition-transforms.ts';
 import { unknownPlanKind, type PlanNode, type Split, type SplitOf } from './plan.ts';
@@ -109,7 +110,10 @@ function countInput<T>(it: Batched<T>, ctx: TaskContext): Batched<T> {
 
 /** Elements `from` .. `to` - 1 of a range, each computed from its index (no accumulated rounding). */
 function* rangeIter(start: number, step: number, from: number, to: number): Generator<number> {
-  for (let i = from; i < to; i++) yield start + i * step;
+  for (let i = from; i < to; i++) {
+    if ((i & 4095) === 0) checkKilled();
+    yield start + i * step;
+  }
 }
 
 function* wholeFiles(paths: string[], ctx: TaskContext): Generator<[string, string]> {

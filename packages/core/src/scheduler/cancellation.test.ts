@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { moduleRef } from '../closure/ship.ts';
 import { FlintContext } from '../context.ts';
 import { FlintErrorCode, JobCancelledError } from '../errors.ts';
+import { KILL_GRACE_MS } from '../executor/thread-pool.ts';
 import type { FlintEvent } from '../listener/events.ts';
 import type { RDD } from '../rdd/rdd.ts';
 import { bag, reducePairs } from '../testing/plain.ts';
@@ -68,9 +69,13 @@ function tickFiles(tag: string): Map<string, number> {
   return m;
 }
 
-/** The side effects of `tag`'s tasks have stopped: no file grows over half a second (ticks come every 20 ms). */
+/**
+ * The side effects of `tag`'s tasks have stopped: no file grows over half a second (ticks come every
+ * 20 ms). These tasks never return from user code, so their threads are replaced once the kill's
+ * grace has passed.
+ */
 async function expectStopped(tag: string): Promise<void> {
-  await sleep(200);
+  await sleep(KILL_GRACE_MS + 200);
   const before = tickFiles(tag);
   await sleep(500);
   expect(tickFiles(tag)).toEqual(before);

@@ -4,6 +4,8 @@
  * aggregations) use `pushAll`, which skips per-record iterator and generator
  * overhead through a fused chain; pull iteration still works everywhere.
  */
+import { checkKilled } from './task-kill.ts';
+
 export interface PushIterable<T = unknown> extends Iterable<T> {
   pushTo(sink: (x: T) => void): void;
 }
@@ -116,6 +118,7 @@ export function countedBatches<T>(batches: () => Iterable<T[]>, add: (n: number)
     let n = 0;
     try {
       for (const b of batches()) {
+        checkKilled();
         n += b.length;
         yield b;
       }
