@@ -261,6 +261,39 @@ describe('MasterEventLoop', () => {
     expect(s.executors.filter((e) => LIVE.has(e.state))).toHaveLength(2);
   });
 
+  it('starts the count of failures in a row again once the driver saw a replacement executor finish a task', async () => {
+    // maxExecutorRetries is 3. Executors 0 and 1 fail; executor 2 runs and finishes a task (the driver's
+    // heartbeat says so), then fails too, and so does executor 3. Without the reset that is 4 in a row.
+    await loop.post({ type: 'registerWorker', msg: registration('w1', 1) });
+    const { appId } = await loop.post({ type: 'registerApplication', msg: appRequest(), peerId: 'p1' });
+    const fail = (executorId: string) =>
+      loop.post({ type: 'executorStateChanged', msg: { workerId: 'w1', appId, executorId, state: 'FAILED', exitCode: 137, message: 'killed by SIGKILL' } });
+    const failures = async () => (await store.load()).applications[0]!.executorFailures;
+    await fail('0');
+    await fail('1');
+    expect(await failures()).toBe(2);
+    await running(appId);
+    // A heartbeat naming no executor, or one that is not running, changes nothing.
+    await loop.post({ type: 'driverHeartbeat', msg: { appId }, peerId: 'p1' });
+    await loop.post({ type: 'driverHeartbeat', msg: { appId, executorsWorking: ['0', '9'] }, peerId: 'p1' });
+    expect(await failures()).toBe(2);
+    await loop.post({ type: 'driverHeartbeat', msg: { appId, executorsWorking: ['2'] }, peerId: 'p1' });
+    expect(await failures()).toBe(0);
+    await fail('2');
+    await settle();
+    await fail('3');
+    await settle();
+    let s = await state();
+    expect(await failures()).toBe(2);
+    expect(s.applications[0]!.state).not.toBe('FAILED');
+    expect(s.executors.filter((e) => LIVE.has(e.state)).map((e) => e.executorId)).toEqual(['4']);
+    // With no working executor in between, the row goes on and ends the application at 3.
+    await fail('4');
+    s = await state();
+    expect(s.applications[0]!.state).toBe('FAILED');
+    expect(messenger.of('applicationKilled')).toHaveLength(1);
+  });
+
   it('treats a refused launch as a failed executor and tries again', async () => {
     await loop.post({ type: 'registerWorker', msg: registration('w1', 1) });
     messenger.launchReply = { ok: false, message: 'no such entry' };

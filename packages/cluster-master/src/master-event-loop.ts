@@ -78,6 +78,8 @@ export class MasterEventLoop {
   private readonly workers = new Map<string, WorkerEntry>();
   private readonly apps = new Map<string, AppEntry>();
   private readonly executors = new Map<string, ExecutorRecord>();
+  /** Live executors their driver saw finish a task: healthy whatever their age. */
+  private readonly working = new Set<string>();
   private nextAppNumber = 0;
   private tail: Promise<unknown> = Promise.resolve();
   private stopped = false;
@@ -316,6 +318,7 @@ export class MasterEventLoop {
     e.exitCode = exitCode;
     e.message = reason;
     e.endedAt = this.deps.clock.now();
+    const wasWorking = this.working.delete(key(e.appId, e.executorId));
     await this.persist(() => this.deps.store.saveExecutor(e));
     const code = exitCode === null ? '' : ` with exit code ${exitCode}`;
     this.log.info(
@@ -331,7 +334,7 @@ export class MasterEventLoop {
     // LOST is the worker's loss, not the application's doing (as Spark does not count it either).
     const normal = state === 'KILLED' || state === 'LOST' || (state === 'EXITED' && (exitCode === 0 || exitCode === null));
     if (normal) return;
-    if (e.endedAt - e.launchedAt >= this.healthyAfterMs) app.record.executorFailures = 0;
+    if (wasWorking || e.endedAt - e.launchedAt >= this.healthyAfterMs) app.record.executorFailures = 0;
     app.record.executorFailures += 1;
     await this.persist(() => this.deps.store.saveApplication(app.record));
     const max = this.deps.settings.maxExecutorRetries;
@@ -351,10 +354,12 @@ export class MasterEventLoop {
     return this.deps.settings.executorHealthyAfterMs ?? DEFAULT_EXECUTOR_HEALTHY_AFTER_MS;
   }
 
-  /** An executor of the application has been running for the healthy time. */
+  /** An executor of the application has finished a task, or has been running for the healthy time. */
   private hasHealthyExecutor(appId: string): boolean {
     const now = this.deps.clock.now();
-    return [...this.executors.values()].some((x) => x.appId === appId && x.state === 'RUNNING' && now - x.launchedAt >= this.healthyAfterMs);
+    return [...this.executors.values()].some(
+      (x) => x.appId === appId && x.state === 'RUNNING' && (this.working.has(key(x.appId, x.executorId)) || now - x.launchedAt >= this.healthyAfterMs),
+    );
   }
 
   /** Too many executors in a row failed: while a healthy one runs, launch no more (the application keeps what it has). */
@@ -420,7 +425,30 @@ export class MasterEventLoop {
     if (!app || !LIVE_APP.has(app.record.state)) return { known: false };
     app.lastContact = this.deps.clock.now();
     app.driverPeerId = peerId;
+    for (const executorId of msg.executorsWorking ?? []) await this.executorWorking(app, executorId);
     return { known: true };
+  }
+
+  /**
+   * The driver saw the executor finish a task: it is healthy, so the application's row of
+   * executor failures is over (as an executor that runs for the healthy time ends it). A task
+   * that kills every executor it lands on is bounded by the driver (an executor lost under a
+   * task counts as one of its flint.task.maxFailures attempts), not by this count.
+   */
+  private async executorWorking(app: AppEntry, executorId: string): Promise<void> {
+    const k = key(app.record.appId, executorId);
+    const e = this.executors.get(k);
+    if (!e || e.state !== 'RUNNING' || this.working.has(k)) return;
+    this.working.add(k);
+    if (app.record.executorFailures === 0) return;
+    const was = app.record.executorFailures;
+    app.record.executorFailures = 0;
+    await this.persist(() => this.deps.store.saveApplication(app.record));
+    this.log.info(
+      { event: 'executorFailuresReset', appId: app.record.appId, executorId, executorFailures: was },
+      `application ${app.record.appId}: executor ${executorId} finished a task; its count of executor failures in a row (${was}) starts again`,
+    );
+    await this.schedule();
   }
 
   private async peerClosed(peerId: string, lost: boolean): Promise<void> {

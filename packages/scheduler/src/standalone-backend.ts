@@ -75,6 +75,9 @@ export class StandaloneBackend implements SchedulerBackend {
   private heartbeat: NodeJS.Timeout | null = null;
   private masterConn!: TransportConnection;
   private beating = false;
+  /** Executors seen finishing a task (each is told to the master once, by a heartbeat sent then). */
+  private readonly workingReported = new Set<string>();
+  private readonly workingUnreported = new Set<string>();
   private warnedUnknown = false;
   private reviving = false;
   private stopped = false;
@@ -204,7 +207,13 @@ export class StandaloneBackend implements SchedulerBackend {
     this.beating = true;
     try {
       if (this.masterConn.state !== 'open') await this.reconnectMaster(hbMs * 3);
-      const r = await this.master.request('driverHeartbeat', { appId: this.appId, ...(this.shipper ? { eventsPosted: this.shipper.posted } : {}) }, { timeoutMs: hbMs * 5 });
+      const working = [...this.workingUnreported];
+      const r = await this.master.request(
+        'driverHeartbeat',
+        { appId: this.appId, ...(this.shipper ? { eventsPosted: this.shipper.posted } : {}), ...(working.length > 0 ? { executorsWorking: working } : {}) },
+        { timeoutMs: hbMs * 5 },
+      );
+      for (const id of working) this.workingUnreported.delete(id);
       if (!r.known && !this.warnedUnknown) {
         this.warnedUnknown = true;
         this.logger.warn(`the master at ${this.masterUrl} no longer knows application ${this.appId}`);
@@ -249,6 +258,13 @@ export class StandaloneBackend implements SchedulerBackend {
   }
 
   private onStatusUpdate(executorId: string, taskId: number, outcome: TaskOutcome): void {
+    if (outcome.status === 'success' && !this.workingReported.has(executorId)) {
+      this.workingReported.add(executorId);
+      this.workingUnreported.add(executorId);
+      // Told at once, not at the next beat: the master starts its count of failed executors
+      // again only for an executor still running when it hears.
+      if (this.heartbeat) void this.beat(this.settings.driverHeartbeatIntervalMs);
+    }
     const e = this.executors.get(executorId);
     if (e) {
       const slot = e.running.get(taskId);

@@ -69,7 +69,16 @@ export const RegisterApplicationResponse = z.object({ appId: z.string(), masterI
 
 export const UnregisterApplicationRequest = z.object({ appId: z.string(), state: z.enum(['FINISHED', 'FAILED', 'KILLED']) });
 /** `eventsPosted`: how many listener events the driver has numbered so far (lets the master prove a loss). */
-export const DriverHeartbeatRequest = z.object({ appId: z.string(), eventsPosted: z.number().int().nonnegative().optional() });
+/**
+ * `executorsWorking`: executors that finished a task since the last heartbeat the master
+ * answered (each named once). The master takes such an executor as healthy and starts its
+ * count of executor failures in a row again.
+ */
+export const DriverHeartbeatRequest = z.object({
+  appId: z.string(),
+  eventsPosted: z.number().int().nonnegative().optional(),
+  executorsWorking: z.array(z.string()).max(10_000).optional(),
+});
 export const DriverHeartbeatResponse = z.object({ known: z.boolean() });
 
 /**
