@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FlintContext } from '@flint/core';
-import { EventStore, TASK_METRIC_NAMES, measureInsertPaths, syntheticApplication, syntheticTaskEnd, type TaskSortKey } from '@flint/event-store';
+import { EventStore, KEPT_SORT_KEYS, TASK_METRIC_NAMES, measureInsertPaths, syntheticApplication, syntheticTaskEnd, type TaskSortKey } from '@flint/event-store';
 import { inheritedEnv, nodeOptionsWith } from './env.ts';
 
 const BATCH = 10_000;
@@ -107,24 +107,36 @@ async function queries(dir: string, tasks: number): Promise<void> {
     return seed % n;
   };
   const indexed: TaskSortKey[] = ['duration', 'executorRunTime', 'launchTime', 'taskId'];
-  for (const [label, keys] of [
-    ['indexed sort columns', indexed],
-    ['any metric or phase', sortKeys],
-  ] as const) {
+  const listTasks = async (s: EventStore, label: string, keys: readonly TaskSortKey[]) => {
     const lt: number[] = [];
     for (let i = 0; i < 40; i++) {
       const sortBy = keys[rand(keys.length)];
-      lt.push(await time(() => store.listTasks({ appId: 'done', stageId: 0, attempt: 0, sortBy, desc: rand(2) === 0, offset: rand(tasks - 100), limit: 100 })));
+      lt.push(await time(() => s.listTasks({ appId: 'done', stageId: 0, attempt: 0, sortBy, desc: rand(2) === 0, offset: rand(tasks - 100), limit: 100 })));
     }
     lt.sort((a, b) => a - b);
     console.log(`listTasks (${tasks} tasks, 100 rows, ${label}, random pages): p50 ${percentile(lt, 0.5).toFixed(1)} ms, p95 ${percentile(lt, 0.95).toFixed(1)} ms; ${cpuStats()} (load ${load()})`);
-  }
-  // What the master does when the batch with stageCompleted is stored (on its read thread).
+  };
+  await listTasks(store, 'indexed sort columns', indexed);
+  // A connection that has not seen the stage end (history, a restarted master): each first sort by a column builds its order.
+  await listTasks(store, 'any metric or phase, orders built by the first sort of each', sortKeys);
+  // What the master does when the batch with stageCompleted is stored (on its read thread):
+  // the summary, then (stages of ≥ 50,000 tasks) every unindexed column's order.
+  const ended = await EventStore.open(path.join(dir, 'queries.db'));
   const pre0 = performance.now();
   const preCpu0 = cpuMs();
-  store.precomputeStage('done', 0, 0);
+  ended.precomputeStage('done', 0, 0);
   const precompute = performance.now() - pre0;
   const precomputeCpu = cpuMs() - preCpu0;
+  const orders0 = performance.now();
+  const ordersCpu0 = cpuMs();
+  let built = 0;
+  // A few columns a turn, as the read thread does.
+  for (let i = 0; i < KEPT_SORT_KEYS.length; i += 4) built += ended.keepStageOrders('done', 0, 0, KEPT_SORT_KEYS.slice(i, i + 4));
+  const ordersMs = performance.now() - orders0;
+  const ordersCpu = cpuMs() - ordersCpu0;
+  console.log(`orders kept at stage end: ${built} columns of ${tasks} tasks in ${ordersMs.toFixed(0)} ms (${ordersCpu.toFixed(0)} ms CPU, off the serving thread; heap ${(process.memoryUsage().heapUsed / 1e6).toFixed(0)} MB after) (load ${load()})`);
+  await listTasks(ended, 'any metric or phase, orders kept at stage end', sortKeys);
+  await ended.close();
   const first = await time(() => store.getStage('done', 0, 0));
   cpuOf.length = 0;
   const cached: number[] = [];

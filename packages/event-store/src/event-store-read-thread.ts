@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { EventStoreError, type EventStoreErrorCode } from './event-store-error.ts';
 import type { EventStore } from './event-store.ts';
+import type { TaskSortKey } from './event-store-types.ts';
 import type { EventStoreReads, ReadMethod } from './event-store-reads.ts';
 
 /** @internal Messages between an EventStoreReadThread and its worker. */
@@ -13,6 +14,8 @@ export interface ReadThreadInit {
 export type ReadThreadToWorker =
   | { type: 'call'; id: number; method: ReadMethod; args: unknown[] }
   | { type: 'precompute'; appId: string; stageId: number; attempt: number }
+  /** Queued by the worker itself after a large attempt's precomputation. */
+  | { type: 'keepOrders'; appId: string; stageId: number; attempt: number; columns: readonly TaskSortKey[] }
   | { type: 'close' };
 /** @internal */
 export type ReadThreadFromWorker =

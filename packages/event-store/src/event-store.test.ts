@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EventStore } from './event-store.ts';
+import { EventStore, KEPT_SORT_KEYS } from './event-store.ts';
+import type { TaskRow } from './event-store-types.ts';
 import { eventStoreContract } from './event-store-contract.ts';
 import { syntheticApplication } from './synthetic-application.ts';
 
@@ -60,5 +61,51 @@ describe('EventStore database', () => {
     const blocker = path.join(dir, 'a-file');
     fs.writeFileSync(blocker, 'x');
     await expect(EventStore.open(path.join(blocker, 'events.db'))).rejects.toMatchObject({ code: 'IO', message: expect.stringContaining(blocker) });
+  });
+
+  it("keeps an ended stage attempt's orders by every unindexed column at once (keepStageOrders), paging as a plain sort of its rows does", async () => {
+    const store = await EventStore.open(':memory:', { now });
+    try {
+      const tasks = 3000;
+      const events = syntheticApplication({ appId: 'k', shape: 'oneStage', tasks, seed: 4 });
+      await store.ingest('k', 1, events);
+      const q = { appId: 'k', stageId: 0, attempt: 0 };
+      expect(store.keepStageOrders('k', 0, 0)).toBe(KEPT_SORT_KEYS.length);
+      expect(store.keepStageOrders('k', 0, 0)).toBe(0);
+      // Every row, read in taskId order (an index walk, no kept order involved).
+      const all: TaskRow[] = [];
+      for (let cursor: string | null = null; ; ) {
+        const page = await store.listTasks({ ...q, sortBy: 'taskId', limit: 1000, cursor });
+        all.push(...page.items);
+        if (!(cursor = page.nextCursor)) break;
+      }
+      expect(all).toHaveLength(tasks);
+      // Rows arrived in taskId order here, so ties in row order are ties in taskId order.
+      const valueOf = (t: TaskRow, key: string): number | null => {
+        const v = key in t ? (t as unknown as Record<string, unknown>)[key] : (t.metrics as unknown as Record<string, unknown> | null)?.[key] ?? (t.phases as unknown as Record<string, unknown> | null)?.[key];
+        return typeof v === 'number' ? v : null;
+      };
+      let checked = 0;
+      for (const key of ['gcTime', 'resultSize', 'schedulerDelay', 'memoryBytesSpilled', 'index', 'finishTime'] as const) {
+        if (!KEPT_SORT_KEYS.includes(key)) continue;
+        const sorted = [...all].sort((a, b) => {
+          const va = valueOf(a, key);
+          const vb = valueOf(b, key);
+          if (va === null || vb === null) return va === vb ? a.taskId - b.taskId : va === null ? 1 : -1;
+          return va === vb ? a.taskId - b.taskId : va - vb;
+        });
+        expect(sorted.some((t) => valueOf(t, key) !== null)).toBe(true);
+        for (const [offset, desc] of [[0, false], [1234, false], [0, true], [2950, true]] as const) {
+          const page = await store.listTasks({ ...q, sortBy: key, desc, offset, limit: 100 });
+          const valued = sorted.filter((t) => valueOf(t, key) !== null);
+          const want = desc ? [...valued.reverse(), ...sorted.filter((t) => valueOf(t, key) === null).reverse()] : sorted;
+          expect(page.items.map((t) => t.taskId)).toEqual(want.slice(offset, offset + 100).map((t) => t.taskId));
+        }
+        checked++;
+      }
+      expect(checked).toBeGreaterThanOrEqual(5);
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -7,7 +7,7 @@ import type { TaskMetrics } from '@flint/core';
 import type { PrismaClient } from './generated/prisma/client.ts';
 import { EventIngester } from './event-ingester.ts';
 import { EventStoreError } from './event-store-error.ts';
-import { KeptOrder } from './kept-order.ts';
+import { KeptOrder, type KeptOrderShare } from './kept-order.ts';
 import {
   APP_STATES,
   PHASE_TIMESTAMP_NAMES,
@@ -491,53 +491,101 @@ export class EventStore {
    * only) so paging through them does not sort every row again: 100,000 tasks by an
    * unindexed column cost 45-195 ms of CPU a page in SQL, a kept order a slice. Keyed by the
    * attempt's taskVersion, so a task that ends late gives a new order. Bounded: at most
-   * KEPT_ORDER_MAX_IDS ids over every kept order, least recently used dropped first.
+   * KEPT_ORDER_MAX_BYTES over every kept order, least recently used dropped first. Large
+   * attempts have theirs built when they end (`keepStageOrders`), so no page waits for one.
    */
   private keptOrder(q: TaskQuery, sortBy: TaskSortKey): KeptOrder | null {
-    // Text columns stay in SQL: SQLite compares their UTF-8 bytes, JavaScript its UTF-16 units.
-    if (q.executorId !== undefined || INDEXED_SORT_KEYS.has(sortBy) || TEXT_SORT_KEYS.has(sortBy)) return null;
+    if (q.executorId !== undefined || !KEPT_SORT_KEY_SET.has(sortBy)) return null;
     const r = this.stmts.stageAttemptVersion.get(q.appId, q.stageId, q.attempt) as { state: StageAttemptState; taskVersion: number } | undefined;
     if (!r || (r.state !== 'COMPLETE' && r.state !== 'FAILED')) return null;
-    const key = JSON.stringify([q.appId, q.stageId, q.attempt, sortBy, q.status ?? null, r.taskVersion]);
-    const hit = this.keptOrders.get(key);
+    const hit = this.keptOrders.get(this.keptOrderKey(q, sortBy, r.taskVersion));
     if (hit) {
-      this.keptOrders.delete(key);
-      this.keptOrders.set(key, hit);
+      this.touchKeptOrder(this.keptOrderKey(q, sortBy, r.taskVersion), hit);
       return hit;
     }
-    // Two scans of the attempt's rows in one read snapshot, both in the (appId, stageId,
-    // stageAttempt, taskId) index's order, so position i is one row in both: the row ids
-    // (kept per attempt: every column's order needs them) and the column's values, each read
-    // as bare numbers (rows as [rowid, value] pairs cost three times the CPU).
+    return this.buildKeptOrders(q, r.taskVersion, [sortBy]).get(sortBy) ?? null;
+  }
+
+  /**
+   * Builds and keeps the orders of an ended attempt's tasks (no status filter) by each of
+   * `columns` that has none kept yet (default: every sortable column no index serves).
+   * Called for large attempts when they end, off the thread that serves requests, a few
+   * columns at a time. Returns how many orders it built.
+   */
+  keepStageOrders(appId: string, stageId: number, attempt: number, columns: readonly TaskSortKey[] = KEPT_SORT_KEYS): number {
+    this.assertOpen();
+    const r = this.stmts.stageAttemptVersion.get(appId, stageId, attempt) as { state: StageAttemptState; taskVersion: number } | undefined;
+    if (!r || (r.state !== 'COMPLETE' && r.state !== 'FAILED')) return 0;
+    const q = { appId, stageId, attempt };
+    const missing = columns.filter((c) => KEPT_SORT_KEY_SET.has(c) && !this.keptOrders.has(this.keptOrderKey(q, c, r.taskVersion)));
+    return missing.length === 0 ? 0 : this.buildKeptOrders(q, r.taskVersion, missing).size;
+  }
+
+  private keptOrderKey(q: Pick<TaskQuery, 'appId' | 'stageId' | 'attempt' | 'status'>, sortBy: TaskSortKey, taskVersion: number): string {
+    return JSON.stringify([q.appId, q.stageId, q.attempt, sortBy, q.status ?? null, taskVersion]);
+  }
+
+  private touchKeptOrder(key: string, order: KeptOrder): void {
+    this.keptOrders.delete(key);
+    this.keptOrders.set(key, order);
+  }
+
+  /**
+   * One read snapshot of the attempt's rows in the (appId, stageId, stageAttempt, taskId)
+   * index's order, so position i is one row throughout: the row ids (kept per attempt:
+   * every column's order needs them) and the columns' values (one column read as bare
+   * numbers; several as raw rows, one scan for all). Empty when the attempt changed meanwhile.
+   */
+  private buildKeptOrders(q: Pick<TaskQuery, 'appId' | 'stageId' | 'attempt' | 'status'>, taskVersion: number, columns: readonly TaskSortKey[]): Map<TaskSortKey, KeptOrder> {
     const where = `"appId" = ? AND "stageId" = ? AND "stageAttempt" = ?${q.status ? ` AND "status" = ?` : ''}`;
     const params = [q.appId, q.stageId, q.attempt, ...(q.status ? [q.status] : [])];
+    const idsKey = JSON.stringify([q.appId, q.stageId, q.attempt, q.status ?? null, taskVersion]);
     const scan = this.db
       .transaction(() => {
         const now = this.stmts.stageAttemptVersion.get(q.appId, q.stageId, q.attempt) as { taskVersion: number } | undefined;
-        if (!now || now.taskVersion !== r.taskVersion) return null;
-        const idsKey = JSON.stringify([q.appId, q.stageId, q.attempt, q.status ?? null, r.taskVersion]);
-        let rowids = this.keptRowids.get(idsKey);
-        if (!rowids) {
-          rowids = this.cachedStatement(`SELECT rowid FROM "Task" INDEXED BY "Task_stage_task_idx" WHERE ${where} ORDER BY "taskId"`).pluck().all(...params) as number[];
-          this.keptRowids.set(idsKey, rowids);
+        if (!now || now.taskVersion !== taskVersion) return null;
+        let kept = this.keptRowids.get(idsKey);
+        if (!kept) {
+          const rowids = this.cachedStatement(`SELECT rowid FROM "Task" INDEXED BY "Task_stage_task_idx" WHERE ${where} ORDER BY "taskId"`).pluck().all(...params) as number[];
+          kept = { rowids, share: {} };
+          this.keptRowids.set(idsKey, kept);
           if (this.keptRowids.size > KEPT_ROWID_LISTS) this.keptRowids.delete(this.keptRowids.keys().next().value!);
         }
-        const values = this.cachedStatement(`SELECT "${sortBy}" FROM "Task" INDEXED BY "Task_stage_task_idx" WHERE ${where} ORDER BY "taskId"`).pluck().all(...params) as Array<number | null>;
-        return { rowids, values };
+        const sql = `SELECT ${columns.map((c) => `"${c}"`).join(', ')} FROM "Task" INDEXED BY "Task_stage_task_idx" WHERE ${where} ORDER BY "taskId"`;
+        const values: Array<Array<number | null>> =
+          columns.length === 1
+            ? [this.cachedStatement(sql).pluck().all(...params) as Array<number | null>]
+            : (() => {
+                const rows = this.cachedStatement(sql).raw().all(...params) as Array<Array<number | null>>;
+                return columns.map((_, c) => rows.map((row) => row[c]!));
+              })();
+        return { kept, values };
       })
       .deferred();
-    if (!scan || scan.rowids.length !== scan.values.length) return null;
-    const order = KeptOrder.of(scan.rowids, scan.values);
-    if (!order) return null;
-    if (order.size > KEPT_ORDER_MAX_IDS) return order;
-    this.keptOrders.set(key, order);
-    this.keptOrderIds += order.size;
-    for (const [k, v] of this.keptOrders) {
-      if (this.keptOrderIds <= KEPT_ORDER_MAX_IDS) break;
-      this.keptOrders.delete(k);
-      this.keptOrderIds -= v.size;
-    }
-    return order;
+    const out = new Map<TaskSortKey, KeptOrder>();
+    if (!scan) return out;
+    columns.forEach((sortBy, c) => {
+      const values = scan.values[c]!;
+      if (scan.kept.rowids.length !== values.length) return;
+      const order = KeptOrder.of(scan.kept.rowids, values, scan.kept.share);
+      if (!order) return;
+      out.set(sortBy, order);
+      if (order.ownBytes > KEPT_ORDER_MAX_BYTES) return;
+      this.keptOrders.set(this.keptOrderKey(q, sortBy, taskVersion), order);
+      this.keptOrderBytes += order.ownBytes;
+      for (const [k, v] of this.keptOrders) {
+        if (this.keptOrderBytes <= KEPT_ORDER_MAX_BYTES) break;
+        this.keptOrders.delete(k);
+        this.keptOrderBytes -= v.ownBytes;
+      }
+    });
+    return out;
+  }
+
+  /** An ended attempt's task count from its kept aggregates (null: none kept). */
+  keptTaskTotal(appId: string, stageId: number, attempt: number): number | null {
+    this.assertOpen();
+    return this.cachedTaskTotal({ appId, stageId, attempt });
   }
 
   /** The row count of a task query from an ended attempt's cached counts (null: count in SQL). */
@@ -606,8 +654,8 @@ export class EventStore {
 
   private readonly statementCache = new Map<string, Database.Statement>();
   private readonly keptOrders = new Map<string, KeptOrder>();
-  private readonly keptRowids = new Map<string, number[]>();
-  private keptOrderIds = 0;
+  private readonly keptRowids = new Map<string, { rowids: number[]; share: KeptOrderShare }>();
+  private keptOrderBytes = 0;
   private cachedStatement(sql: string): Database.Statement {
     let s = this.statementCache.get(sql);
     if (!s) {
@@ -852,8 +900,14 @@ interface AttemptRow extends StageRow {
 /** Sort keys an index serves (see the migrations): listTasks pages them in SQL. */
 const INDEXED_SORT_KEYS: ReadonlySet<string> = new Set(['taskId', 'duration', 'executorRunTime', 'launchTime']);
 const TEXT_SORT_KEYS: ReadonlySet<string> = new Set(['status', 'executorId', 'host']);
-/** Row ids kept over every sorted order (8 bytes each: at most 16 MB). */
-const KEPT_ORDER_MAX_IDS = 2_000_000;
+/**
+ * Bytes of row ids kept over every sorted order (4 a row while ids fit 32 bits): about 40
+ * columns of a 100,000-task stage, or all of them where many columns are one value.
+ */
+const KEPT_ORDER_MAX_BYTES = 16 * 1024 * 1024;
+/** Sort keys a kept order serves: numeric columns no index serves (text columns stay in SQL: SQLite compares their UTF-8 bytes, JavaScript its UTF-16 units). */
+export const KEPT_SORT_KEYS: readonly TaskSortKey[] = TASK_SORT_KEYS.filter((k) => !INDEXED_SORT_KEYS.has(k) && !TEXT_SORT_KEYS.has(k));
+const KEPT_SORT_KEY_SET: ReadonlySet<string> = new Set(KEPT_SORT_KEYS);
 /** Attempts whose row ids (in index order) are kept for building orders. */
 const KEPT_ROWID_LISTS = 4;
 

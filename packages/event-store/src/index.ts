@@ -4,7 +4,7 @@
  * drivers (their own event log). See EventStore for the queries and
  * event-store-types.ts for the shapes they answer with.
  */
-export { EventStore, MAX_BATCH_EVENTS, type EventStoreOptions } from './event-store.ts';
+export { EventStore, KEPT_SORT_KEYS, MAX_BATCH_EVENTS, type EventStoreOptions } from './event-store.ts';
 export { EventStoreError, type EventStoreErrorCode } from './event-store-error.ts';
 export { taskPhases, nearestRankQuantiles } from './task-phases.ts';
 export { redactSecrets, REDACTED_VALUE } from './redact.ts';

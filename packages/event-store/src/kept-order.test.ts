@@ -44,6 +44,26 @@ describe('KeptOrder', () => {
     });
   }
 
+  it('shares one id list among the constant columns of an attempt, and pages them in rowid order', () => {
+    const n = 3000;
+    const rowids = Array.from({ length: n }, (_, i) => (i * 7919) % 10007);
+    const share = {};
+    const zeros = KeptOrder.of(rowids, rowids.map(() => 0), share)!;
+    const negZeros = KeptOrder.of(rowids, rowids.map((_, i) => (i % 2 === 0 ? -0 : 0)), share)!;
+    const varied = KeptOrder.of(rowids, rowids.map((r) => r % 13), share)!;
+    const want = [...rowids].sort((a, b) => a - b);
+    expect(zeros.page(false, 0, n)).toEqual(want);
+    expect(negZeros.page(true, 0, n)).toEqual([...want].reverse());
+    expect(varied.page(false, 0, n)).toEqual(reference(rowids, rowids.map((r) => r % 13)));
+    // 4 bytes an id; the second constant column holds nothing of its own.
+    expect(zeros.ownBytes).toBe(4 * n);
+    expect(negZeros.ownBytes).toBe(0);
+    expect(varied.ownBytes).toBe(4 * n);
+    // Ids beyond 32 bits keep 8 bytes and their exact value.
+    const big = [2 ** 40 + 5, 3, 2 ** 33];
+    expect(KeptOrder.of(big, [1, 2, 0])!.page(false, 0, 3)).toEqual([2 ** 33, 2 ** 40 + 5, 3]);
+  });
+
   it('refuses a column that holds something other than finite numbers', () => {
     expect(KeptOrder.of([1, 2], [1, 'x' as unknown as number])).toBeNull();
     expect(KeptOrder.of([1, 2], [1, Number.NaN])).toBeNull();

@@ -1,12 +1,26 @@
+/** Row ids as stored: 4 bytes each while every id fits (SQLite rowids rarely pass 2^32), else 8. */
+type IdArray = Uint32Array<ArrayBuffer> | Float64Array<ArrayBuffer>;
+
+/** What the orders of one attempt may share: its row ids in ascending order (a constant column's whole order). */
+export interface KeptOrderShare {
+  ascendingIds?: IdArray;
+}
+
 /**
  * Row ids of a stage attempt's tasks in ascending order of one numeric column (value, then
  * rowid: the order listTasks' SQL gives), the rows without a value apart. Built once per
  * (attempt, column, status filter, taskVersion) and paged by slicing, in both directions.
+ *
+ * Compact: ids take 4 bytes while they fit in 32 bits, and a column whose rows all hold one
+ * value (common: spill, fetch wait and many more are 0 for every task of most stages) shares
+ * the attempt's ascending id list instead of a copy (`ownBytes` 0).
  */
 export class KeptOrder {
   constructor(
-    private readonly valued: Float64Array,
-    private readonly nulls: Float64Array,
+    private readonly valued: IdArray,
+    private readonly nulls: IdArray,
+    /** Bytes this order holds alone (a shared list is not counted). */
+    readonly ownBytes: number,
   ) {}
 
   get size(): number {
@@ -26,37 +40,65 @@ export class KeptOrder {
 
   /**
    * From parallel arrays in any order: `rowids[i]` has `values[i]` (null: no value). Null
-   * when a value is not a finite number (the caller sorts in SQL instead).
+   * when a value is not a finite number (the caller sorts in SQL instead). Orders of one
+   * attempt built with one `share` object share what they can.
    *
    * Sorted by a stable LSD radix sort over the 64 bits of each double (16 bits a pass, a
    * pass skipped when every key shares its digit): rows are first put in rowid order, so
    * equal values stay in rowid order. At 100,000 tasks this is a few ms where a comparison
    * sort of the pairs cost 80-90 ms of CPU here.
    */
-  static of(rowids: ArrayLike<number>, values: ArrayLike<number | null>): KeptOrder | null {
+  static of(rowids: ArrayLike<number>, values: ArrayLike<number | null>, share: KeptOrderShare = {}): KeptOrder | null {
     const n = rowids.length;
     const withValue: number[] = [];
     const nullRowids: number[] = [];
+    let first: number | null = null;
+    let constant = true;
+    let maxId = 0;
     for (let i = 0; i < n; i++) {
       const v = values[i];
-      if (v === null || v === undefined) nullRowids.push(rowids[i]!);
-      else if (typeof v !== 'number' || !Number.isFinite(v)) return null;
-      else withValue.push(i);
+      const id = rowids[i]!;
+      if (id > maxId) maxId = id;
+      if (v === null || v === undefined) {
+        nullRowids.push(id);
+        constant = false;
+      } else if (typeof v !== 'number' || !Number.isFinite(v)) return null;
+      else {
+        withValue.push(i);
+        if (first === null) first = v + 0;
+        else if (v + 0 !== first) constant = false;
+      }
     }
-    let perm = Uint32Array.from(withValue);
+    const idArray = (len: number): IdArray => (maxId <= 0xffffffff && Number.isInteger(maxId) ? new Uint32Array(len) : new Float64Array(len));
     const rowKey = new Float64Array(n);
     let ascending = true;
     for (let i = 0; i < n; i++) {
       rowKey[i] = rowids[i]!;
       if (i > 0 && rowKey[i]! < rowKey[i - 1]!) ascending = false;
     }
-    if (!ascending) perm = radixSort(perm, rowKey);
+    const byRowid = () => (ascending ? Uint32Array.from(withValue) : radixSort(Uint32Array.from(withValue), rowKey));
+    if (constant) {
+      // Every row has the one value: the order is the rows' own, shared by every such column.
+      let ids = share.ascendingIds;
+      if (!ids || ids.length !== n) {
+        const perm = byRowid();
+        ids = idArray(n);
+        for (let i = 0; i < n; i++) ids[i] = rowKey[perm[i]!]!;
+        share.ascendingIds = ids;
+        return new KeptOrder(ids, idArray(0), ids.byteLength);
+      }
+      return new KeptOrder(ids, idArray(0), 0);
+    }
+    let perm = byRowid();
     const valueKey = new Float64Array(n);
     for (let i = 0; i < n; i++) valueKey[i] = (values[i] ?? 0) + 0; // -0 and 0 are one value in SQL
     perm = radixSort(perm, valueKey);
-    const valued = new Float64Array(perm.length);
+    const valued = idArray(perm.length);
     for (let i = 0; i < perm.length; i++) valued[i] = rowKey[perm[i]!]!;
-    return new KeptOrder(valued, Float64Array.from(nullRowids).sort());
+    const nulls = idArray(nullRowids.length);
+    nulls.set(nullRowids);
+    nulls.sort();
+    return new KeptOrder(valued, nulls, valued.byteLength + nulls.byteLength);
   }
 }
 
