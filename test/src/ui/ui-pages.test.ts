@@ -75,6 +75,8 @@ describe.skipIf(!HAVE_CHROMIUM)('UI pages over a synthetic application', () => {
     expect(await page.getByTestId('job-dag-edge').count()).toBe(2); // 0 → 1 → 2
     expect(await page.getByTestId('job-dag-op').count()).toBe(3 + 2 + 2);
     expect(await page.getByTestId('job-dag-inner-edge').count()).toBe(2 + 1 + 1);
+    // Laid out in the layout worker, not on the page's main thread.
+    expect(await page.getByTestId('job-dag').getAttribute('data-layout')).toBe('worker');
     const flagged = await page.locator('[data-testid="dag-node"][data-flagged="true"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-stage-id')));
     expect(flagged).toEqual(['1']);
     const skew = page.locator('[data-testid="dag-node"][data-stage-id="1"] [data-testid="dag-flag"][data-kind="skew"]');

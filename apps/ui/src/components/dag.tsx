@@ -2,10 +2,12 @@
 /**
  * A DAG laid out by ELK (layered, left to right; compound nodes so the RDD
  * operations sit inside their stage's box) and drawn as SVG. Used for a
- * job's stage DAG and a stage's RDD operation graph. The layout runs in the
- * browser from `elkjs/lib/elk.bundled.js` (the default entry wants a web
- * worker file and does not bundle), loaded on first use: it is 1.5 MB of
- * script that every page would otherwise parse before showing anything. Pan and zoom come from d3-zoom on the
+ * job's stage DAG and a stage's RDD operation graph. The layout runs in a
+ * web worker (elk-layout.worker.ts) started on first use: ELK is 1.5 MB of
+ * script, and parsing it and laying out on the page's main thread held the
+ * stage page's timeline and table back by about a second and a half of CPU
+ * on a loaded machine. Where a worker cannot start, ELK is loaded into the
+ * page instead (`data-layout` on the graph says which ran). Pan and zoom come from d3-zoom on the
  * SVG: drag pans, ctrl+wheel (or a pinch) and the buttons zoom, a plain wheel
  * keeps scrolling the page, double-click or "Fit" shows the whole graph.
  */
@@ -46,9 +48,61 @@ const STROKE: Record<string, string> = { complete: '#2b8a3e', active: '#1971c2',
 const LEAF_W = 160;
 const LEAF_H = 36;
 
-let elk: Promise<{ layout(graph: ElkNode): Promise<ElkNode> }> | null = null;
-function loadElk() {
-  return (elk ??= import('elkjs/lib/elk.bundled.js').then((m) => new m.default()));
+type Where = 'worker' | 'page';
+
+/** ELK in the page's own thread, loaded on first need. */
+let inPage: Promise<{ layout(graph: ElkNode): Promise<ElkNode> }> | null = null;
+function layoutInPage(graph: ElkNode): Promise<ElkNode> {
+  return (inPage ??= import('elkjs/lib/elk.bundled.js').then((m) => new m.default())).then((e) => e.layout(graph));
+}
+
+/** The layout worker, started on first use; null once it failed to start or run (the page lays out itself from then on). */
+let worker: { post(graph: ElkNode): Promise<ElkNode> } | null | undefined;
+function layoutWorker(): typeof worker {
+  if (worker !== undefined) return worker;
+  try {
+    const w = new Worker(new URL('./elk-layout.worker.ts', import.meta.url));
+    const waiting = new Map<number, { resolve(g: ElkNode): void; reject(e: Error): void }>();
+    let nextId = 0;
+    w.onmessage = (e: MessageEvent<{ id: number; graph?: ElkNode; error?: string }>) => {
+      const p = waiting.get(e.data.id);
+      waiting.delete(e.data.id);
+      if (e.data.graph) p?.resolve(e.data.graph);
+      else p?.reject(new Error(e.data.error ?? 'layout failed'));
+    };
+    w.onerror = (e) => {
+      e.preventDefault();
+      worker = null;
+      w.terminate();
+      for (const p of waiting.values()) p.reject(new Error(`layout worker failed: ${e.message || 'could not start'}`));
+      waiting.clear();
+    };
+    worker = {
+      post: (graph) =>
+        new Promise<ElkNode>((resolve, reject) => {
+          const id = nextId++;
+          waiting.set(id, { resolve, reject });
+          w.postMessage({ id, graph });
+        }),
+    };
+  } catch {
+    worker = null;
+  }
+  return worker;
+}
+
+/** Lays `graph` out in the worker, or in the page where the worker cannot run. */
+async function layout(graph: ElkNode): Promise<{ graph: ElkNode; where: Where }> {
+  const w = layoutWorker();
+  if (w) {
+    try {
+      return { graph: await w.post(graph), where: 'worker' };
+    } catch (err) {
+      // ELK's own refusal of a graph would be the same in the page: only a worker that is gone falls back.
+      if (worker) throw err;
+    }
+  }
+  return { graph: await layoutInPage(graph), where: 'page' };
 }
 
 /** Zoom limits relative to the fitted graph. */
@@ -91,6 +145,7 @@ function useDagZoom(svg: SVGSVGElement | null, viewport: SVGGElement | null) {
 
 interface Laid {
   graph: ElkNode;
+  where: Where;
 }
 
 export function Dag({ nodes, edges, testId, direction = 'RIGHT' }: { nodes: DagNode[]; edges: DagEdge[]; testId: string; direction?: 'RIGHT' | 'DOWN' }) {
@@ -124,10 +179,8 @@ export function Dag({ nodes, edges, testId, direction = 'RIGHT' }: { nodes: DagN
       ),
       edges: edges.map((e, i) => ({ id: `e${i}`, sources: [e.from], targets: [e.to] })),
     };
-    loadElk()
-      .then((e) => e.layout(graph))
-      .then(
-      (g) => live && (setLaid({ graph: g }), setError(null)),
+    layout(graph).then(
+      (g) => live && (setLaid(g), setError(null)),
       (err: Error) => live && setError(err.message),
     );
     return () => {
@@ -142,7 +195,7 @@ export function Dag({ nodes, edges, testId, direction = 'RIGHT' }: { nodes: DagN
   const w = Math.ceil(g.width ?? 400);
   const h = Math.ceil(g.height ?? 200);
   return (
-    <div className="dag" data-testid={testId} data-nodes={nodes.length} data-edges={edges.length}>
+    <div className="dag" data-testid={testId} data-nodes={nodes.length} data-edges={edges.length} data-layout={laid.where}>
       <div className="row dag-tools">
         <button data-testid={`${testId}-zoom-in`} onClick={() => pz.zoomBy(1.5)} title="Zoom in (or ctrl+wheel)">
           +
