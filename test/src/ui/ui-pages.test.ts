@@ -205,6 +205,70 @@ describe.skipIf(!HAVE_CHROMIUM)('UI pages over a synthetic application', () => {
     await page.waitForFunction((f) => Number(document.querySelector('[data-testid="timeline-canvas"]')?.getAttribute('data-view-to')) === f[1], full);
   });
 
+  it('stage page: the timeline pans by drag and zooms by wheel and double-click around the pointer, inside the run', async () => {
+    await open(`/apps/${APP}/stages/1/0`, 'task-row');
+    await page.locator('[data-testid="timeline"][data-loading="false"]').waitFor();
+    const canvas = page.getByTestId('timeline-canvas');
+    await canvas.scrollIntoViewIfNeeded();
+    const view = async () => ({ from: Number(await canvas.getAttribute('data-view-from')), to: Number(await canvas.getAttribute('data-view-to')) });
+    const moved = (before: { from: number; to: number }) =>
+      page.waitForFunction((b) => {
+        const c = document.querySelector('[data-testid="timeline-canvas"]');
+        return Number(c?.getAttribute('data-view-from')) !== b.from || Number(c?.getAttribute('data-view-to')) !== b.to;
+      }, before);
+    const full = await view();
+    const box = (await canvas.boundingBox())!;
+    const plotLeft = box.x + 150; // the lane labels' column
+    const plotW = box.width - 150;
+    const timeAt = (v: { from: number; to: number }, px: number) => v.from + ((px - plotLeft) / plotW) * (v.to - v.from);
+    // Dragging at full view cannot leave the run.
+    await page.mouse.move(plotLeft + 600, box.y + 10);
+    await page.mouse.down();
+    await page.mouse.move(plotLeft + 300, box.y + 10, { steps: 3 });
+    await page.mouse.up();
+    expect(await view()).toEqual(full);
+    // Wheel up over the plot zooms in around the pointer: the time under it stays.
+    const px = plotLeft + 400;
+    const under = timeAt(full, px);
+    await page.mouse.move(px, box.y + 10);
+    await page.mouse.wheel(0, -300);
+    await moved(full);
+    const zoomed = await view();
+    expect(zoomed.to - zoomed.from).toBeLessThan(full.to - full.from);
+    expect(Math.abs(timeAt(zoomed, px) - under)).toBeLessThan((zoomed.to - zoomed.from) * 0.01);
+    // Drag 200 px to the left: the view moves 200 px worth of time later, its span kept.
+    await page.mouse.down();
+    await page.mouse.move(px - 200, box.y + 10, { steps: 4 });
+    await page.mouse.up();
+    await moved(zoomed);
+    const panned = await view();
+    const span = zoomed.to - zoomed.from;
+    expect(panned.to - panned.from).toBeCloseTo(span, 3);
+    const expected = Math.min((200 / plotW) * span, full.to - zoomed.to); // clamped at the run's end
+    expect(Math.abs(panned.from - zoomed.from - expected)).toBeLessThan(span * 0.01);
+    expect(panned.from).toBeGreaterThanOrEqual(full.from);
+    expect(panned.to).toBeLessThanOrEqual(full.to);
+    // Double-click zooms in twice around the pointer.
+    await page.mouse.dblclick(px, box.y + 10);
+    await moved(panned);
+    await page.waitForFunction((s) => {
+      const c = document.querySelector('[data-testid="timeline-canvas"]');
+      return Math.abs(Number(c?.getAttribute('data-view-to')) - Number(c?.getAttribute('data-view-from')) - s / 2) < s * 0.01;
+    }, span);
+    const twice = await view();
+    expect(Math.abs(timeAt(twice, px) - timeAt(panned, px))).toBeLessThan(span * 0.01);
+    // The wheel over the lane labels leaves the view alone.
+    await page.mouse.move(box.x + 40, box.y + 10);
+    await page.mouse.wheel(0, -300);
+    await page.waitForTimeout(200);
+    expect(await view()).toEqual(twice);
+    // The answer for the new window arrives and covers it.
+    await page.waitForFunction(() => document.querySelector('[data-testid="timeline-canvas"]')?.getAttribute('data-covered') === 'true');
+    await page.getByTestId('timeline-reset').click();
+    await page.waitForFunction((f) => Number(document.querySelector('[data-testid="timeline-canvas"]')?.getAttribute('data-view-to')) === f.to, full);
+    expect(errors).toEqual([]);
+  });
+
   it('stage page: sorting and filtering are done by the API', async () => {
     await open(`/apps/${APP}/stages/2/0`, 'task-row');
     for (let i = 0; i < 3 && !(await page.getByTestId('task-total').textContent())?.includes('duration ↓'); i++) {

@@ -5,15 +5,20 @@
  * in orange. The server lays the tasks out and answers each window with a
  * level of detail (tasks too narrow to see come as counted runs), so the
  * page receives and draws about one item per pixel per lane at any task
- * count; every task becomes its own bar when zoomed in. Wheel zooms around
- * the pointer, drag pans, double-click resets; a pan or zoom redraws at once
- * from the answer held and refines when the answer for the new window
- * arrives. Only the lanes scrolled into sight are asked for and drawn.
+ * count; every task becomes its own bar when zoomed in. Gestures are
+ * d3-zoom's along the time axis: wheel or pinch zooms around the pointer,
+ * drag (mouse or touch) pans, double-click zooms in (shift: out); the buttons
+ * zoom around the middle and Reset shows the whole run. A pan or zoom redraws
+ * at once from the answer held and refines when the answer for the new window
+ * arrives. Only the lanes scrolled into sight are asked for and drawn; over
+ * the lane labels the wheel scrolls the lanes.
  */
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { select } from 'd3-selection';
+import { zoom, zoomIdentity, type ZoomBehavior, type ZoomTransform } from 'd3-zoom';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { flagThresholds } from '../lib/flags.ts';
 import { formatDuration, formatTime } from '../lib/format.ts';
-import { boundsOf, covers, hitItem, laneLabel, panView, phaseParts, PHASES, projectFrame, zoomView, type SegmentKind, type TimelineFrame, type TimeView } from '../lib/timeline-view.ts';
+import { boundsOf, covers, hitItem, laneLabel, maxZoom, phaseParts, PHASES, projectFrame, transformOfView, viewOfTransform, type SegmentKind, type TimelineFrame, type TimeView } from '../lib/timeline-view.ts';
 import type { StageDetail } from '../trpc/api-types.ts';
 import { stageMedians } from './use-stage-flags.ts';
 import { useTimelineView } from './use-timeline-view.ts';
@@ -72,7 +77,10 @@ export function Timeline({ appId, stage }: { appId: string; stage: StageDetail }
   const lastLane = Math.ceil((scrollTop + rows * LANE_H) / LANE_H) - 1;
   const tl = useTimelineView(appId, stage.stageId, stage.attempt, version, flagAt, { view, width: plotW, firstLane, lastLane });
   const answer = tl.answer;
-  const bounds = useMemo(() => (answer ? boundsOf(answer) : null), [answer]);
+  // Kept while the run's extent is the same, so a new answer for another window does not move the view.
+  const boundsFrom = answer?.origin;
+  const boundsTo = answer ? answer.origin + answer.end : undefined;
+  const bounds = useMemo(() => (boundsFrom !== undefined && boundsTo !== undefined ? { from: boundsFrom, to: boundsTo } : null), [boundsFrom, boundsTo]);
   const viewRef = useRef(view);
   viewRef.current = view;
   const frameRef = useRef<TimelineFrame | null>(null);
@@ -81,14 +89,9 @@ export function Timeline({ appId, stage }: { appId: string; stage: StageDetail }
     if (answer) setLanes(answer.laneExecutor.length);
   }, [answer]);
 
-  // Follow the run's extent until the user zooms or pans.
-  useEffect(() => {
-    if (!bounds) return;
-    if (!userMoved.current) setView(bounds);
-    else setView((v) => (v ? { from: Math.max(v.from, bounds.from), to: Math.min(Math.max(v.to, v.from + 1), bounds.to) } : bounds));
-  }, [bounds]);
 
-  useEffect(() => {
+  // Measured before the first paint, so the first request goes out with the first effects.
+  useLayoutEffect(() => {
     const el = wrap.current;
     if (!el) return;
     const ro = new ResizeObserver(() => setWidth(Math.max(300, el.clientWidth)));
@@ -99,6 +102,70 @@ export function Timeline({ appId, stage }: { appId: string; stage: StageDetail }
 
   const plotH = rows * LANE_H;
   const height = plotH + AXIS_H;
+
+  // d3-zoom on the canvas, along x: its transform is the view (the identity shows the whole run).
+  const zoomer = useRef<ZoomBehavior<HTMLCanvasElement, unknown> | null>(null);
+  const place = useRef({ bounds, plotW });
+  place.current = { bounds, plotW };
+  /** Set while the transform is moved to match the view (new bounds or width), so it is not taken for a gesture. */
+  const syncing = useRef(false);
+  const dragging = useRef(false);
+  useEffect(() => {
+    const c = canvas.current;
+    if (!c) return;
+    const z = zoom<HTMLCanvasElement, unknown>()
+      // Gestures over the plot only: the wheel over the lane labels scrolls the lanes.
+      .filter((event: MouseEvent) => !event.button && (event.type.startsWith('touch') || event.offsetX >= LABEL_W) && (event.type !== 'mousedown' || !event.ctrlKey))
+      .on('start', (event: { sourceEvent: Event | null }) => {
+        if (event.sourceEvent?.type === 'mousedown') ((dragging.current = true), setTip(null));
+      })
+      .on('end', () => {
+        dragging.current = false;
+      })
+      .on('zoom', (event: { transform: ZoomTransform; sourceEvent: Event | null }) => {
+        const { bounds: b, plotW: w } = place.current;
+        if (syncing.current || !b || w <= 0) return;
+        if (event.sourceEvent) userMoved.current = true;
+        setView(viewOfTransform(event.transform, b, LABEL_W, w));
+      });
+    const sel = select(c);
+    sel.call(z);
+    zoomer.current = z;
+    return () => {
+      sel.on('.zoom', null);
+      zoomer.current = null;
+    };
+  }, []);
+
+  // The run's extent or the plot's size changed: keep the view (the whole run until the user zooms or pans; the run
+  // grows while the stage runs) and move the transform to match it.
+  useEffect(() => {
+    const z = zoomer.current;
+    const c = canvas.current;
+    if (!z || !c || !bounds || plotW <= 0) return;
+    const extent: [[number, number], [number, number]] = [
+      [LABEL_W, 0],
+      [LABEL_W + plotW, plotH],
+    ];
+    z.extent(extent).translateExtent(extent).scaleExtent([1, maxZoom(bounds)]);
+    const v = userMoved.current && viewRef.current ? viewRef.current : bounds;
+    const t = transformOfView(v, bounds, LABEL_W, plotW);
+    syncing.current = true;
+    z.transform(select(c), zoomIdentity.translate(t.x, 0).scale(t.k));
+    syncing.current = false;
+    setView(userMoved.current ? viewOfTransform(t, bounds, LABEL_W, plotW) : bounds);
+  }, [bounds, plotW, plotH]);
+
+  /** Zoom by k around the middle of the plot (a user's action), or back to the whole run with k = 0. */
+  const zoomBy = (k: number) => {
+    const z = zoomer.current;
+    const c = canvas.current;
+    if (!z || !c || !bounds) return;
+    userMoved.current = k !== 0;
+    if (k === 0) z.transform(select(c), zoomIdentity);
+    else z.scaleBy(select(c), k);
+    if (k === 0) setView(bounds);
+  };
 
   useEffect(() => {
     const c = canvas.current;
@@ -184,46 +251,22 @@ export function Timeline({ appId, stage }: { appId: string; stage: StageDetail }
     d.requests = String(tl.requests);
   }, [answer, view, width, height, plotW, plotH, firstLane, lastLane, scrollTop, tl.lastMs, tl.firstMs, tl.lastChars, tl.requests]);
 
-  const timeAt = useCallback(
-    (clientX: number) => {
-      const r = canvas.current!.getBoundingClientRect();
-      const v = viewRef.current!;
-      return v.from + ((clientX - r.left - LABEL_W) / plotW) * (v.to - v.from);
-    },
-    [plotW],
-  );
-
-  // Wheel zoom needs a non-passive listener to keep the page from scrolling; over the labels the wheel scrolls the lanes.
-  useEffect(() => {
-    const c = canvas.current;
-    if (!c || !bounds) return;
-    const onWheel = (e: WheelEvent) => {
-      if (e.offsetX < LABEL_W || !viewRef.current) return;
-      e.preventDefault();
-      userMoved.current = true;
-      setView((v) => (v ? zoomView(v, Math.exp(e.deltaY * 0.002), timeAt(e.clientX), bounds) : v));
-    };
-    c.addEventListener('wheel', onWheel, { passive: false });
-    return () => c.removeEventListener('wheel', onWheel);
-  }, [bounds, timeAt]);
-
-  const drag = useRef<{ x: number; view: TimeView } | null>(null);
   const loading = tl.error ? `could not load the timeline: ${tl.error}` : !answer ? 'laying out tasks…' : tl.answerVersion !== version ? 'loading new tasks…' : null;
   const total = answer?.totalTasks ?? 0;
   return (
     <div className="timeline" ref={wrap} data-testid="timeline" data-lanes={answer?.laneExecutor.length ?? 0} data-tasks={total} data-loading={!answer || tl.answerVersion !== version ? 'true' : 'false'}>
       <div className="row" style={{ padding: '6px 8px' }}>
-        <button data-testid="timeline-zoom-in" onClick={() => bounds && ((userMoved.current = true), setView((v) => (v ? zoomView(v, 0.5, (v.from + v.to) / 2, bounds) : v)))}>
+        <button data-testid="timeline-zoom-in" onClick={() => zoomBy(2)}>
           Zoom in
         </button>
-        <button data-testid="timeline-zoom-out" onClick={() => bounds && setView((v) => (v ? zoomView(v, 2, (v.from + v.to) / 2, bounds) : v))}>
+        <button data-testid="timeline-zoom-out" onClick={() => zoomBy(0.5)}>
           Zoom out
         </button>
-        <button data-testid="timeline-reset" onClick={() => bounds && ((userMoved.current = false), setView(bounds))}>
+        <button data-testid="timeline-reset" onClick={() => zoomBy(0)}>
           Reset
         </button>
         <span className="muted">
-          {total.toLocaleString('en')} tasks · {answer?.laneExecutor.length ?? 0} executor slots · wheel to zoom, drag to pan
+          {total.toLocaleString('en')} tasks · {answer?.laneExecutor.length ?? 0} executor slots · wheel or pinch to zoom, drag to pan, double-click to zoom in (shift: out)
           {lanes > MAX_ROWS ? ', scroll for more slots' : ''}
           {loading ? ` · ${loading}` : ''}
         </span>
@@ -252,20 +295,11 @@ export function Timeline({ appId, stage }: { appId: string; stage: StageDetail }
         <canvas
           ref={canvas}
           data-testid="timeline-canvas"
-          style={{ position: 'sticky', top: 0 }}
-          onMouseDown={(e) => viewRef.current && (drag.current = { x: e.clientX, view: viewRef.current })}
-          onMouseUp={() => (drag.current = null)}
-          onMouseLeave={() => ((drag.current = null), setTip(null))}
-          onDoubleClick={() => bounds && ((userMoved.current = false), setView(bounds))}
+          style={{ position: 'sticky', top: 0, cursor: 'grab' }}
+          onMouseLeave={() => setTip(null)}
           onMouseMove={(e) => {
+            if (dragging.current) return;
             const r = canvas.current!.getBoundingClientRect();
-            if (drag.current && bounds) {
-              userMoved.current = true;
-              const d = drag.current;
-              const dt = ((d.x - e.clientX) / plotW) * (d.view.to - d.view.from);
-              setView(panView(d.view, dt, bounds));
-              return;
-            }
             const frame = frameRef.current;
             const x = e.clientX - r.left - LABEL_W;
             const y = e.clientY - r.top;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { covers, FAILED, FLAGGED, hitItem, panView, phaseParts, PHASES, projectFrame, requestFor, RUNNING, SCALE_SLACK, zoomView, type TimelineAnswer } from './timeline-view.ts';
+import { zoomIdentity } from 'd3-zoom';
+import { covers, FAILED, FLAGGED, hitItem, maxZoom, phaseParts, PHASES, projectFrame, requestFor, RUNNING, SCALE_SLACK, transformOfView, viewOfTransform, type TimelineAnswer } from './timeline-view.ts';
 
 /** An answer as the API sends it: lanes of executors 1 and 2, a run and three bars. */
 function answer(over: Partial<TimelineAnswer> = {}): TimelineAnswer {
@@ -103,12 +104,37 @@ describe('timeline view model', () => {
     expect(covers(answer({ from: r.from - 10_000, to: r.to - 10_000, width: r.width, firstLane: r.firstLane, lastLane: r.lastLane, laneExecutor: new Array(40).fill(0) }), { from: 10_500, to: 10_600 }, 300, 10, 19)).toBe(true);
   });
 
-  it('zoom and pan stay inside the run', () => {
-    const bounds = { from: 0, to: 1000 };
-    const z = zoomView(bounds, 0.5, 250, bounds);
-    expect(z).toEqual({ from: 125, to: 625 });
-    expect(zoomView(z, 10, 300, bounds)).toEqual(bounds);
-    expect(panView(z, -1000, bounds)).toEqual({ from: 0, to: 500 });
-    expect(panView(z, 1000, bounds)).toEqual({ from: 500, to: 1000 });
+  it('zoom transforms map to time windows and back: identity is the whole run, the time under the pointer stays put, views stay inside the run', () => {
+    const bounds = { from: 1_700_000_000_000, to: 1_700_000_060_000 };
+    const left = 150;
+    const w = 1250;
+    // The time at canvas x under transform t, computed from d3-zoom's own inverse.
+    const timeAt = (t: ReturnType<typeof zoomIdentity.scale>, x: number) => bounds.from + ((t.invertX(x) - left) / w) * (bounds.to - bounds.from);
+    expect(viewOfTransform(zoomIdentity, bounds, left, w)).toEqual(bounds);
+    for (const [k, px] of [
+      [2, 150],
+      [8, 700],
+      [1000, 1399],
+      [3.7, 401.5],
+    ] as const) {
+      // d3-zoom's scale by k around canvas pixel px (what a wheel or pinch does).
+      const t = zoomIdentity.translate(px, 0).scale(k).translate(-px, 0);
+      const v = viewOfTransform(t, bounds, left, w);
+      expect(v.from).toBeCloseTo(timeAt(t, left), 3);
+      expect(v.to).toBeCloseTo(timeAt(t, left + w), 3);
+      expect(v.to - v.from).toBeCloseTo((bounds.to - bounds.from) / k, 3);
+      // The time under the pointer is the one under it before the zoom.
+      expect(v.from + ((px - left) / w) * (v.to - v.from)).toBeCloseTo(timeAt(zoomIdentity, px), 3);
+      const back = transformOfView(v, bounds, left, w);
+      expect(back.k / k).toBeCloseTo(1, 6);
+      expect(back.x).toBeCloseTo(t.x, 1); // pixels; epoch-ms times carry about 1e-12 relative error
+    }
+    // A view past the run's end comes back inside it, its span kept.
+    const late = transformOfView({ from: bounds.to - 1000, to: bounds.to + 1000 }, bounds, left, w);
+    const v = viewOfTransform(late, bounds, left, w);
+    expect(v.to).toBeCloseTo(bounds.to, 3);
+    expect(v.to - v.from).toBeCloseTo(2000, 3);
+    expect(transformOfView(bounds, bounds, left, w)).toEqual({ k: 1, x: 0 });
+    expect(maxZoom(bounds)).toBe(6_000_000);
   });
 });

@@ -182,16 +182,36 @@ export function covers(a: TimelineAnswer, view: TimeView, width: number, visible
   return shown <= answered * SCALE_SLACK && shown >= answered / SCALE_SLACK;
 }
 
-/** Zoom `view` by `factor` (<1 zooms in) around time `at`, kept inside bounds and no narrower than minSpan ms. */
-export function zoomView(view: TimeView, factor: number, at: number, bounds: TimeView, minSpan = 0.01): TimeView {
-  const span = Math.max(minSpan, Math.min(bounds.to - bounds.from, (view.to - view.from) * factor));
-  const ratio = (at - view.from) / Math.max(view.to - view.from, 1e-9);
-  return clampView({ from: at - ratio * span, to: at - ratio * span + span }, bounds);
+/** A zoom transform along x (d3-zoom's k and x; y is not used): canvas x = k * x0 + x. */
+export interface XTransform {
+  k: number;
+  x: number;
 }
 
-/** Pan `view` by `dt` ms, kept inside bounds. */
-export function panView(view: TimeView, dt: number, bounds: TimeView): TimeView {
-  return clampView({ from: view.from + dt, to: view.to + dt }, bounds);
+/**
+ * The time window a zoom transform shows, where the plot spans canvas pixels
+ * [left, left + width) and the identity transform shows `bounds` across it.
+ */
+export function viewOfTransform(t: XTransform, bounds: TimeView, left: number, width: number): TimeView {
+  if (t.k === 1 && t.x === 0) return { ...bounds };
+  const span = bounds.to - bounds.from;
+  const x0 = (left - t.x) / t.k - left;
+  const x1 = (left + width - t.x) / t.k - left;
+  return { from: bounds.from + (x0 / width) * span, to: bounds.from + (x1 / width) * span };
+}
+
+/** The zoom transform that shows `view` (the inverse of viewOfTransform), view kept inside bounds. */
+export function transformOfView(view: TimeView, bounds: TimeView, left: number, width: number): XTransform {
+  const span = Math.max(bounds.to - bounds.from, 1e-9);
+  const v = clampView(view, bounds);
+  const k = span / Math.max(v.to - v.from, 1e-9);
+  const x0 = ((v.from - bounds.from) / span) * width;
+  return { k, x: left - k * (left + x0) };
+}
+
+/** Most zoom (as a factor over the whole run) that still shows at least minSpan ms. */
+export function maxZoom(bounds: TimeView, minSpan = 0.01): number {
+  return Math.max(1, (bounds.to - bounds.from) / minSpan);
 }
 
 function clampView(v: TimeView, b: TimeView): TimeView {
