@@ -18,7 +18,7 @@
 import { once } from 'node:events';
 import { connect as netConnect, createServer, type Server, type Socket } from 'node:net';
 import { pathToFileURL } from 'node:url';
-import { loadTransport, silentTransportLogger, type Transport, type TransportConnection, type TransportServer } from '@flint/core';
+import { loadTransport, silentTransportLogger, type Transport, type TransportConnection, type TransportServer } from '@flint/core/transport';
 
 export interface TransportBenchOptions {
   /** @default ['tcp', 'http'] */

@@ -14,7 +14,9 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FlintContext, type FlintEvent, type MasterProtocol, MessageClient, loadTransport } from '@flint/core';
+import { FlintContext, type FlintEvent } from '@flint/core';
+import { MessageClient, loadTransport } from '@flint/core/transport';
+import { type MasterProtocol } from '@flint/core/protocol';
 import { TSX_LOADER_URL, WORKER_MAIN } from '@flint/cluster-worker';
 
 const MASTER_MAIN = fileURLToPath(new URL('../../apps/master/src/main.ts', import.meta.url));

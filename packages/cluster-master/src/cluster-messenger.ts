@@ -1,10 +1,5 @@
-import {
-  type DriverProtocol,
-  type MessageClient as MessageClientType,
-  type Transport,
-  type WorkerProtocol,
-  MessageClient,
-} from '@flint/core';
+import { type MessageClient as MessageClientType, type Transport, MessageClient } from '@flint/core/transport';
+import { type DriverProtocol, type WorkerProtocol } from '@flint/core/protocol';
 import type { DaemonLogger as Logger } from '@flint/daemon';
 
 type LaunchExecutor = WorkerProtocol['launchExecutor'];

@@ -1,4 +1,4 @@
-import type { MasterProtocol } from '@flint/core';
+import type { MasterProtocol } from '@flint/core/protocol';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ClusterMessenger } from './cluster-messenger.ts';
 import { ManualClock } from '@flint/daemon';

@@ -1,4 +1,5 @@
-import { type AppState, type ExecutorState, type MasterProtocol, type WorkerState, redactConf } from '@flint/core';
+import { type AppState, type ExecutorState, type MasterProtocol, type WorkerState } from '@flint/core/protocol';
+import { redactConf } from '@flint/core/internal';
 import type { ClusterMessenger } from './cluster-messenger.ts';
 import type { Clock } from '@flint/daemon';
 import { allocateExecutors } from './executor-allocator.ts';

@@ -1,4 +1,4 @@
-import type { MasterProtocol } from '@flint/core';
+import type { MasterProtocol } from '@flint/core/protocol';
 
 type Req<K extends keyof MasterProtocol> = MasterProtocol[K]['request'];
 type Res<K extends keyof MasterProtocol> = MasterProtocol[K]['response'];

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type MasterProtocol, MessageClient, loadTransport } from '@flint/core';
+import { MessageClient, loadTransport } from '@flint/core/transport';
+import { type MasterProtocol } from '@flint/core/protocol';
 import { packEvents } from '@flint/core/internal';
 import '@flint/transport-tcp';
 import { syntheticApplication } from '@flint/event-store';

@@ -1,6 +1,6 @@
+import { type TransportHandler, messageHandler } from '@flint/core/transport';
 import {
   type MasterProtocol,
-  type TransportHandler,
   AppEventsMessage,
   ClusterStateRequest,
   DriverHeartbeatRequest,
@@ -9,8 +9,7 @@ import {
   RegisterWorkerRequest,
   UnregisterApplicationRequest,
   WorkerHeartbeatRequest,
-  messageHandler,
-} from '@flint/core';
+} from '@flint/core/protocol';
 import { unpackEvents } from '@flint/core/internal';
 import type { EventStore } from '@flint/event-store';
 import type { DaemonLogger as Logger } from '@flint/daemon';

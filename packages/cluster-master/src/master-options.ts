@@ -1,5 +1,6 @@
 import type { LevelWithSilent } from 'pino';
-import { FLINT_SETTINGS, compileSetting, readSecretFile, type FlintSettings } from '@flint/core';
+import { FLINT_SETTINGS, compileSetting, type FlintSettings } from '@flint/core';
+import { readSecretFile } from '@flint/core/internal';
 import type { Clock } from '@flint/daemon';
 import { systemClock } from '@flint/daemon';
 import { readMasterEnv } from './env.ts';

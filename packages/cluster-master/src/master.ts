@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { type MasterProtocol, type Transport, type TransportServer, formatTransportAddress } from '@flint/core';
+import { type Transport, type TransportServer, formatTransportAddress } from '@flint/core/transport';
+import { type MasterProtocol } from '@flint/core/protocol';
 import { type ClusterMessenger, TransportClusterMessenger } from './cluster-messenger.ts';
 import { loadNamedTransport, transportLogger } from '@flint/daemon';
 import { type DaemonLogger as Logger, createLogger } from '@flint/daemon';

@@ -4,8 +4,8 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type ExecutorState, withoutSecrets } from '@flint/core';
-import { EXECUTOR_LAUNCH_PIPE, executorHeapLimits } from '@flint/core/internal';
+import { type ExecutorState } from '@flint/core/protocol';
+import { EXECUTOR_LAUNCH_PIPE, executorHeapLimits, withoutSecrets } from '@flint/core/internal';
 import { executorNodeArgs } from './env.ts';
 
 /** The tsx loader, resolved from this package, that executor processes import to run TypeScript. */

@@ -1,4 +1,5 @@
-import { type MasterProtocol, type Transport, type TransportConnection, MessageClient } from '@flint/core';
+import { type Transport, type TransportConnection, MessageClient } from '@flint/core/transport';
+import { type MasterProtocol } from '@flint/core/protocol';
 import type { DaemonLogger as Logger } from '@flint/daemon';
 
 type Registration = MasterProtocol['registerWorker']['request'];

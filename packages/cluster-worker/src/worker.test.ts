@@ -2,15 +2,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  type MasterProtocol,
   type Transport,
   type TransportServer,
-  type WorkerProtocol,
   MessageClient,
   isTransportError,
   loadTransport,
   messageHandler,
-} from '@flint/core';
+} from '@flint/core/transport';
+import { type MasterProtocol, type WorkerProtocol } from '@flint/core/protocol';
 import '@flint/transport-tcp';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ExecutorRunner } from './executor-runner.ts';

@@ -1,17 +1,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  type MasterProtocol,
   type Transport,
   type TransportServer,
+  formatTransportAddress,
+  messageHandler,
+} from '@flint/core/transport';
+import {
+  type MasterProtocol,
   type WorkerProtocol,
   ApplicationFinishedMessage,
   KillExecutorRequest,
   LaunchExecutorRequest,
   ReadExecutorLogRequest,
-  formatTransportAddress,
-  messageHandler,
-} from '@flint/core';
+} from '@flint/core/protocol';
 import { readLogSlice } from './executor-log.ts';
 import { type ExecutorChange, ExecutorRunner } from './executor-runner.ts';
 import { loadNamedTransport, transportLogger } from '@flint/daemon';

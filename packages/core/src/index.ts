@@ -1,7 +1,16 @@
 /**
- * @flint/core — the RDD API, lineage, partitioners, closures, serialization,
- * the DAG and task schedulers, shuffle, block store, executor runtime, listener
- * events, and the SchedulerBackend and Transport interfaces.
+ * @flint/core — the driver's API: FlintContext and its options, RDD and its
+ * types, partitioners, storage levels, broadcasts and accumulators, settings,
+ * the errors a driver catches, key ordering, listener events and the bus, the
+ * Logger interface, and the SchedulerBackend interface a backend package
+ * implements (`registerSchedulerBackend`).
+ *
+ * Named entries hold the rest: `@flint/core/transport` (the Transport seam and
+ * the plumbing a transport package uses), `@flint/core/protocol` (the message
+ * catalogue of Flint's processes), `@flint/core/internal` (what Flint's own
+ * packages share and applications should not use), `@flint/core/testing`,
+ * `@flint/core/backend-contract` and `@flint/core/transport-conformance`
+ * (suites for implementations).
  */
 export { FlintContext, registerSchedulerBackend, type FlintContextOptions } from './context.ts';
 export { compileSettings, compileSetting, closestSettingKey, parseSize, parseTime, type FlintSettings, type CompileSettingsOptions } from './conf.ts';
@@ -19,11 +28,8 @@ export type { PlanNode, Split, BlockRef, StagePlan, PartitionerSpec, AggregatorS
 export { StorageLevel, type StorageLevelName } from './storage/storage-level.ts';
 export { Broadcast, Accumulator } from './shared-vars.ts';
 export { moduleRef, ModuleRef, type FnSpec } from './closure/ship.ts';
-export { serializeFn } from './closure/closure.ts';
 export { StatCounter } from './util/stat-counter.ts';
 export { TELEMETRY_SCOPE, formatTraceParent, parseTraceParent } from './telemetry/tracing.ts';
-export { REDACTED, SECRET_KEY_PATTERN, isSecretKey, redactConf, withoutSecrets } from './util/redact.ts';
-export { readSecretFile, writeSecretFile } from './util/secret-file.ts';
 export {
   FlintError,
   FlintErrorCode,
@@ -36,8 +42,6 @@ export {
 export { hashKey, canonicalKey, keyEquals } from './keys/key-hash.ts';
 export { compareKeys, orderingBy } from './keys/ordering.ts';
 export { KeyMap } from './keys/key-map.ts';
-export { serialize, deserialize } from './serializer.ts';
-export { encodeFrame, decodeFrame } from './frame/frame.ts';
 export type { FlintEvent, FlintEventType, StageInfo, TaskInfo, RddInfo, TaskEndReason } from './listener/events.ts';
 export { ListenerBus, type FlintListener } from './listener/listener-bus.ts';
 export { ConsoleProgressBar } from './ui/console-progress-bar.ts';
@@ -55,8 +59,4 @@ export type {
 } from './scheduler/scheduler-backend.ts';
 export type { MapStatus } from './scheduler/map-output-tracker.ts';
 export type { StageFailure, FetchFailure, ExecutorExit } from './scheduler/stage-failure.ts';
-export { readFrameBuffer, readFrameRange } from './frame/frame-file.ts';
-export * from './transport/index.ts';
 export { type Logger, type LogFields, silentLogger, lineLogger, stderrLogger, processWarningLogger } from './logging/logger.ts';
-export * from './protocol/cluster-protocol.ts';
-export { checkMessage, describeIssues, invalidMessageText, InvalidMessageError } from './protocol/message-validation.ts';

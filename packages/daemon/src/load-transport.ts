@@ -1,4 +1,4 @@
-import { type Transport, type TransportLogger, type TransportOptions, loadTransport } from '@flint/core';
+import { type Transport, type TransportLogger, type TransportOptions, loadTransport } from '@flint/core/transport';
 import type { Logger } from 'pino';
 import { componentLogger } from './logger.ts';
 

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { describeIssues, invalidMessageText } from '@flint/core';
+import { describeIssues, invalidMessageText } from '@flint/core/protocol';
 import { DaemonError } from './daemon-error.ts';
 
 /**

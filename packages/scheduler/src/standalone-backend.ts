@@ -9,19 +9,9 @@
  */
 import os from 'node:os';
 import {
-  type DriverProtocol,
-  type ExecutorProtocol,
   type MapStatus,
-  type MasterProtocol,
-  MessageClient,
-  messageHandler,
-  loadTransport,
-  deserialize,
-  serialize,
   processWarningLogger,
   type Logger,
-  DriverMessages,
-  redactConf,
   FlintError,
   FlintErrorCode,
   type FlintSettings,
@@ -29,12 +19,23 @@ import {
   type SchedulerBackendContext,
   type TaskOutcome,
   type TaskSchedulerPort,
+  type WorkerOffer,
+} from '@flint/core';
+import {
+  MessageClient,
+  messageHandler,
+  loadTransport,
   type Transport,
   type TransportConnection,
   type TransportServer,
-  type WorkerOffer,
-} from '@flint/core';
-import { packEvents } from '@flint/core/internal';
+} from '@flint/core/transport';
+import {
+  type DriverProtocol,
+  type ExecutorProtocol,
+  type MasterProtocol,
+  DriverMessages,
+} from '@flint/core/protocol';
+import { deserialize, packEvents, redactConf, serialize } from '@flint/core/internal';
 import { EventShipper, eventShipperSettings } from './event-shipper.ts';
 
 interface ExecutorEntry {

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { TransportError } from '@flint/core';
+import { TransportError } from '@flint/core/transport';
 
 interface Waiter {
   resolve(s: Socket): void;

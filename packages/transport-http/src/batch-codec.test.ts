@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TransportError } from '@flint/core';
+import { TransportError } from '@flint/core/transport';
 import { BatchReplyDecoder, ITEM, REPLY, decodeBatch, encodeBatch, encodeReply, itemSize, type OutgoingItem } from './batch-codec.ts';
 
 function item(type: number, index: number, kind: string, body: Buffer, arg = 0): OutgoingItem {

@@ -1,4 +1,4 @@
-import { TransportError } from '@flint/core';
+import { TransportError } from '@flint/core/transport';
 
 /**
  * Body formats of `POST /flint/v1/batch`: many small calls in one HTTP

@@ -17,7 +17,7 @@ import {
   type StreamOptions,
   type TransportAddress,
   type TransportConnection,
-} from '@flint/core';
+} from '@flint/core/transport';
 import { AuthenticatedSocketPool } from './authenticated-socket-pool.ts';
 import { BatchReplyDecoder, ITEM, REPLY, encodeBatch, itemSize, type OutgoingItem } from './batch-codec.ts';
 import { HANDSHAKE_MAX_BODY, HEADER, PROTOCOL_VERSION, ROUTE, type AuthReply, type HelloReply } from './http-protocol.ts';

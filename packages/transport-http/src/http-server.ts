@@ -16,7 +16,7 @@ import {
   type TransportAddress,
   type TransportHandler,
   type TransportServer,
-} from '@flint/core';
+} from '@flint/core/transport';
 import { ITEM, REPLY, decodeBatch, encodeReply, type BatchItemIn } from './batch-codec.ts';
 import { HANDSHAKE_MAX_BODY, HEADER, OCTET, PREFIX, PROTOCOL_VERSION, ROUTE, type AuthRequest } from './http-protocol.ts';
 import type { CompiledHttpTransportOptions } from './http-transport-options.ts';

@@ -1,4 +1,4 @@
-import { TransportError, compileTransportOptions, type CompiledTransportOptions, type TransportOptions } from '@flint/core';
+import { TransportError, compileTransportOptions, type CompiledTransportOptions, type TransportOptions } from '@flint/core/transport';
 
 /** Options of the HTTP transport: the shared ones plus its socket pool. */
 export interface HttpTransportOptions extends TransportOptions {

@@ -6,7 +6,7 @@ import {
   type Transport,
   type TransportAddress,
   type TransportHandler,
-} from '@flint/core';
+} from '@flint/core/transport';
 import { HttpConnection } from './http-connection.ts';
 import { HttpServer } from './http-server.ts';
 import { compileHttpTransportOptions, type CompiledHttpTransportOptions, type HttpTransportOptions } from './http-transport-options.ts';

@@ -1,4 +1,4 @@
-import { registerTransport, type TransportFactory } from '@flint/core';
+import { registerTransport, type TransportFactory } from '@flint/core/transport';
 import { HttpTransport } from './http-transport.ts';
 
 export { HttpTransport } from './http-transport.ts';

@@ -1,6 +1,6 @@
 import { request as httpRequest, type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
-import { TransportError } from '@flint/core';
+import { TransportError } from '@flint/core/transport';
 import { OCTET } from './http-protocol.ts';
 
 /** Starts one HTTP/1.1 POST on a socket the caller already holds (no agent). */

@@ -1,4 +1,4 @@
-import { TransportError } from '@flint/core';
+import { TransportError } from '@flint/core/transport';
 
 /** How a reader talks back to its connection. */
 export interface CreditLink {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TransportError } from '@flint/core';
+import { TransportError } from '@flint/core/transport';
 import { FrameDecoder } from './frame-decoder.ts';
 import { FrameType } from './frame.ts';
 

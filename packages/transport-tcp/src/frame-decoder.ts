@@ -1,4 +1,4 @@
-import { TransportError } from '@flint/core';
+import { TransportError } from '@flint/core/transport';
 import { FRAME_NAMES, FrameType, MIN_FRAME_LENGTH } from './frame.ts';
 
 export type FrameSink = (type: number, id: number, kind: string, payload: Buffer) => void;

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { TransportError, type CompiledTransportOptions } from '@flint/core';
+import { TransportError, type CompiledTransportOptions } from '@flint/core/transport';
 import { FrameDecoder, type FrameSink, type PieceSink } from './frame-decoder.ts';
 import { FrameType, HANDSHAKE_MAX_FRAME } from './frame.ts';
 import { FrameWriter } from './frame-writer.ts';

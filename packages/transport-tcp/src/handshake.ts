@@ -1,4 +1,4 @@
-import { ChallengeAuth, TransportError } from '@flint/core';
+import { ChallengeAuth, TransportError } from '@flint/core/transport';
 import {
   AUTH_FLAG_HAS_PROOF,
   CHALLENGE_FLAG_AUTH_REQUIRED,

@@ -1,4 +1,4 @@
-import { registerTransport, type TransportFactory } from '@flint/core';
+import { registerTransport, type TransportFactory } from '@flint/core/transport';
 import { TcpTransport } from './tcp-transport.ts';
 
 export { TcpTransport } from './tcp-transport.ts';

@@ -17,7 +17,7 @@ import {
   type StreamOptions,
   type TransportAddress,
   type TransportConnection,
-} from '@flint/core';
+} from '@flint/core/transport';
 import { CreditStreamReader, type CreditLink } from './credit-stream-reader.ts';
 import { FRAME_NAMES, FrameType, HEADER_BYTES } from './frame.ts';
 import { FrameSocket } from './frame-socket.ts';

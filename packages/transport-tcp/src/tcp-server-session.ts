@@ -8,7 +8,7 @@ import {
   type HandlerContext,
   type PeerInfo,
   type TransportHandler,
-} from '@flint/core';
+} from '@flint/core/transport';
 import { FRAME_NAMES, FrameType, HEADER_BYTES } from './frame.ts';
 import { FrameSocket } from './frame-socket.ts';
 import { decodeAuth, encodeChallenge } from './handshake.ts';

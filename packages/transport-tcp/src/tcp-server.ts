@@ -13,7 +13,7 @@ import {
   type TransportAddress,
   type TransportHandler,
   type TransportServer,
-} from '@flint/core';
+} from '@flint/core/transport';
 import { TcpServerSession, type SessionHost } from './tcp-server-session.ts';
 
 /**

@@ -9,7 +9,7 @@ import {
   type TransportAddress,
   type TransportHandler,
   type TransportOptions,
-} from '@flint/core';
+} from '@flint/core/transport';
 import { TcpConnection } from './tcp-connection.ts';
 import { TcpServer } from './tcp-server.ts';
 

@@ -1,6 +1,4 @@
 import {
-  type DriverProtocol,
-  type MasterProtocol,
   type Transport,
   type TransportConnection,
   type TransportServer,
@@ -8,7 +6,8 @@ import {
   formatTransportAddress,
   loadTransport,
   messageHandler,
-} from '@flint/core';
+} from '@flint/core/transport';
+import { type DriverProtocol, type MasterProtocol } from '@flint/core/protocol';
 import '@flint/transport-tcp';
 import '@flint/transport-http';
 

@@ -1,5 +1,6 @@
 import net from 'node:net';
-import { type MasterProtocol, MessageClient, isTransportError, loadTransport, parseTransportAddress } from '@flint/core';
+import { MessageClient, isTransportError, loadTransport, parseTransportAddress } from '@flint/core/transport';
+import { type MasterProtocol } from '@flint/core/protocol';
 import '@flint/transport-tcp';
 import '@flint/transport-http';
 import { describe, expect, it } from 'vitest';

@@ -8,7 +8,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { FlintEvent, MasterProtocol } from '@flint/core';
+import type { FlintEvent } from '@flint/core';
+import type { MasterProtocol } from '@flint/core/protocol';
 import { LocalCluster } from '@flint/cluster';
 
 export type ClusterState = MasterProtocol['clusterState']['response'];

@@ -1,5 +1,5 @@
 import { ApiRefusal, type LogChunk, type ReadLogQuery } from '@flint/api';
-import type { MasterProtocol } from '@flint/core';
+import type { MasterProtocol } from '@flint/core/protocol';
 import type { ClusterMessenger } from '../cluster-messenger.ts';
 
 type ClusterState = MasterProtocol['clusterState']['response'];

@@ -1,5 +1,5 @@
 import { type FlintHttpServer, type HttpRoute, type LogChunk, type ReadLogQuery, listenFlintHttp } from '@flint/api';
-import type { MasterProtocol } from '@flint/core';
+import type { MasterProtocol } from '@flint/core/protocol';
 import type { EventStoreReads } from '@flint/event-store';
 import type { Registry } from 'prom-client';
 import { createMasterMetrics } from './master-metrics.ts';

@@ -1,4 +1,4 @@
-import type { MasterProtocol } from '@flint/core';
+import type { MasterProtocol } from '@flint/core/protocol';
 import type { EventStoreReads } from '@flint/event-store';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 

@@ -28,7 +28,7 @@ import type {
   WorkerSummary,
 } from '@flint/api';
 import { ApiRefusal, QUANTILE_FIELDS, TASK_METRIC_NAMES } from '@flint/api';
-import type { MasterProtocol } from '@flint/core';
+import type { MasterProtocol } from '@flint/core/protocol';
 import {
   type AppState as StoreAppState,
   EventStoreError,

@@ -1,4 +1,4 @@
-import type { AppState, ExecutorState } from '@flint/core';
+import type { AppState, ExecutorState } from '@flint/core/protocol';
 export { StoreError } from '@flint/daemon/sqlite';
 
 /** Worker states that are stored (UNKNOWN exists only in memory, after a restart). */

@@ -14,7 +14,7 @@ import {
   compareExecutors,
 } from './master-store.ts';
 import { PrismaSqliteStore, openPrismaSqlite } from '@flint/daemon/sqlite';
-import type { AppState, ExecutorState } from '@flint/core';
+import type { AppState, ExecutorState } from '@flint/core/protocol';
 
 /** Where the master keeps its database unless `--db` says otherwise. */
 export const DEFAULT_MASTER_DB = path.join(os.homedir(), '.flint', 'master.db');

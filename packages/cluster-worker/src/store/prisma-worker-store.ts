@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ExecutorState } from '@flint/core';
+import type { ExecutorState } from '@flint/core/protocol';
 import { type ExecutorRun, PrismaClient } from '../generated/prisma/client.ts';
 import { PrismaSqliteStore, openPrismaSqlite } from '@flint/daemon/sqlite';
 import { type ExecutorRunRecord, type WorkerStore, compareRuns } from './worker-store.ts';

@@ -1,4 +1,4 @@
-import type { ExecutorState } from '@flint/core';
+import type { ExecutorState } from '@flint/core/protocol';
 export { StoreError } from '@flint/daemon/sqlite';
 
 /** One executor process this worker launched. Times are milliseconds since the epoch. */

@@ -1,3 +1,13 @@
+/**
+ * @flint/core/transport — the Transport seam and the plumbing its implementations
+ * share: the interface a transport package implements (`Transport`,
+ * `TransportServer`, `TransportConnection`), its closed error codes, options,
+ * addresses, the challenge handshake, the listen guard, body encoding,
+ * deadlines, the connection pool, and the typed message layer over it
+ * (`MessageClient`, `messageHandler`). A new transport is a package that
+ * imports this entry and calls `registerTransport`; applications pick one by
+ * name (`transport: 'tcp'`) and never import it.
+ */
 export type {
   BlockSource,
   ConnectOptions,
