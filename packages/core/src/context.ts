@@ -456,8 +456,8 @@ export class FlintContext {
    * @internal A new shuffle dependency, watched: once the program can no longer reach it (it was
    * garbage-collected), the shuffle's map output files are deleted, as Spark's ContextCleaner does.
    */
-  _newShuffleDependency(rdd: RDD<[unknown, unknown]>, partitioner: Partitioner, mapAgg: AggregatorSpec | null): ShuffleDependency {
-    const dep: ShuffleDependency = { kind: 'shuffle', rdd, shuffleId: this.shuffleSeq++, partitioner, mapAgg };
+  _newShuffleDependency(rdd: RDD<[unknown, unknown]>, partitioner: Partitioner, mapAgg: AggregatorSpec | null, pairsFor: string | null = null): ShuffleDependency {
+    const dep: ShuffleDependency = { kind: 'shuffle', rdd, shuffleId: this.shuffleSeq++, partitioner, mapAgg, pairsFor };
     this.shuffleCleaner.register(dep, dep.shuffleId);
     return dep;
   }

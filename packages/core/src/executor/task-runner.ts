@@ -170,6 +170,7 @@ export class TaskRunner implements ClosureRuntime {
             onInputEnd: () => {
               metrics.computeEndTime = Date.now();
             },
+            ...(sw.pairsFor !== undefined ? { pairsFor: { method: sw.pairsFor, partition: task.partition, rddId: plan.root.id } } : {}),
           },
         );
         const tw = performance.now();

@@ -4,6 +4,7 @@
  * source stays batched, a push consumer gets records pushed through the chain, and a pull
  * consumer gets a generator. Runs on the task's thread.
  */
+import { notAPair } from '../shuffle/pairs.ts';
 import { batched, batchesOf, isBatched, pushAll, type PushIterable } from '../util/push.ts';
 import { unknownPlanKind, type ElementOp } from './plan.ts';
 import type { TaskContext } from './task-context.ts';
@@ -99,10 +100,12 @@ function stage(op: ElementOp, next: (x: unknown) => void, ctx: TaskContext): (x:
         else for (const y of iterableResult(r, op.f.method)) next(y);
       };
     }
+    // A record that is not a pair is refused: [k, v, x] would lose x, and 7 become [undefined, f(undefined)].
     case 'mapValues': {
       const f = ctx.compile<AnyFn>(op.f);
       return (x) => {
         const kv = x as [unknown, unknown];
+        if (!Array.isArray(kv) || kv.length !== 2) notAPair(x, { method: 'mapValues', partition: ctx.partitionId });
         next([kv[0], f(kv[1])]);
       };
     }
@@ -110,6 +113,7 @@ function stage(op: ElementOp, next: (x: unknown) => void, ctx: TaskContext): (x:
       const f = ctx.compile<AnyFn>(op.f);
       return (x) => {
         const kv = x as [unknown, unknown];
+        if (!Array.isArray(kv) || kv.length !== 2) notAPair(x, { method: 'flatMapValues', partition: ctx.partitionId });
         for (const v of iterableResult(f(kv[1]), op.f.method)) next([kv[0], v]);
       };
     }

@@ -9,6 +9,7 @@ import { inheritedEnv } from '../env.ts';
 import { KeyMap } from '../keys/key-map.ts';
 import { makeAggregator } from '../shuffle/aggregator.ts';
 import { aggregateExternal } from '../shuffle/external-aggregator.ts';
+import { pairsOnly } from '../shuffle/pairs.ts';
 import { SeededRandom, partitionSeed } from '../util/random.ts';
 import { unknownPlanKind, type JoinHow, type PartitionTransform } from './plan.ts';
 import { foldPartition, reducePartition } from './result-functions.ts';
@@ -81,7 +82,7 @@ export function runPartitionTransform(tr: PartitionTransform, input: Iterable<un
     case 'pipe':
       return pipeRecords(input, tr.args.command, tr.args.env, tr.args.cwd);
     case 'combineLocal':
-      return aggregateExternal(input, makeAggregator(tr.args.agg, (f) => ctx.compile(f)), false, spillContext(ctx));
+      return aggregateExternal(pairsOnly(input, { method: tr.args.method, partition: ctx.partitionId }), makeAggregator(tr.args.agg, (f) => ctx.compile(f)), false, spillContext(ctx));
     case 'cogroupBothNonEmpty':
       return (function* () {
         for (const x of input) {

@@ -48,7 +48,7 @@ export interface PartitionTransformArgs {
   /** The partition's records as lines through a shell command; its output lines. */
   pipe: { command: string; env: Record<string, string> | null; cwd: string | null };
   /** Combine by key within a partition already partitioned by key. */
-  combineLocal: { agg: AggregatorSpec };
+  combineLocal: { agg: AggregatorSpec; method: string };
   /** Cogroup records with values on both sides (intersection). */
   cogroupBothNonEmpty: NoArgs;
   /** Cogroup records expanded into the join's [key, [v, w]] records. */
@@ -108,7 +108,7 @@ export type PlanNode =
   | (NodeBase & { t: 'mapPartitions'; parent: PlanNode; f: FnSpec; withIndex: boolean })
   | (NodeBase & { t: 'builtin'; parent: PlanNode; tr: PartitionTransform })
   | (NodeBase & { t: 'shuffled'; shuffleId: number; agg: AggregatorSpec | null; mapSideCombined: boolean; ordering: OrderingSpec | null })
-  | (NodeBase & { t: 'cogroup'; inputs: CoGroupInput[] })
+  | (NodeBase & { t: 'cogroup'; inputs: CoGroupInput[]; method: string })
   | (NodeBase & { t: 'union'; parents: PlanNode[] })
   | (NodeBase & { t: 'coalesce'; parent: PlanNode })
   | (NodeBase & { t: 'cartesian'; left: PlanNode; right: PlanNode })
@@ -164,6 +164,8 @@ export interface ShuffleWriteSpec {
   partitioner: PartitionerSpec;
   /** Aggregator applied on the map side (null: no map-side combine). */
   agg: AggregatorSpec | null;
+  /** The operation that reads the records as [key, value] pairs (absent: records are carried whole). */
+  pairsFor?: string;
 }
 
 /** The arguments of each result function, by name (plain data; functions as FnSpecs). */

@@ -7,6 +7,7 @@
 import { keyEquals } from '../keys/key-hash.ts';
 import { KeyMap } from '../keys/key-map.ts';
 import { compareKeys, sortValues } from '../keys/ordering.ts';
+import { notAPair } from '../shuffle/pairs.ts';
 import { SeededRandom, partitionSeed } from '../util/random.ts';
 import { StatCounter } from '../util/stat-counter.ts';
 import { iterableIterator, pushAll } from '../util/push.ts';
@@ -112,6 +113,7 @@ export function runResultFn(rf: ResultFnSpec, input: Iterable<unknown>, partitio
       const f = ctx.compile<AnyFn>(rf.args.f);
       const m = new KeyMap<unknown>();
       for (const x of input) {
+        if (!Array.isArray(x) || x.length !== 2) notAPair(x, { method: 'reduceByKeyLocally', partition: ctx.partitionId });
         const [k, v] = x as [unknown, unknown];
         m.set(k, m.has(k) ? f(m.get(k), v) : v);
       }

@@ -4,6 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { FlintContext } from '../context.ts';
+import type { RDD } from './rdd.ts';
+import { bag, cogroupPairs, groupPairs, joinPairs, normalizeGroups } from '../testing/plain.ts';
 
 let sc: FlintContext;
 
@@ -60,5 +62,56 @@ describe('bad input', () => {
     const plain = await failure((sc.parallelize([7], 1) as unknown as ReturnType<typeof sc.parallelize<[number, number]>>).partitionBy(2).collect());
     expect(plain?.message).toMatch(/got 7$|got 7\b/);
     expect(await sc.parallelize([[1, 2], [1, 4]] as [number, number][], 2).reduceByKey((a, b) => a + b).collect()).toEqual([[1, 6]]);
+  });
+
+  test('every operation that reads records as [key, value] pairs without combining refuses one that is not, naming itself, the partition and the shape (groupByKey of [k, v, x] dropped x)', async () => {
+    const triples = [[1, 2, 3], [2, 4, 5], [1, 6, 7]];
+    const t = sc.parallelize(triples, 2) as unknown as RDD<[number, number]>;
+    const p = sc.parallelize<[number, string]>([[1, 'a'], [2, 'b']], 2);
+    const triple = String.raw`has a record that is not a \[key, value\] pair; expected \[key, value\] pairs \(two-element arrays\), got \[(1,2,3|2,4,5|1,6,7)\] \(an array of 3\)`;
+    const refusals: [string, () => Promise<unknown>, string][] = [
+      ['groupByKey', () => t.groupByKey().collect(), 'groupByKey: partition [01] of RDD \\d+'],
+      ['join', () => t.join(p).collect(), 'join: partition [01] of RDD \\d+'],
+      ['join (right side)', () => p.join(t).collect(), 'join: partition [01] of RDD \\d+'],
+      ['leftOuterJoin', () => t.leftOuterJoin(p).collect(), 'leftOuterJoin: partition [01]( of RDD \\d+)?'],
+      ['rightOuterJoin', () => t.rightOuterJoin(p).collect(), 'rightOuterJoin: partition [01]( of RDD \\d+)?'],
+      ['fullOuterJoin', () => t.fullOuterJoin(p).collect(), 'fullOuterJoin: partition [01]( of RDD \\d+)?'],
+      ['cogroup', () => t.cogroup(p).collect(), 'cogroup: partition [01]( of RDD \\d+)?'],
+      ['groupWith', () => p.groupWith(t).collect(), 'groupWith: partition [01]( of RDD \\d+)?'],
+      ['subtractByKey', () => t.subtractByKey(p).collect(), 'subtractByKey: partition [01]( of RDD \\d+)?'],
+      ['mapValues', () => t.mapValues((v) => v).collect(), 'mapValues: partition [01]( of RDD \\d+)?'],
+      ['flatMapValues', () => t.flatMapValues((v) => [v]).collect(), 'flatMapValues: partition [01]( of RDD \\d+)?'],
+      ['reduceByKeyLocally', () => t.reduceByKeyLocally((a, b) => a + b), 'reduceByKeyLocally: partition [01]( of RDD \\d+)?'],
+      // Partitioned alike, so read without a shuffle: the narrow paths check too.
+      ['groupByKey after partitionBy', () => t.partitionBy(2).groupByKey(2).collect(), 'groupByKey: partition [01]'],
+      ['join after partitionBy', () => t.partitionBy(2).join(t.partitionBy(2)).collect(), 'join: partition [01] of RDD \\d+'],
+    ];
+    for (const [name, run, where] of refusals) {
+      const err = await failure(run());
+      expect(err?.message, name).toMatch(new RegExp(`${where} ${triple}`));
+    }
+    // A record that is not an array at all is named by its type.
+    const nums = sc.parallelize([7, 8], 2) as unknown as RDD<[number, number]>;
+    expect((await failure(nums.mapValues((v) => v).collect()))?.message).toMatch(/mapValues: partition [01] has a record that is not a \[key, value\] pair; .* got [78] \(number\)/);
+    expect((await failure(nums.groupByKey().collect()))?.message).toMatch(/groupByKey: partition [01] of RDD \d+ .* got [78] \(number\)/);
+    // collectAsMap refuses on the driver, as PySpark's dict() does.
+    expect((await failure(t.collectAsMap()))?.message).toMatch(/^collectAsMap: expected \[key, value\] pairs \(two-element arrays\), got an array of 3/);
+
+    // Operations that carry records whole keep every element, or read by position as defined (keys, values).
+    expect(bag(await t.partitionBy(2).collect())).toEqual(bag(triples));
+    expect(await t.sortByKey().collect()).toEqual([...triples].sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!));
+    expect(bag(await t.repartitionAndSortWithinPartitions(1).collect())).toEqual(bag(triples));
+    expect(await t.keys().collect()).toEqual(triples.map((r) => r[0]));
+    expect(await t.values().collect()).toEqual(triples.map((r) => r[1]));
+
+    // Pairs answer as plain JS computes.
+    const pairs: [number, number][] = triples.map((r) => [r[0]!, r[1]!]);
+    const pr = sc.parallelize(pairs, 2);
+    expect(normalizeGroups(await pr.groupByKey().collect())).toEqual(normalizeGroups(groupPairs(pairs)));
+    expect(bag(await pr.join(p).collect())).toEqual(bag(joinPairs(pairs, [[1, 'a'], [2, 'b']], 'inner')));
+    const cg = (await pr.cogroup(p).collect()).map(([k, [a, b]]) => [k, [bag(a), bag(b)]]);
+    expect(bag(cg)).toEqual(bag(cogroupPairs<number>([pairs, [[1, 'a'], [2, 'b']]]).map(([k, [a, b]]) => [k, [bag(a!), bag(b!)]])));
+    expect(bag(await pr.partitionBy(2).join(pr.partitionBy(2)).collect())).toEqual(bag(joinPairs(pairs, pairs, 'inner')));
+    expect(bag(await pr.mapValues((v) => v * 10).collect())).toEqual(bag(pairs.map(([k, v]) => [k, v * 10])));
   });
 });

@@ -47,6 +47,8 @@ export type ShuffleDependency = {
   partitioner: Partitioner;
   /** Map-side combine aggregator, or null. */
   mapAgg: AggregatorSpec | null;
+  /** The operation that reads the map side's records as [key, value] pairs (null: records are carried whole). */
+  pairsFor?: string | null;
 };
 export type Dependency = NarrowDependency | ShuffleDependency;
 
@@ -560,7 +562,7 @@ export abstract class RDD<T> {
   combineByKeyWith<K, V, C>(this: RDD<[K, V]>, agg: AggregatorSpec, partitioner: Partitioner | number, mapSideCombine: boolean, scope: string): RDD<[K, C]> {
     const p = typeof partitioner === 'number' ? new HashPartitioner(partitioner) : partitioner;
     if (this.partitioner && this.partitioner.equals(p)) {
-      return new BuiltinRDD<[K, C]>(this, partitionTransform('combineLocal', { agg }), scope, true);
+      return new BuiltinRDD<[K, C]>(this, partitionTransform('combineLocal', { agg, method: scope }), scope, true);
     }
     return new ShuffledRDD<K, C>(this as RDD<[K, unknown]>, p, agg, mapSideCombine, null, scope);
   }
@@ -636,11 +638,16 @@ export abstract class RDD<T> {
     return new ShuffledRDD<K, V>(this as RDD<[K, unknown]>, p, null, false, { ascending, keyFn: key }, 'repartitionAndSortWithinPartitions');
   }
   cogroup<K, V, W>(this: RDD<[K, V]>, other: RDD<[K, W]>, numPartitions?: number): RDD<[K, [V[], W[]]]> {
-    return new CoGroupedRDD(this.sc, [this as RDD<[unknown, unknown]>, other as RDD<[unknown, unknown]>], this.cogroupPartitioner([other as RDD<[unknown, unknown]>], numPartitions)) as unknown as RDD<[K, [V[], W[]]]>;
+    return this.cogroupFor(other, numPartitions, 'cogroup');
+  }
+  /** A cogroup for `method` (join, subtractByKey, ...), which its refusal of a record that is not a pair names. */
+  private cogroupFor<K, V, W>(this: RDD<[K, V]>, other: RDD<[K, W]>, numPartitions: number | undefined, method: string): RDD<[K, [V[], W[]]]> {
+    const pair = [this as RDD<[unknown, unknown]>, other as RDD<[unknown, unknown]>];
+    return new CoGroupedRDD(this.sc, pair, this.cogroupPartitioner([other as RDD<[unknown, unknown]>], numPartitions), method) as unknown as RDD<[K, [V[], W[]]]>;
   }
   groupWith<K, V, W>(this: RDD<[K, V]>, other: RDD<[K, W]>, ...others: RDD<[K, unknown]>[]): RDD<[K, [V[], W[], ...unknown[][]]]> {
     const all = [this, other, ...others] as RDD<[unknown, unknown]>[];
-    return new CoGroupedRDD(this.sc, all, this.cogroupPartitioner(all.slice(1), undefined)) as unknown as RDD<[K, [V[], W[], ...unknown[][]]]>;
+    return new CoGroupedRDD(this.sc, all, this.cogroupPartitioner(all.slice(1), undefined), 'groupWith') as unknown as RDD<[K, [V[], W[], ...unknown[][]]]>;
   }
   private cogroupPartitioner(others: RDD<[unknown, unknown]>[], numPartitions: number | undefined): Partitioner {
     if (numPartitions === undefined) {
@@ -652,19 +659,19 @@ export abstract class RDD<T> {
     return new HashPartitioner(numPartitions);
   }
   join<K, V, W>(this: RDD<[K, V]>, other: RDD<[K, W]>, numPartitions?: number): RDD<[K, [V, W]]> {
-    return this.cogroup(other, numPartitions)._builtin<[K, [V, W]]>(partitionTransform('joinValues', { how: 'inner' }), 'join', true);
+    return this.cogroupFor(other, numPartitions, 'join')._builtin<[K, [V, W]]>(partitionTransform('joinValues', { how: 'inner' }), 'join', true);
   }
   leftOuterJoin<K, V, W>(this: RDD<[K, V]>, other: RDD<[K, W]>, numPartitions?: number): RDD<[K, [V, W | null]]> {
-    return this.cogroup(other, numPartitions)._builtin<[K, [V, W | null]]>(partitionTransform('joinValues', { how: 'left' }), 'leftOuterJoin', true);
+    return this.cogroupFor(other, numPartitions, 'leftOuterJoin')._builtin<[K, [V, W | null]]>(partitionTransform('joinValues', { how: 'left' }), 'leftOuterJoin', true);
   }
   rightOuterJoin<K, V, W>(this: RDD<[K, V]>, other: RDD<[K, W]>, numPartitions?: number): RDD<[K, [V | null, W]]> {
-    return this.cogroup(other, numPartitions)._builtin<[K, [V | null, W]]>(partitionTransform('joinValues', { how: 'right' }), 'rightOuterJoin', true);
+    return this.cogroupFor(other, numPartitions, 'rightOuterJoin')._builtin<[K, [V | null, W]]>(partitionTransform('joinValues', { how: 'right' }), 'rightOuterJoin', true);
   }
   fullOuterJoin<K, V, W>(this: RDD<[K, V]>, other: RDD<[K, W]>, numPartitions?: number): RDD<[K, [V | null, W | null]]> {
-    return this.cogroup(other, numPartitions)._builtin<[K, [V | null, W | null]]>(partitionTransform('joinValues', { how: 'full' }), 'fullOuterJoin', true);
+    return this.cogroupFor(other, numPartitions, 'fullOuterJoin')._builtin<[K, [V | null, W | null]]>(partitionTransform('joinValues', { how: 'full' }), 'fullOuterJoin', true);
   }
   subtractByKey<K, V, W>(this: RDD<[K, V]>, other: RDD<[K, W]>, numPartitions?: number): RDD<[K, V]> {
-    return this.cogroup(other, numPartitions)._builtin<[K, V]>(partitionTransform('subtractValues', {}), 'subtractByKey', true);
+    return this.cogroupFor(other, numPartitions, 'subtractByKey')._builtin<[K, V]>(partitionTransform('subtractValues', {}), 'subtractByKey', true);
   }
   sampleByKey<K, V>(this: RDD<[K, V]>, withReplacement: boolean, fractions: Map<K, number> | Record<string, number>, seed?: number): RDD<[K, V]> {
     const entries: [unknown, number][] = fractions instanceof Map ? [...fractions.entries()] : Object.entries(fractions);
@@ -687,7 +694,11 @@ export abstract class RDD<T> {
   }
   async collectAsMap<K, V>(this: RDD<[K, V]>): Promise<Map<K, V>> {
     const km = new KeyMap<V>();
-    for (const [k, v] of await this.collect()) km.set(k, v);
+    for (const kv of await this.collect()) {
+      // [k, v, x] would lose x, as PySpark's dict() refuses it.
+      if (!Array.isArray(kv) || kv.length !== 2) notAPairCollected(kv);
+      km.set(kv[0], kv[1]);
+    }
     return keyMapToMap<K, V>(km);
   }
   async lookup<K, V>(this: RDD<[K, V]>, key: K): Promise<V[]> {
@@ -712,6 +723,11 @@ export abstract class RDD<T> {
     if (this.sc.conf.defaultParallelismExplicit) return this.sc.defaultParallelism;
     return Math.max(this.getNumPartitions(), 1);
   }
+}
+
+function notAPairCollected(rec: unknown): never {
+  const shown = Array.isArray(rec) ? `an array of ${rec.length}` : rec === null ? 'null' : typeof rec;
+  throw new FlintError(FlintErrorCode.INVALID_ARGUMENT, `collectAsMap: expected [key, value] pairs (two-element arrays), got ${shown}`);
 }
 
 /** A count of elements to return: an integer (a negative one asks for none, as in Spark); 1.5 or NaN is refused. */
@@ -1079,7 +1095,8 @@ export class ShuffledRDD<K, C> extends RDD<[K, C]> {
   ) {
     super(parent.sc, scope);
     this.partitioner = partitioner;
-    this.dep = parent.sc._newShuffleDependency(parent as RDD<[unknown, unknown]>, partitioner, agg && mapSideCombine ? agg : null);
+    // An aggregating shuffle reads its records as pairs; a plain or sorting one carries them whole.
+    this.dep = parent.sc._newShuffleDependency(parent as RDD<[unknown, unknown]>, partitioner, agg && mapSideCombine ? agg : null, agg ? scope : null);
   }
   getNumPartitions(): number {
     return this.dep.partitioner.numPartitions;
@@ -1122,13 +1139,19 @@ export class ShuffledRDD<K, C> extends RDD<[K, C]> {
 /** Groups the values of several pair RDDs by key; inputs already partitioned alike are read without a shuffle. */
 export class CoGroupedRDD extends RDD<[unknown, unknown[][]]> {
   private readonly deps: Dependency[];
-  constructor(sc: FlintContext, readonly rdds: RDD<[unknown, unknown]>[], partitioner: Partitioner) {
+  constructor(
+    sc: FlintContext,
+    readonly rdds: RDD<[unknown, unknown]>[],
+    partitioner: Partitioner,
+    /** The operation that reads the inputs' records as pairs (cogroup, join, ...), named when one is not. */
+    private readonly method = 'cogroup',
+  ) {
     super(sc, 'cogroup');
     this.partitioner = partitioner;
     this.deps = rdds.map((r) =>
       r.partitioner && r.partitioner.equals(partitioner)
         ? { kind: 'narrow', rdd: r as RDD<unknown> }
-        : sc._newShuffleDependency(r, partitioner, null),
+        : sc._newShuffleDependency(r, partitioner, null, method),
     );
   }
   getNumPartitions(): number {
@@ -1139,7 +1162,7 @@ export class CoGroupedRDD extends RDD<[unknown, unknown[][]]> {
   }
   protected planNode(): PlanNode {
     const inputs: CoGroupInput[] = this.deps.map((d) => (d.kind === 'narrow' ? { narrow: d.rdd._plan() } : { shuffleId: d.shuffleId }));
-    return { t: 'cogroup', id: this.id, inputs };
+    return { t: 'cogroup', id: this.id, inputs, method: this.method };
   }
   split(i: number, b: SplitBuilder): Split {
     return { t: 'cogroup', i, inputs: this.deps.map((d) => (d.kind === 'narrow' ? { split: d.rdd.split(i, b) } : { blocks: b.blocksFor(d.shuffleId, i) })) };

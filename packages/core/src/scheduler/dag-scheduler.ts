@@ -471,7 +471,12 @@ export class DAGScheduler implements TaskSchedulerListener {
         attempt,
         root: stage.rdd._plan(),
         shuffleWrite: stage.isShuffleMap
-          ? { shuffleId: stage.shuffleDep!.shuffleId, partitioner: stage.shuffleDep!.partitioner.spec(), agg: stage.shuffleDep!.mapAgg }
+          ? {
+              shuffleId: stage.shuffleDep!.shuffleId,
+              partitioner: stage.shuffleDep!.partitioner.spec(),
+              agg: stage.shuffleDep!.mapAgg,
+              ...(stage.shuffleDep!.pairsFor ? { pairsFor: stage.shuffleDep!.pairsFor } : {}),
+            }
           : null,
         resultFn: stage.isShuffleMap ? null : stage.job!.resultFn,
       };

@@ -55,6 +55,8 @@ export interface LineageShuffleDependency {
   partitioner: { spec(): PartitionerSpec };
   /** Map-side combine aggregator, or null. */
   mapAgg: AggregatorSpec | null;
+  /** The operation that reads the map side's records as [key, value] pairs (absent: carried whole). */
+  pairsFor?: string | null;
 }
 
 export type LineageDependency = LineageNarrowDependency | LineageShuffleDependency;

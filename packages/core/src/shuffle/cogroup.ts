@@ -10,6 +10,7 @@ import { spillContext, type TaskContext } from '../plan/task-context.ts';
 import { pushAll, type PushIterable } from '../util/push.ts';
 import type { Aggregator } from './aggregator.ts';
 import { aggregateExternal } from './external-aggregator.ts';
+import { pairsOnly } from './pairs.ts';
 import { readBlocks } from './shuffle-reader.ts';
 
 /**
@@ -45,7 +46,9 @@ export function cogroup(
   const source = (k: number): Iterable<unknown> => {
     const inp = node.inputs[k]!;
     const s = inputs[k]!;
-    return 'narrow' in inp ? computeNarrow(inp.narrow, (s as { split: Split }).split) : readBlocks((s as { blocks: BlockRef[] }).blocks, ctx);
+    // Shuffled inputs were checked to be pairs by their map tasks; narrow ones (partitioned alike, as by partitionBy) are checked here.
+    if ('narrow' in inp) return pairsOnly(computeNarrow(inp.narrow, (s as { split: Split }).split), { method: node.method, partition: ctx.partitionId, rddId: inp.narrow.id });
+    return readBlocks((s as { blocks: BlockRef[] }).blocks, ctx);
   };
   const all: PushIterable<unknown> = {
     *[Symbol.iterator]() {

@@ -18,10 +18,17 @@ import type { MapOutput } from './map-output.ts';
 import { SizeEstimator } from './size-estimator.ts';
 import { MapSizeTracker } from './size-tracker.ts';
 import { KeyTable } from '../keys/key-table.ts';
+import { notAPair, type PairReader } from './pairs.ts';
 
 export interface ShuffleWriteContext extends SpillContext {
   /** Called once the input is consumed, before the output file is written (a task's compute end). */
   onInputEnd?(): void;
+  /**
+   * The operation that reads this shuffle's records as [key, value] pairs, and the task's map
+   * partition: a record that is not a two-element array is refused, naming them. Absent for a
+   * shuffle that carries records whole (partitionBy, sortByKey); a combining one always reads pairs.
+   */
+  pairsFor?: PairReader;
 }
 
 const BATCH = 512;
@@ -137,18 +144,19 @@ export class ShuffleWriter {
     const n = this.numPartitions;
     const budget = this.ctx.memoryBudget;
     const est = this.est;
+    const pairsFor = this.ctx.pairsFor ?? null;
     let count = 0;
     let batch = BATCH;
     pushAll(input, (rec) => {
       const kv = rec as [unknown, unknown];
-      if (!Array.isArray(kv)) notAPair(rec);
+      if (!Array.isArray(kv)) notAPair(rec, pairsFor);
       const p = n === 1 ? 0 : this.partitionOf(kv[0]);
       this.pendingCount++;
       if ((++count & 63) === 0 || count === 8) {
         est.observe(kv);
         batch = Math.max(MIN_BATCH, Math.min(BATCH, Math.floor(PENDING_BYTES / est.bytesPerRecord)));
       }
-      const size = kv.length === 2 ? this.addPair(p, kv[0], kv[1]) : this.addOther(p, kv);
+      const size = kv.length === 2 ? this.addPair(p, kv[0], kv[1]) : pairsFor === null ? this.addOther(p, kv) : notAPair(rec, pairsFor);
       if (size >= batch) {
         this.flushPartition(p);
         if (this.chunkBytes > budget) this.spill();
@@ -219,7 +227,7 @@ export class ShuffleWriter {
     let checkAt = checkStep;
     pushAll(input, (rec) => {
       const kv = rec as [unknown, unknown];
-      if (!Array.isArray(kv) || kv.length !== 2) notAPair(rec);
+      if (!Array.isArray(kv) || kv.length !== 2) notAPair(rec, this.ctx.pairsFor ?? null);
       const i = table.intern(kv[0]);
       table.vals[i] = table.added ? agg.create(kv[1]) : agg.mergeValue(table.vals[i], kv[1]);
       inserted++;
@@ -307,20 +315,4 @@ export class ShuffleWriter {
     fs.renameSync(tmp, final);
     return { path: final, offsets, lengths, records: this.records };
   }
-}
-
-/**
- * A record that is not a [key, value] pair. A plain shuffle (partitionBy) carries any array whole;
- * one that combines by key takes only a two-element array: a longer one would lose its third
- * element, silently, as [k, v, x] was read as [k, v].
- */
-function notAPair(rec: unknown): never {
-  const shown = (() => {
-    try {
-      return JSON.stringify(rec, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))?.slice(0, 80);
-    } catch {
-      return typeof rec;
-    }
-  })();
-  throw new TypeError(`shuffle: expected [key, value] pairs (two-element arrays), got ${shown}${Array.isArray(rec) ? ` (an array of ${rec.length})` : ''}`);
 }
