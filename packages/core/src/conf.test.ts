@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { closestSettingKey, compileSetting, compileSettings, parseSize, parseTime } from './conf.ts';
 import { FlintError } from './errors.ts';
+import { silentLogger } from './logging/logger.ts';
 import { settingsDoc } from './settings-doc.ts';
 import { FLINT_SETTINGS } from './settings-schema.ts';
 
@@ -143,6 +144,22 @@ describe('compileSettings', () => {
     expect(reports[2]![0]).not.toContain('did you mean');
     expect(s.maxTaskFailures).toBe(4);
     expect(s.memoryBudget).toBe(256 * MB);
+  });
+
+  test('an unknown key goes to the logger it is given (the context\'s), not to process warnings', async () => {
+    const warned: string[] = [];
+    const logger = { ...silentLogger, warn: (m: string) => void warned.push(m) };
+    const processWarnings: string[] = [];
+    const onWarning = (w: Error) => void processWarnings.push(w.message);
+    process.on('warning', onWarning);
+    try {
+      compileSettings({ 'flint.locality.wiat': '1s', 'flint.task.maxFailures': 2 }, { env: {}, logger });
+      await new Promise((r) => setImmediate(r));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warned).toEqual(['unknown setting flint.locality.wiat (did you mean flint.locality.wait?); it is ignored. Settings: docs/settings.md']);
+    expect(processWarnings.filter((w) => w.includes('flint.locality.wiat'))).toEqual([]);
   });
 
   test('without a handler an unknown key is a process warning', async () => {

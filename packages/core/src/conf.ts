@@ -7,6 +7,7 @@
  */
 import { settingsEnvironment } from './env.ts';
 import { FlintError, FlintErrorCode } from './errors.ts';
+import { processWarningLogger, type Logger } from './logging/logger.ts';
 import { FLINT_SETTINGS, sizeInBytes, timeInMs, type FlintSettingField, type FlintSettingKey, type FlintSettingValues, type SettingSpec, type SettingsEnvironment } from './settings-schema.ts';
 
 export interface FlintSettings extends FlintSettingValues {
@@ -21,9 +22,11 @@ export interface CompileSettingsOptions {
   env?: SettingsEnvironment;
   /**
    * Told about each `flint.*` key no setting has, with the closest known key when one is near.
-   * @default a process warning
+   * @default a warning through `logger`
    */
   onUnknownKey?: (message: string, key: string, closest: FlintSettingKey | null) => void;
+  /** Where an unknown key is reported when there is no `onUnknownKey`. @default processWarningLogger */
+  logger?: Logger;
 }
 
 export function parseSize(v: unknown, key: string): number {
@@ -93,9 +96,9 @@ export function compileSettings(conf: Readonly<Record<string, unknown>>, opts: C
   for (const key of Object.keys(conf)) {
     if (!key.startsWith('flint.') || BY_KEY.has(key)) continue;
     const closest = closestSettingKey(key);
-    const message = `flint: unknown setting ${key}${closest ? ` (did you mean ${closest}?)` : ''}; it is ignored. Settings: docs/settings.md`;
-    if (opts.onUnknownKey) opts.onUnknownKey(message, key, closest);
-    else process.emitWarning(message);
+    const message = `unknown setting ${key}${closest ? ` (did you mean ${closest}?)` : ''}; it is ignored. Settings: docs/settings.md`;
+    if (opts.onUnknownKey) opts.onUnknownKey(`flint: ${message}`, key, closest);
+    else (opts.logger ?? processWarningLogger).warn(message);
   }
   const values: Record<string, unknown> = {};
   const setKeys = new Set<FlintSettingKey>();

@@ -145,7 +145,7 @@ export class FlintContext {
     this.master = opts.master ?? readCoreEnv().FLINT_MASTER ?? 'local[*]';
     this.appName = opts.appName ?? 'flint';
     const raw = { ...(opts.conf ?? {}) };
-    const settings = compileSettings(raw);
+    const settings = compileSettings(raw, { logger: this.logger });
     if (opts.progress !== undefined) settings.showProgress = opts.progress;
     if (opts.transport !== undefined) settings.transport = opts.transport;
     this.transport = settings.transport;
@@ -249,7 +249,7 @@ export class FlintContext {
    */
   private async openEventLog(): Promise<void> {
     if (!this.conf.eventLogEnabled) return;
-    type EventLogModule = { EventLog: { open(o: { dir: string; appId: string }): { listener: FlintListener; close(): Promise<unknown> } } };
+    type EventLogModule = { EventLog: { open(o: { dir: string; appId: string; logger: Logger }): { listener: FlintListener; close(): Promise<unknown> } } };
     let mod: EventLogModule;
     try {
       mod = (await import('@flint/event-store' as string)) as EventLogModule;
@@ -258,7 +258,7 @@ export class FlintContext {
       return;
     }
     try {
-      this.eventLog = mod.EventLog.open({ dir: this.conf.eventLogDir, appId: this._appId });
+      this.eventLog = mod.EventLog.open({ dir: this.conf.eventLogDir, appId: this._appId, logger: this.logger });
     } catch (e) {
       if (this.conf.eventLogDirExplicit) throw new FlintError(FlintErrorCode.CONFIG, (e as Error).message, { cause: e });
       this.logger.warn(`${this._appId} keeps no event log: ${(e as Error).message}`);

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '@flint/core';
 import { EventLog, eventLogFile } from './event-log.ts';
 import { EventStore } from './event-store.ts';
 import { syntheticApplication } from './synthetic-application.ts';
@@ -51,5 +52,28 @@ describe('EventLog (local mode)', () => {
     const blocker = path.join(dir, 'not-a-dir');
     fs.writeFileSync(blocker, '');
     expect(() => EventLog.open({ dir: blocker, appId: 'x' })).toThrow(expect.objectContaining({ code: 'IO', message: expect.stringContaining('flint.eventLog.dir') }));
+  });
+
+  it("reports a writer that cannot open its file through the driver's logger, not as a process warning", async () => {
+    const logDir = path.join(dir, 'garbage');
+    fs.mkdirSync(logDir, { recursive: true });
+    // Not a SQLite file: the writer thread fails to open the store.
+    fs.writeFileSync(eventLogFile(logDir), 'this is not a database '.repeat(200));
+    const warned: string[] = [];
+    const logger = { ...silentLogger, warn: (m: string) => void warned.push(m) };
+    const processWarnings: string[] = [];
+    const onWarning = (w: Error) => void processWarnings.push(w.message);
+    process.on('warning', onWarning);
+    try {
+      const log = EventLog.open({ dir: logDir, appId: 'local-garbage', logger });
+      for (const e of syntheticApplication({ appId: 'local-garbage', tasks: 2 })) log.listener(e);
+      await expect(log.close()).rejects.toMatchObject({ code: 'IO', message: expect.stringContaining('before storing every event of local-garbage') });
+      await new Promise((r) => setImmediate(r));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warned.length).toBeGreaterThan(0);
+    expect(warned.every((m) => m.startsWith(`the event log ${eventLogFile(logDir)} could not store events`))).toBe(true);
+    expect(processWarnings.filter((m) => m.includes(logDir))).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { FlintEvent } from '@flint/core';
+import { processWarningLogger, type FlintEvent, type Logger } from '@flint/core';
 import { EventStoreError } from './event-store-error.ts';
 import { MAX_BATCH_EVENTS } from './event-store.ts';
 
@@ -24,6 +24,8 @@ export interface EventLogOptions {
   flushIntervalMs?: number;
   /** Events that make a batch leave at once. @default 2000 */
   batchEvents?: number;
+  /** Where the writer's failures are reported (the driver's logger). @default processWarningLogger */
+  logger?: Logger;
 }
 
 /** @internal Messages between an EventLog and its writer thread. */
@@ -55,6 +57,16 @@ interface Writer {
 }
 const writers = new Map<string, Writer>();
 
+/**
+ * Tells the loggers of the given applications (each logger once: drivers of one
+ * process usually share one); with none open, a process warning as before.
+ */
+function warnLogs(w: Writer, logs: readonly EventLog[], message: string): void {
+  const loggers = new Set(logs.map((log) => log.logger));
+  if (loggers.size === 0) loggers.add(processWarningLogger);
+  for (const logger of loggers) logger.warn(message);
+}
+
 function writerFor(dbPath: string): Writer {
   const known = writers.get(dbPath);
   if (known) return known;
@@ -66,14 +78,15 @@ function writerFor(dbPath: string): Writer {
     if (m.type === 'ready') return;
     if (m.type === 'error') {
       w.lastError = m.message;
-      process.emitWarning(`flint: the event log ${dbPath} could not store events${m.appId ? ` of ${m.appId}` : ''}: ${m.message}`);
+      const owner = m.appId ? w.logs.get(m.appId) : undefined;
+      warnLogs(w, owner ? [owner] : [...w.logs.values()], `the event log ${dbPath} could not store events${m.appId ? ` of ${m.appId}` : ''}: ${m.message}`);
       return;
     }
     w.logs.get(m.appId)?._fromWriter(m);
   });
   worker.on('error', (e) => {
     w.lastError = e.message;
-    process.emitWarning(`flint: the event log writer for ${dbPath} failed: ${e.message}`);
+    warnLogs(w, [...w.logs.values()], `the event log writer for ${dbPath} failed: ${e.message}`);
   });
   void w.exited.then(() => writers.delete(dbPath));
   writers.set(dbPath, w);
@@ -104,6 +117,8 @@ export class EventLog {
     readonly appId: string,
     private readonly flushIntervalMs: number,
     private readonly batchEvents: number,
+    /** @internal Where this application's writer failures go. */
+    readonly logger: Logger,
   ) {}
 
   /** @internal The writer thread's answers for this application. */
@@ -127,7 +142,7 @@ export class EventLog {
     }
     const writer = writerFor(dbPath);
     if (writer.logs.has(opts.appId)) throw new EventStoreError('INVALID_INPUT', `application ${opts.appId} already has an open event log on ${dbPath}`);
-    const log = new EventLog(writer, dbPath, opts.appId, opts.flushIntervalMs ?? 100, Math.min(opts.batchEvents ?? 2000, MAX_BATCH_EVENTS));
+    const log = new EventLog(writer, dbPath, opts.appId, opts.flushIntervalMs ?? 100, Math.min(opts.batchEvents ?? 2000, MAX_BATCH_EVENTS), opts.logger ?? processWarningLogger);
     writer.logs.set(opts.appId, log);
     return log;
   }

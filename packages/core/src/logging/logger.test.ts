@@ -35,3 +35,27 @@ describe('Logger implementations', () => {
     expect(() => ['debug', 'info', 'warn', 'error'].forEach((l) => silentLogger[l as 'info']('x', { a: 1 }))).not.toThrow();
   });
 });
+
+describe("FlintContext's logger", () => {
+  it('receives the unknown-setting warning of its own conf, and no process warning is raised', async () => {
+    const { FlintContext } = await import('../context.ts');
+    const warned: string[] = [];
+    const logger = { ...silentLogger, warn: (m: string) => void warned.push(m) };
+    const processWarnings: string[] = [];
+    const onWarning = (w: Error) => void processWarnings.push(w.message);
+    process.on('warning', onWarning);
+    try {
+      const sc = await FlintContext.create({ master: 'local[1]', appName: 'logger-test', progress: false, logger, conf: { 'flint.task.maxFailres': 2, 'flint.eventLog.enabled': false } });
+      try {
+        expect(await sc.parallelize([1, 2, 3], 2).count()).toBe(3);
+      } finally {
+        await sc.stop();
+      }
+      await new Promise((r) => setImmediate(r));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warned).toContain('unknown setting flint.task.maxFailres (did you mean flint.task.maxFailures?); it is ignored. Settings: docs/settings.md');
+    expect(processWarnings.filter((w) => w.includes('maxFailres'))).toEqual([]);
+  });
+});
