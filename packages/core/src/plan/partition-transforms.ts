@@ -9,7 +9,9 @@ import { inheritedEnv } from '../env.ts';
 import { KeyMap } from '../keys/key-map.ts';
 import { makeAggregator } from '../shuffle/aggregator.ts';
 import { aggregateExternal } from '../shuffle/external-aggregator.ts';
+import { sortExternal } from '../shuffle/external-sorter.ts';
 import { pairsOnly } from '../shuffle/pairs.ts';
+import { deserialize, serializeAfter } from '../serializer.ts';
 import { SeededRandom, partitionSeed } from '../util/random.ts';
 import { unknownPlanKind, type JoinHow, type PartitionTransform } from './plan.ts';
 import { foldPartition, reducePartition } from './result-functions.ts';
@@ -23,9 +25,22 @@ export function runPartitionTransform(tr: PartitionTransform, input: Iterable<un
     case 'glom':
       return [Array.from(input)];
     case 'distributeByPosition': {
-      const { n, seed } = tr.args;
+      const { n, seed, sortFirst } = tr.args;
       return (function* () {
         let pos = new SeededRandom(partitionSeed(seed, partition)).nextInt(n);
+        if (sortFirst) {
+          // Records as their bytes (one-byte strings compare as the bytes do); equal bytes are the same record.
+          const bytes = sortExternal(
+            mapIterable(input, (x) => serializeAfter(x, 0).toString('latin1')),
+            (a, b) => (a < b ? -1 : a > b ? 1 : 0),
+            spillContext(ctx),
+          );
+          for (const s of bytes) {
+            yield [pos, deserialize(Buffer.from(s, 'latin1'))];
+            pos = pos + 1 === n ? 0 : pos + 1;
+          }
+          return;
+        }
         for (const x of input) {
           yield [pos, x];
           pos = pos + 1 === n ? 0 : pos + 1;
@@ -150,4 +165,8 @@ function* pipeRecords(input: Iterable<unknown>, command: string, env: Record<str
   const parts = out.split('\n');
   if (out.endsWith('\n')) parts.pop();
   yield* parts;
+}
+
+function* mapIterable<T, U>(it: Iterable<T>, f: (x: T) => U): Generator<U> {
+  for (const x of it) yield f(x);
 }

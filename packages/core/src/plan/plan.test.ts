@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import fc from 'fast-check';
 import { afterAll, describe, expect, test } from 'vitest';
 import { serializeFn } from '../closure/closure.ts';
 import { compileFn, type ClosureRuntime } from '../closure/compile.ts';
@@ -20,6 +21,8 @@ import { runPartitionTransform } from './partition-transforms.ts';
 import { partitionTransform, resultFn, type PlanNode, type Split } from './plan.ts';
 import { runResultFn } from './result-functions.ts';
 import type { TaskContext } from './task-context.ts';
+import { bag } from '../testing/plain.ts';
+import { carried } from '../testing/values.ts';
 
 /** Never called: what the compiler refuses. */
 export function refusedByTheCompiler(): void {
@@ -39,7 +42,7 @@ export function refusedByTheCompiler(): void {
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flint-plan-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-function taskContext(): TaskContext {
+function taskContext(memoryBudget = 64 << 20): TaskContext {
   const runtime: ClosureRuntime = {
     broadcastValue: (id) => {
       throw new Error(`no broadcast ${id} in this test`);
@@ -55,7 +58,7 @@ function taskContext(): TaskContext {
     attempt: 0,
     executorId: 'test',
     localDir: dir,
-    memoryBudget: 64 << 20,
+    memoryBudget,
     metrics: emptyTaskMetrics(),
     runtime,
     blocks: new BlockStore(dir, 1 << 20),
@@ -116,5 +119,41 @@ describe('plan interpreter', () => {
     expect(() => runPartitionTransform({ name: 'glomm', args: {} } as never, [1], 0, ctx)).toThrow('unknown builtin transform "glomm"');
     expect(() => runResultFn({ name: 'colect', args: {} } as never, [1], 0, ctx)).toThrow('unknown result function "colect"');
     expect(() => computeNode({ t: 'bogus', id: 1 } as never, { t: 'empty', i: 0 }, ctx)).toThrow('unknown plan node "bogus"');
+  });
+});
+
+describe('repartition positions', () => {
+  const positions = (records: unknown[], sortFirst: boolean, budget?: number): unknown[] =>
+    Array.from(runPartitionTransform(partitionTransform('distributeByPosition', { n: 5, seed: 7, sortFirst }), records, 3, taskContext(budget)));
+
+  test('property: sorted first, each record goes to the same position whatever the input order (SPARK-23207)', () => {
+    // Duplicates come from a small pool, so equal records meet in different orders.
+    const pool = fc.array(carried, { minLength: 1, maxLength: 6 });
+    fc.assert(
+      fc.property(
+        pool.chain((p) => fc.tuple(fc.array(fc.nat(p.length - 1), { maxLength: 40 }), fc.array(fc.double(), { minLength: 40, maxLength: 40 })).map(([ix, keys]) => ({ p, ix, keys }))),
+        ({ p, ix, keys }) => {
+          const records = ix.map((i) => p[i]);
+          const reordered = records.map((r, i) => [keys[i]!, i, r] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]).map((e) => e[2]);
+          const a = positions(records, true);
+          const b = positions(reordered, true);
+          expect(bag(b)).toEqual(bag(a));
+          // Every record once, round-robin: position counts differ by at most one.
+          expect(bag(a.map((e) => (e as unknown[])[1]))).toEqual(bag(records));
+          const counts = [0, 0, 0, 0, 0];
+          for (const e of a) counts[(e as [number])[0]]!++;
+          expect(Math.max(...counts) - Math.min(...counts)).toBeLessThanOrEqual(1);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  test('sorted first under a small memory budget (the sort spills), the same positions as in memory', () => {
+    const records = Array.from({ length: 20_000 }, (_, i) => `record ${(i * 7919) % 20_000} ${'x'.repeat(i % 50)}`);
+    const reversed = [...records].reverse();
+    const inMemory = positions(records, true);
+    const spilled = positions(reversed, true, 64 << 10);
+    expect(spilled).toEqual(inMemory);
   });
 });

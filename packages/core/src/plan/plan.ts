@@ -35,8 +35,12 @@ export type JoinHow = 'inner' | 'left' | 'right' | 'full';
 export interface PartitionTransformArgs {
   /** The partition as one array. */
   glom: NoArgs;
-  /** [position, record] with positions cycling over 0 .. n - 1 from a seeded start (repartition). */
-  distributeByPosition: { n: number; seed: number };
+  /**
+   * [position, record] with positions cycling over 0 .. n - 1 from a start seeded by the partition
+   * (repartition); with `sortFirst`, over the records in the order of their serialized bytes, for
+   * an input whose order may differ between attempts (see RDD.repartition).
+   */
+  distributeByPosition: { n: number; seed: number; sortFirst: boolean };
   /** [record, k * n + partition] for the k-th record. */
   zipWithUniqueId: { n: number };
   /** [record, index], counting from the partition's start. */

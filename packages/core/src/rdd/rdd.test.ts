@@ -433,6 +433,28 @@ describe('partitioning', () => {
     expect(await sc.parallelize([], 3).repartition(4).collect()).toEqual([]);
   });
 
+  test('repartition gives the same partitions in every run, also after a shuffle (its start was Math.random())', async () => {
+    const data = range(0, 2000).map((x) => [x % 13, `v${x}`] as [number, string]);
+    const once = async (): Promise<unknown[][]> => sc.parallelize(data, 5).repartition(7).glom().collect();
+    const first = await once();
+    expect(await once()).toEqual(first);
+    expect(bag(first.flat())).toEqual(bag(data));
+    // After a shuffle the records are sorted by their bytes before the round-robin: same partitions, every record once.
+    const grouped = (): Promise<unknown[][]> =>
+      sc
+        .parallelize(data, 5)
+        .groupByKey(3)
+        .flatMap(([k, vs]) => vs.map((v) => [k, v] as [number, string]))
+        .repartition(4)
+        .glom()
+        .collect();
+    const g1 = await grouped();
+    expect(await grouped()).toEqual(g1);
+    expect(bag(g1.flat())).toEqual(bag(data));
+    const sizes = g1.map((p) => p.length);
+    expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(3);
+  });
+
   test('getNumPartitions', () => {
     expect(sc.parallelize([1, 2, 3, 4], 2).getNumPartitions()).toBe(2);
     expect(sc.parallelize([1, 2, 3, 4], 2).map((x) => x).getNumPartitions()).toBe(2);

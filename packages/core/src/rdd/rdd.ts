@@ -193,10 +193,19 @@ export abstract class RDD<T> {
     if (shuffle) return this.repartition(numPartitions);
     return new CoalescedRDD<T>(this, numPartitions);
   }
+  /**
+   * Records go round-robin to the output partitions from a start seeded by the input partition's
+   * index (as Spark does), so the same input gives the same partitions in every run. A retried map
+   * task must send each record where its first attempt did, or reducers that ran against the first
+   * attempt and those re-run against the second would see some records twice and others never
+   * (SPARK-23207): where the input's order may differ between attempts — it reads a shuffle, whose
+   * blocks come local ones first — the round-robin goes over the records sorted by their bytes, as
+   * Spark's spark.sql.execution.sortBeforeRepartition does.
+   */
   repartition(numPartitions: number): RDD<T> {
     checkPositive(numPartitions, 'repartition');
-    const seed = Math.floor(Math.random() * 2 ** 31);
-    const keyed = this._builtin<[number, T]>(partitionTransform('distributeByPosition', { n: numPartitions, seed }), 'repartition');
+    const sortFirst = readsShuffleInStage(this);
+    const keyed = this._builtin<[number, T]>(partitionTransform('distributeByPosition', { n: numPartitions, seed: REPARTITION_SEED, sortFirst }), 'repartition');
     // Positions go to the partition of the same number (as Spark's Int keys do): hashing them would unbalance the output.
     const byPosition = new FunctionPartitioner(numPartitions, fn((pos: number) => pos, undefined, 'repartition'));
     return new ShuffledRDD<number, T>(keyed, byPosition, null, false, null, 'repartition').values();
@@ -728,6 +737,25 @@ export abstract class RDD<T> {
 function notAPairCollected(rec: unknown): never {
   const shown = Array.isArray(rec) ? `an array of ${rec.length}` : rec === null ? 'null' : typeof rec;
   throw new FlintError(FlintErrorCode.INVALID_ARGUMENT, `collectAsMap: expected [key, value] pairs (two-element arrays), got ${shown}`);
+}
+
+/** The seed of repartition's start positions, with the input partition's index (see RDD.repartition). */
+const REPARTITION_SEED = 0x2ea1;
+
+/** Whether computing `rdd` reads a shuffle in its own stage (through narrow dependencies only). */
+function readsShuffleInStage(rdd: RDD<unknown>): boolean {
+  const seen = new Set<RDD<unknown>>();
+  const stack = [rdd];
+  while (stack.length > 0) {
+    const r = stack.pop()!;
+    if (seen.has(r)) continue;
+    seen.add(r);
+    for (const d of r.dependencies()) {
+      if (d.kind === 'shuffle') return true;
+      stack.push(d.rdd);
+    }
+  }
+  return false;
 }
 
 /** A count of elements to return: an integer (a negative one asks for none, as in Spark); 1.5 or NaN is refused. */
