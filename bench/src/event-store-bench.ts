@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FlintContext } from '@flint/core';
+import { FlintContext, type FlintEvent } from '@flint/core';
 import { EventStore, KEPT_SORT_KEYS, TASK_METRIC_NAMES, measureInsertPaths, syntheticApplication, syntheticTaskEnd, type TaskSortKey } from '@flint/event-store';
 import { inheritedEnv, nodeOptionsWith } from './env.ts';
 
@@ -39,22 +39,29 @@ function load(): string {
     .join(' ');
 }
 
-async function ingestRate(dir: string, n: number): Promise<void> {
-  const store = await EventStore.open(path.join(dir, 'rate.db'), { readOnlyQueriesWithoutPrisma: true });
+/** Task ends alone, or (`withStarts`) each task's start and end in one batch as a driver ships tiny tasks (only the ends counted). */
+async function ingestRate(dir: string, n: number, withStarts = false): Promise<void> {
+  const store = await EventStore.open(path.join(dir, `rate${withStarts ? '-pairs' : ''}.db`), { readOnlyQueriesWithoutPrisma: true });
   const t0 = performance.now();
   const c0 = cpuMs();
   let worst = 0;
-  for (let i = 0; i < n; i += BATCH) {
-    const batch = Array.from({ length: Math.min(BATCH, n - i) }, (_, k) => syntheticTaskEnd(i + k, 0, i + k, 1_760_000_000_000 + i + k));
+  const per = withStarts ? BATCH / 2 : BATCH;
+  let seq = 1;
+  for (let i = 0; i < n; i += per) {
+    const ends = Array.from({ length: Math.min(per, n - i) }, (_, k) => syntheticTaskEnd(i + k, 0, i + k, 1_760_000_000_000 + i + k));
+    const batch: FlintEvent[] = withStarts
+      ? ends.flatMap((e): FlintEvent[] => (e.type === 'taskEnd' ? [{ type: 'taskStart', time: e.taskInfo.launchTime, stageId: e.stageId, stageAttempt: e.stageAttempt, taskInfo: e.taskInfo }, e] : [e]))
+      : ends;
     const b0 = performance.now();
-    await store.ingest('rate', i + 1, batch);
+    await store.ingest('rate', seq, batch);
+    seq += batch.length;
     worst = Math.max(worst, performance.now() - b0);
   }
   const ms = performance.now() - t0;
   const cpu = cpuMs() - c0;
   await store.close();
   console.log(
-    `ingest: ${n} task-end events in ${(ms / 1000).toFixed(1)} s = ${Math.round(n / (ms / 1000))} events/s wall, ${Math.round(n / (cpu / 1000))} events/s of CPU (incl. building the events); slowest 10,000-event batch ${worst.toFixed(0)} ms (load ${load()})`,
+    `ingest${withStarts ? ' (each task start and end in one batch)' : ''}: ${n} task-end events in ${(ms / 1000).toFixed(1)} s = ${Math.round(n / (ms / 1000))} events/s wall, ${Math.round(n / (cpu / 1000))} events/s of CPU (incl. building the events); slowest 10,000-event batch ${worst.toFixed(0)} ms (load ${load()})`,
   );
 }
 
@@ -181,11 +188,32 @@ async function main(): Promise<void> {
     }
     return;
   }
+  if (args[0] === '--ingest') {
+    // Only the ingest rates: `pnpm bench events --ingest [events]`.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flint-event-bench-'));
+    try {
+      await ingestRate(dir, Number(args[1] ?? 200_000));
+      await ingestRate(dir, Number(args[1] ?? 200_000), true);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    return;
+  }
+  if (args[0] === '--local') {
+    // Only the local event log's cost: `pnpm bench events --local [runs]`.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flint-event-bench-'));
+    try {
+      await localContextCost(dir, Number(args[1] ?? 5));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    return;
+  }
   if (args[0] === '--rss') {
     // Only the memory figure: `pnpm bench events --rss [events]`.
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flint-event-bench-'));
     const total = Number(args[1] ?? 1_000_000);
-    const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--rss-child', path.join(dir, 'rss.db'), String(total)], { env: { ...inheritedEnv(), NODE_OPTIONS: nodeOptionsWith('--expose-gc') }, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--rss-child', path.join(dir, 'rss.db'), String(total)], { env: { ...inheritedEnv(), NODE_OPTIONS: nodeOptionsWith('--expose-gc'), MALLOC_ARENA_MAX: inheritedEnv().MALLOC_ARENA_MAX ?? '2' }, encoding: 'utf8' });
     fs.rmSync(dir, { recursive: true, force: true });
     console.log(r.stdout.trim(), r.status === 0 ? '' : r.stderr);
     return;
@@ -199,17 +227,18 @@ async function main(): Promise<void> {
       `task rows (${ip.rows}): Prisma createMany ${ip.prismaCreateManyRowsPerSec}/s (${ip.perCpuSecond.prismaCreateMany}/CPU-s), prepared INSERT in one transaction ${ip.preparedInsertRowsPerSec}/s (${ip.perCpuSecond.preparedInsert}/CPU-s), EventStore.ingest ${ip.ingestEventsPerSec}/s (${ip.perCpuSecond.ingest}/CPU-s)`,
     );
     await ingestRate(dir, quick ? 50_000 : 200_000);
+    await ingestRate(dir, quick ? 50_000 : 200_000, true);
     const total = quick ? 100_000 : 1_000_000;
     const self = fileURLToPath(import.meta.url);
     const r = spawnSync(process.execPath, [...process.execArgv, self, '--rss-child', path.join(dir, 'rss.db'), String(total)], {
-      env: { ...inheritedEnv(), NODE_OPTIONS: nodeOptionsWith('--expose-gc') },
+      env: { ...inheritedEnv(), NODE_OPTIONS: nodeOptionsWith('--expose-gc'), MALLOC_ARENA_MAX: inheritedEnv().MALLOC_ARENA_MAX ?? '2' },
       encoding: 'utf8',
     });
     if (r.status !== 0) console.log(`RSS child failed (${r.status}): ${r.stderr}`);
     else {
       const m = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, number>;
       console.log(
-        `store process RSS: ${m.rssMbAfter10000} MB after 10,000 task events, ${m[`rssMbAfter${total}`]} MB after ${total} (+${(m[`rssMbAfter${total}`] - m.rssMbAfter10000).toFixed(1)} MB; heap used ${m.heapMbAfter10000} → ${m[`heapMbAfter${total}`]} MB, heap reserved ${m.heapTotalMbAfter10000} → ${m[`heapTotalMbAfter${total}`]} MB${m.gc ? ', after gc' : ''})`,
+        `store process RSS (MALLOC_ARENA_MAX=${inheritedEnv().MALLOC_ARENA_MAX ?? '2'}, as LocalCluster starts the master): ${m.rssMbAfter10000} MB after 10,000 task events, ${m[`rssMbAfter${total}`]} MB after ${total} (+${(m[`rssMbAfter${total}`] - m.rssMbAfter10000).toFixed(1)} MB; heap used ${m.heapMbAfter10000} → ${m[`heapMbAfter${total}`]} MB, heap reserved ${m.heapTotalMbAfter10000} → ${m[`heapTotalMbAfter${total}`]} MB${m.gc ? ', after gc' : ''})`,
       );
     }
     await queries(dir, quick ? 20_000 : 100_000);

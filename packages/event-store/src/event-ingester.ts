@@ -101,14 +101,28 @@ export class EventIngester {
     const skip = storedThrough + 1 - firstSeq;
     if (skip >= events.length) return { storedThrough, stored: 0, gap: false };
     const ch: BatchChanges = { appChanged: false, jobIds: new Set(), stageIds: new Set(), executorIds: new Set(), tasksStarted: 0, tasksEnded: 0, endedTaskStages: new Set() };
+    const early = startsWithTheirEnd(events, skip);
     for (let i = skip; i < events.length; i++) {
-      const e = events[i] as FlintEvent;
+      if (early.applied.has(i)) continue;
+      let e = events[i] as FlintEvent;
+      let at = i;
       try {
+        const end = early.endOf.get(i);
+        if (end !== undefined) {
+          // The task's start and end are both in this chunk: its row is written once, whole,
+          // where the start is (so its rowid still says when it arrived), not inserted and
+          // then rewritten.
+          this.countStart(e as Extract<FlintEvent, { type: 'taskStart' }>, ch);
+          at = end;
+          e = events[end] as FlintEvent;
+          this.apply(appId, e, ch);
+          continue;
+        }
         this.apply(appId, e, ch);
       } catch (cause) {
         if (cause instanceof EventStoreError) throw cause;
         const type = e && typeof e === 'object' && typeof (e as { type?: unknown }).type === 'string' ? (e as { type: string }).type : typeof e;
-        throw new EventStoreError('INVALID_EVENT', `event #${firstSeq + i} (${type}) of application ${appId} cannot be stored: ${(cause as Error).message}; nothing of its batch was stored`, { cause });
+        throw new EventStoreError('INVALID_EVENT', `event #${firstSeq + at} (${type}) of application ${appId} cannot be stored: ${(cause as Error).message}; nothing of its batch was stored`, { cause });
       }
     }
     const last = firstSeq + events.length - 1;
@@ -178,9 +192,7 @@ export class EventIngester {
       case 'taskStart': {
         const t = e.taskInfo;
         s.insertTaskStart.run(appId, t.taskId, e.stageId, e.stageAttempt, t.index, t.attempt, t.executorId, t.host, t.slot, t.locality, t.speculative ? 1 : 0, t.launchTime);
-        ch.tasksStarted++;
-        ch.stageIds.add(e.stageId);
-        ch.executorIds.add(t.executorId);
+        this.countStart(e, ch);
         return;
       }
       case 'applicationStart':
@@ -255,9 +267,52 @@ export class EventIngester {
     }
   }
 
+  private countStart(e: Extract<FlintEvent, { type: 'taskStart' }>, ch: BatchChanges): void {
+    ch.tasksStarted++;
+    ch.stageIds.add(e.stageId);
+    ch.executorIds.add(e.taskInfo.executorId);
+  }
+
   private upsertStage(appId: string, si: StageInfo): void {
     this.s.upsertStage.run(appId, si.stageId, si.name ?? '', si.kind, si.numTasks, JSON.stringify(si.parentIds ?? []), JSON.stringify(si.rddInfos ?? []), si.shuffleId ?? null);
   }
+}
+
+/**
+ * Task starts whose task's end comes later in the same events (from index `from`), with
+ * the same task id, stage attempt and launch time, and no other start or end of that
+ * task id between: `endOf` maps the start's index to its end's, `applied` holds the ends.
+ * Anything unusual (a task id seen twice, a malformed event) is left to the plain path.
+ */
+function startsWithTheirEnd(events: readonly unknown[], from: number): { endOf: Map<number, number>; applied: Set<number> } {
+  const endOf = new Map<number, number>();
+  const applied = new Set<number>();
+  const open = new Map<number, number>();
+  const seen = new Set<number>();
+  for (let i = from; i < events.length; i++) {
+    const e = events[i] as { type?: unknown; taskInfo?: { taskId?: unknown; launchTime?: unknown }; stageId?: unknown; stageAttempt?: unknown } | null;
+    if (!e || typeof e !== 'object' || (e.type !== 'taskStart' && e.type !== 'taskEnd')) continue;
+    const id = e.taskInfo?.taskId;
+    if (typeof id !== 'number') continue;
+    if (e.type === 'taskStart') {
+      if (seen.has(id)) open.delete(id);
+      else open.set(id, i);
+      seen.add(id);
+      continue;
+    }
+    const start = open.get(id);
+    open.delete(id);
+    if (start === undefined) {
+      seen.add(id);
+      continue;
+    }
+    const st = events[start] as typeof e;
+    if (st.stageId === e.stageId && st.stageAttempt === e.stageAttempt && st.taskInfo!.launchTime === e.taskInfo!.launchTime) {
+      endOf.set(start, i);
+      applied.add(i);
+    }
+  }
+  return { endOf, applied };
 }
 
 function num(v: unknown): number {

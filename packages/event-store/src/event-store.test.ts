@@ -108,4 +108,29 @@ describe('EventStore database', () => {
       await store.close();
     }
   });
+
+  it('writes a task whose start and end share a batch once, leaving the same rows in the same row order as one batch per event', async () => {
+    const events = syntheticApplication({ appId: 'w', seed: 6, tasks: 40 });
+    expect(events.filter((e) => e.type === 'taskStart').length).toBeGreaterThan(100);
+    const files = [path.join(dir, 'whole.db'), path.join(dir, 'single.db')];
+    const whole = await EventStore.open(files[0]!, { now, readOnlyQueriesWithoutPrisma: true });
+    const single = await EventStore.open(files[1]!, { now, readOnlyQueriesWithoutPrisma: true });
+    try {
+      await whole.ingest('w', 1, events);
+      for (let i = 0; i < events.length; i++) await single.ingest('w', i + 1, [events[i]]);
+    } finally {
+      await whole.close();
+      await single.close();
+    }
+    const [a, b] = files.map((f) => {
+      const db = new Database(f, { readonly: true });
+      try {
+        return db.prepare(`SELECT rowid AS r, * FROM "Task" ORDER BY rowid`).all();
+      } finally {
+        db.close();
+      }
+    });
+    expect(a!.length).toBeGreaterThan(100);
+    expect(a).toEqual(b);
+  });
 });
