@@ -1,34 +1,23 @@
 import { type TransportHandler, messageHandler } from '@flint/core/transport';
-import {
-  type MasterProtocol,
-  AppEventsMessage,
-  ClusterStateRequest,
-  DriverHeartbeatRequest,
-  ExecutorStateChangedMessage,
-  RegisterApplicationRequest,
-  RegisterWorkerRequest,
-  UnregisterApplicationRequest,
-  WorkerHeartbeatRequest,
-} from '@flint/core/protocol';
+import { type MasterProtocol, MasterMessages } from '@flint/core/protocol';
 import { unpackEvents } from '@flint/core/internal';
 import type { EventStore } from '@flint/event-store';
 import type { DaemonLogger as Logger } from '@flint/daemon';
 import { DaemonError } from '@flint/daemon';
 import type { MasterEventLoop } from './master-event-loop.ts';
-import { parseMessage } from '@flint/daemon';
 
 /**
- * The master's side of `MasterProtocol`: validates every inbound message with
- * its schema from the catalogue and posts it to the event loop. A malformed
- * request fails back to its sender with INVALID_MESSAGE; a malformed one-way
- * message is logged and dropped. Stateless. Event batches (`appEvents`) go
+ * The master's side of `MasterProtocol`: every inbound message is checked
+ * against its schema from the catalogue at the network edge (MasterMessages)
+ * and then posted to the event loop. A malformed request fails back to its
+ * sender with INVALID_MESSAGE and no handler runs; a malformed one-way message
+ * is logged by the transport and dropped. Stateless. Event batches (`appEvents`) go
  * straight to the event store, not through the loop: storing them touches no
  * cluster state, and the loop keeps serving while a batch is written.
  */
 export function masterHandler(loop: MasterEventLoop, log: Logger, events?: EventStore): TransportHandler {
-  const executorStateChanged = (m: unknown) => loop.post({ type: 'executorStateChanged', msg: parseMessage('executorStateChanged', ExecutorStateChangedMessage, m) });
-  const appEvents = async (m: unknown) => {
-    const msg = parseMessage('appEvents', AppEventsMessage, m);
+  const executorStateChanged = (msg: MasterProtocol['executorStateChanged']['request']) => loop.post({ type: 'executorStateChanged', msg });
+  const appEvents = async (msg: MasterProtocol['appEvents']['request']) => {
     let unpacked: Record<string, unknown>[];
     try {
       unpacked = unpackEvents(msg.events);
@@ -45,8 +34,7 @@ export function masterHandler(loop: MasterEventLoop, log: Logger, events?: Event
     }
     return { storedThrough: r.storedThrough };
   };
-  const driverHeartbeat = (m: unknown, peerId: string) => {
-    const msg = parseMessage('driverHeartbeat', DriverHeartbeatRequest, m);
+  const driverHeartbeat = (msg: MasterProtocol['driverHeartbeat']['request'], peerId: string) => {
     if (events && msg.eventsPosted !== undefined) {
       try {
         events.recordEventsPosted(msg.appId, msg.eventsPosted);
@@ -56,30 +44,30 @@ export function masterHandler(loop: MasterEventLoop, log: Logger, events?: Event
     }
     return loop.post({ type: 'driverHeartbeat', msg, peerId });
   };
-  const oneWay = (kind: string, fn: (m: unknown) => unknown) => async (m: unknown) => {
+  const oneWay = <M>(kind: string, fn: (m: M) => unknown) => async (m: M) => {
     try {
       await fn(m);
     } catch (err) {
       log.warn({ kind, err: (err as Error).message }, `dropped a ${kind} message: ${(err as Error).message}`);
     }
   };
-  return messageHandler<MasterProtocol>({
-    requests: {
-      registerWorker: (m) => loop.post({ type: 'registerWorker', msg: parseMessage('registerWorker', RegisterWorkerRequest, m) }),
-      workerHeartbeat: (m) => loop.post({ type: 'workerHeartbeat', msg: parseMessage('workerHeartbeat', WorkerHeartbeatRequest, m) }),
-      executorStateChanged,
-      registerApplication: (m, peer) => loop.post({ type: 'registerApplication', msg: parseMessage('registerApplication', RegisterApplicationRequest, m), peerId: peer.id }),
-      unregisterApplication: (m) => loop.post({ type: 'unregisterApplication', msg: parseMessage('unregisterApplication', UnregisterApplicationRequest, m) }),
-      driverHeartbeat: (m, peer) => driverHeartbeat(m, peer.id),
-      appEvents,
-      clusterState: (m) => {
-        parseMessage('clusterState', ClusterStateRequest, m ?? {});
-        return loop.post({ type: 'clusterState' });
+  return messageHandler<MasterProtocol>(
+    {
+      requests: {
+        registerWorker: (msg) => loop.post({ type: 'registerWorker', msg }),
+        workerHeartbeat: (msg) => loop.post({ type: 'workerHeartbeat', msg }),
+        executorStateChanged,
+        registerApplication: (msg, peer) => loop.post({ type: 'registerApplication', msg, peerId: peer.id }),
+        unregisterApplication: (msg) => loop.post({ type: 'unregisterApplication', msg }),
+        driverHeartbeat: (msg, peer) => driverHeartbeat(msg, peer.id),
+        appEvents,
+        clusterState: () => loop.post({ type: 'clusterState' }),
+      },
+      messages: {
+        executorStateChanged: oneWay('executorStateChanged', executorStateChanged),
+        appEvents: oneWay('appEvents', appEvents),
       },
     },
-    messages: {
-      executorStateChanged: oneWay('executorStateChanged', executorStateChanged),
-      appEvents: oneWay('appEvents', appEvents),
-    },
-  });
+    { schemas: MasterMessages },
+  );
 }

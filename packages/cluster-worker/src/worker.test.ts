@@ -9,7 +9,7 @@ import {
   loadTransport,
   messageHandler,
 } from '@flint/core/transport';
-import { type MasterProtocol, type WorkerProtocol } from '@flint/core/protocol';
+import { type MasterProtocol, type WorkerProtocol, WorkerMessages } from '@flint/core/protocol';
 import '@flint/transport-tcp';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ExecutorRunner } from './executor-runner.ts';
@@ -223,6 +223,42 @@ describe('Worker', () => {
     expect(await c.request('launchExecutor', launch('../../etc', '0'))).toMatchObject({ ok: false, message: expect.stringContaining('ids must be') });
     expect(fs.existsSync(path.join(worker.options.workDir, '..', '..', 'etc', '0'))).toBe(false);
     expect(await c.request('killExecutor', { appId: 'nope', executorId: '0', reason: 'x' })).toEqual({ ok: false });
+  });
+
+  it('checks every message at the network edge: a malformed one of each kind is refused with INVALID_MESSAGE and no handler runs', async () => {
+    const m = await master();
+    const { worker } = await startWorker(m.port);
+    // Watch the real worker's handlers.
+    const called: string[] = [];
+    for (const name of ['launchExecutor', 'killExecutor', 'applicationFinished', 'readExecutorLog'] as const) {
+      const real = worker[name].bind(worker) as (...args: unknown[]) => unknown;
+      (worker as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
+        called.push(name);
+        return real(...args);
+      };
+    }
+    const malformed: { [K in keyof WorkerProtocol]: [body: unknown, names: RegExp] } = {
+      launchExecutor: [{ ...launch('app-m', '0'), memoryMb: 0 }, /memoryMb: /],
+      killExecutor: [{ appId: 'app-m', executorId: 0, reason: 'x' }, /executorId: /],
+      applicationFinished: [{}, /appId: /],
+      readExecutorLog: [{ appId: 'app-m', executorId: '0', stream: 'stdin', offset: 0, length: 10 }, /stream: /],
+    };
+    expect(Object.keys(malformed).sort()).toEqual(Object.keys(WorkerMessages).sort());
+    const c = await clientFor(worker);
+    for (const [kind, [body, names]] of Object.entries(malformed) as [keyof WorkerProtocol, [unknown, RegExp]][]) {
+      const err = await c.request(kind, body as never).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(isTransportError(err, 'REMOTE'), kind).toBe(true);
+      expect((err as Error).message, kind).toMatch(new RegExp(`INVALID_MESSAGE: malformed ${kind} message: `));
+      expect((err as Error).message, kind).toMatch(names);
+    }
+    await c.send('applicationFinished', {} as never);
+    // A well-formed request after the one-way message on the same connection: it has been read by now.
+    expect(await c.request('killExecutor', { appId: 'app-m', executorId: '0', reason: 'x' })).toEqual({ ok: false });
+    expect(called).toEqual(['killExecutor']);
+    expect(worker.executors()).toEqual([]);
   });
 
   it('refuses to launch when the executor entry is missing, naming the option', async () => {

@@ -6,20 +6,12 @@ import {
   formatTransportAddress,
   messageHandler,
 } from '@flint/core/transport';
-import {
-  type MasterProtocol,
-  type WorkerProtocol,
-  ApplicationFinishedMessage,
-  KillExecutorRequest,
-  LaunchExecutorRequest,
-  ReadExecutorLogRequest,
-} from '@flint/core/protocol';
+import { type MasterProtocol, type WorkerProtocol, WorkerMessages } from '@flint/core/protocol';
 import { readLogSlice } from './executor-log.ts';
 import { type ExecutorChange, ExecutorRunner } from './executor-runner.ts';
 import { loadNamedTransport, transportLogger } from '@flint/daemon';
 import { type DaemonLogger as Logger, createLogger } from '@flint/daemon';
 import { MasterLink } from './master-link.ts';
-import { parseMessage } from '@flint/daemon';
 import { reapOrphanExecutor } from './orphan-reaper.ts';
 import { PrismaWorkerStore, defaultWorkerDb } from './store/prisma-worker-store.ts';
 import type { ExecutorRunRecord, WorkerStore } from './store/worker-store.ts';
@@ -74,23 +66,27 @@ export class Worker {
     try {
       server = await transport
         .listen(
-          messageHandler<WorkerProtocol>({
-            requests: {
-              launchExecutor: (m) => ready(worker).launchExecutor(parseMessage('launchExecutor', LaunchExecutorRequest, m)),
-              killExecutor: (m) => ready(worker).killExecutor(parseMessage('killExecutor', KillExecutorRequest, m)),
-              applicationFinished: (m) => ready(worker).applicationFinished(parseMessage('applicationFinished', ApplicationFinishedMessage, m).appId),
-              readExecutorLog: (m) => ready(worker).readExecutorLog(parseMessage('readExecutorLog', ReadExecutorLogRequest, m)),
-            },
-            messages: {
-              applicationFinished: async (m) => {
-                try {
-                  await ready(worker).applicationFinished(parseMessage('applicationFinished', ApplicationFinishedMessage, m).appId);
-                } catch (err) {
-                  log.warn({ err: (err as Error).message }, `dropped an applicationFinished message: ${(err as Error).message}`);
-                }
+          // Every body is checked against WorkerMessages at the network edge, before any handler runs.
+          messageHandler<WorkerProtocol>(
+            {
+              requests: {
+                launchExecutor: (m) => ready(worker).launchExecutor(m),
+                killExecutor: (m) => ready(worker).killExecutor(m),
+                applicationFinished: (m) => ready(worker).applicationFinished(m.appId),
+                readExecutorLog: (m) => ready(worker).readExecutorLog(m),
+              },
+              messages: {
+                applicationFinished: async (m) => {
+                  try {
+                    await ready(worker).applicationFinished(m.appId);
+                  } catch (err) {
+                    log.warn({ err: (err as Error).message }, `dropped an applicationFinished message: ${(err as Error).message}`);
+                  }
+                },
               },
             },
-          }),
+            { schemas: WorkerMessages },
+          ),
           { host: options.host, port: options.port },
         )
         .catch((err: Error) => {

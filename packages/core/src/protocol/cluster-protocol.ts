@@ -117,6 +117,22 @@ export type MasterProtocol = {
   clusterState: { request: Record<string, never>; response: z.infer<typeof ClusterStateResponse> };
 };
 
+/**
+ * What arrives at the master, by kind (the request schemas of MasterProtocol):
+ * the master serves with `messageHandler(…, { schemas: MasterMessages })`.
+ * `clusterState` takes no body (none, null or `{}`).
+ */
+export const MasterMessages = {
+  registerWorker: RegisterWorkerRequest,
+  workerHeartbeat: WorkerHeartbeatRequest,
+  executorStateChanged: ExecutorStateChangedMessage,
+  registerApplication: RegisterApplicationRequest,
+  unregisterApplication: UnregisterApplicationRequest,
+  driverHeartbeat: DriverHeartbeatRequest,
+  appEvents: AppEventsMessage,
+  clusterState: ClusterStateRequest.nullish(),
+} satisfies { [K in keyof MasterProtocol]: z.ZodType };
+
 // ---- worker --------------------------------------------------------------------------------
 
 export const LaunchExecutorRequest = z.object({
@@ -146,6 +162,14 @@ export type WorkerProtocol = {
   /** Bytes [offset, offset + data.length) of the log; `size` is the file's size now. */
   readExecutorLog: { request: z.infer<typeof ReadExecutorLogRequest>; response: { data: Uint8Array; offset: number; size: number } };
 };
+
+/** What arrives at a worker, by kind (the request schemas of WorkerProtocol), for its `messageHandler`. */
+export const WorkerMessages = {
+  launchExecutor: LaunchExecutorRequest,
+  killExecutor: KillExecutorRequest,
+  applicationFinished: ApplicationFinishedMessage,
+  readExecutorLog: ReadExecutorLogRequest,
+} satisfies { [K in keyof WorkerProtocol]: z.ZodType };
 
 // ---- driver --------------------------------------------------------------------------------
 
