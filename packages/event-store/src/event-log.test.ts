@@ -10,11 +10,11 @@ import { syntheticApplication } from './synthetic-application.ts';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flint-event-log-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-describe('EventLog (local mode)', () => {
-  it('stores every event a driver posts, in batches from its writer thread, and ends the application', async () => {
-    const logDir = path.join(dir, 'one');
+for (const thread of [false, true]) describe(`EventLog (local mode), writing ${thread ? 'from a worker thread' : "on the driver's thread"}`, () => {
+  it('stores every event a driver posts, in batches, and ends the application', async () => {
+    const logDir = path.join(dir, `one-${thread}`);
     const events = syntheticApplication({ appId: 'local-1', tasks: 40 });
-    const log = EventLog.open({ dir: logDir, appId: 'local-1', batchEvents: 64 });
+    const log = EventLog.open({ dir: logDir, appId: 'local-1', batchEvents: 64, thread });
     for (const e of events) log.listener(e);
     expect(log.eventsPosted).toBe(events.length);
     expect(await log.close()).toEqual({ storedThrough: events.length, droppedEvents: 0 });
@@ -34,9 +34,9 @@ describe('EventLog (local mode)', () => {
   });
 
   it('lets several drivers log into one directory at once', async () => {
-    const logDir = path.join(dir, 'shared');
+    const logDir = path.join(dir, `shared-${thread}`);
     const apps = ['local-a', 'local-b', 'local-c'];
-    const logs = apps.map((appId) => EventLog.open({ dir: logDir, appId, batchEvents: 50, flushIntervalMs: 5 }));
+    const logs = apps.map((appId) => EventLog.open({ dir: logDir, appId, batchEvents: 50, flushIntervalMs: 5, thread }));
     const all = apps.map((appId, i) => syntheticApplication({ appId, seed: i + 1, tasks: 30 }));
     for (let k = 0; k < Math.max(...all.map((a) => a.length)); k++) for (let i = 0; i < logs.length; i++) if (k < all[i].length) logs[i].listener(all[i][k]);
     await Promise.all(logs.map((l) => l.close()));
@@ -49,15 +49,15 @@ describe('EventLog (local mode)', () => {
   });
 
   it('refuses a directory it cannot write, naming the setting to change', async () => {
-    const blocker = path.join(dir, 'not-a-dir');
+    const blocker = path.join(dir, `not-a-dir-${thread}`);
     fs.writeFileSync(blocker, '');
-    expect(() => EventLog.open({ dir: blocker, appId: 'x' })).toThrow(expect.objectContaining({ code: 'IO', message: expect.stringContaining('flint.eventLog.dir') }));
+    expect(() => EventLog.open({ dir: blocker, appId: 'x', thread })).toThrow(expect.objectContaining({ code: 'IO', message: expect.stringContaining('flint.eventLog.dir') }));
   });
 
   it("reports a writer that cannot open its file through the driver's logger, not as a process warning", async () => {
-    const logDir = path.join(dir, 'garbage');
+    const logDir = path.join(dir, `garbage-${thread}`);
     fs.mkdirSync(logDir, { recursive: true });
-    // Not a SQLite file: the writer thread fails to open the store.
+    // Not a SQLite file: the writer fails to open the store.
     fs.writeFileSync(eventLogFile(logDir), 'this is not a database '.repeat(200));
     const warned: string[] = [];
     const logger = { ...silentLogger, warn: (m: string) => void warned.push(m) };
@@ -65,7 +65,7 @@ describe('EventLog (local mode)', () => {
     const onWarning = (w: Error) => void processWarnings.push(w.message);
     process.on('warning', onWarning);
     try {
-      const log = EventLog.open({ dir: logDir, appId: 'local-garbage', logger });
+      const log = EventLog.open({ dir: logDir, appId: 'local-garbage', logger, thread });
       for (const e of syntheticApplication({ appId: 'local-garbage', tasks: 2 })) log.listener(e);
       await expect(log.close()).rejects.toMatchObject({ code: 'IO', message: expect.stringContaining('before storing every event of local-garbage') });
       await new Promise((r) => setImmediate(r));
