@@ -8,6 +8,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { formatBytes, formatDuration, formatMetric, formatTime, metricLabel } from '../../lib/format.ts';
 import { useEffect } from 'react';
+import type { StageDetail } from '../../trpc/api-types.ts';
 import { useTRPC, useTRPCClient } from '../../trpc/client.tsx';
 import { Card, Crumbs, Progress, QueryState, StateBadge } from '../common.tsx';
 import { Dag } from '../dag.tsx';
@@ -17,19 +18,21 @@ import { useStageFlags } from '../use-stage-flags.ts';
 
 const PHASES = new Set(['schedulerDelay', 'deserialize', 'compute', 'shuffleWrite', 'resultSerialize', 'resultFetch']);
 
-export function StagePage({ appId, stageId, attempt }: { appId: string; stageId: number; attempt: number }) {
+export function StagePage({ appId, stageId, attempt, initialStage }: { appId: string; stageId: number; attempt: number; initialStage?: { data: StageDetail; at: number } | null }) {
   const trpc = useTRPC();
-  const stage = useQuery(trpc.stages.get.queryOptions({ appId, stageId, attempt }));
+  // The page's server render brings the stage (see server-query.ts), so the timeline and the table ask for their data at hydration.
+  const stage = useQuery(trpc.stages.get.queryOptions({ appId, stageId, attempt }, initialStage ? { initialData: initialStage.data, initialDataUpdatedAt: initialStage.at } : {}));
   // Start what the stage's parts will ask for while the stage itself loads: the
-  // table's first page (same query key as the table's) and the server's
-  // timeline layout (read and laid out once per attempt; the timeline's own
-  // request then finds it done or joins it).
+  // table's first page (same query key as the table's) and, when the stage did
+  // not come with the page, the server's timeline layout (read and laid out
+  // once per attempt; the timeline's own request then finds it done or joins it).
   const queryClient = useQueryClient();
   const client = useTRPCClient();
+  const warmed = !!initialStage;
   useEffect(() => {
     void queryClient.prefetchQuery(trpc.tasks.list.queryOptions(taskPageInput(appId, stageId, attempt)));
-    client.tasks.timelineView.query({ appId, stageId, attempt, width: 1, lastLane: 0 }).catch(() => undefined);
-  }, [appId, stageId, attempt, queryClient, client, trpc]);
+    if (!warmed) client.tasks.timelineView.query({ appId, stageId, attempt, width: 1, lastLane: 0 }).catch(() => undefined);
+  }, [appId, stageId, attempt, queryClient, client, trpc, warmed]);
   const flags = useStageFlags(appId, stage.data);
   const base = `/apps/${encodeURIComponent(appId)}`;
   return (
