@@ -48,7 +48,7 @@ export function TaskTable({ appId, stage }: { appId: string; stage: StageDetail 
       col.accessor('index', { header: 'Partition', cell: (c) => c.getValue() }),
       col.accessor('attempt', { header: 'Attempt', enableSorting: false, cell: (c) => c.getValue() }),
       col.accessor('status', { header: 'Status', enableSorting: false, cell: (c) => <StateBadge state={c.getValue()} /> }),
-      col.accessor('executorId', { header: 'Executor', enableSorting: false, cell: (c) => <Link href={`${base}/executors/${encodeURIComponent(c.getValue())}`}>{c.getValue()}</Link> }),
+      col.accessor('executorId', { header: 'Executor', enableSorting: false, cell: (c) => <Link href={`${base}/executors/${encodeURIComponent(c.getValue())}`} prefetch={false}>{c.getValue()}</Link> }),
       col.accessor('launchTime', { header: 'Launched', cell: (c) => formatTime(c.getValue()) }),
       col.accessor('durationMs', { id: 'duration', header: 'Duration', cell: (c) => formatDuration(c.getValue() ?? now - c.row.original.launchTime) }),
       col.accessor((r) => r.phases?.schedulerDelay ?? null, { id: 'schedulerDelay', header: 'Sched. delay', cell: (c) => formatDuration(c.getValue()) }),
@@ -148,13 +148,14 @@ export function TaskTable({ appId, stage }: { appId: string; stage: StageDetail 
                 <td colSpan={ncols} />
               </tr>
             )}
+            {/* Rows keyed by their place on screen: a new page updates the rows' text in place instead of replacing every row's elements. */}
             {items.map((vi) => {
               const row = rows[vi.index]!;
               const t = row.original;
               const flags = rowFlags(t, medians, now);
               const failed = t.status === 'failed' || t.status === 'killed';
               return (
-                <tr key={row.id} data-testid="task-row" data-task-id={t.taskId} data-partition={t.index} data-executor={t.executorId} data-status={t.status} data-flags={flags.map((f) => f.kind).join(',')} className={failed ? 'failed' : flags.length ? 'flagged' : ''} style={{ height: ROW_H }}>
+                <tr key={vi.index} data-testid="task-row" data-task-id={t.taskId} data-partition={t.index} data-executor={t.executorId} data-status={t.status} data-flags={flags.map((f) => f.kind).join(',')} className={failed ? 'failed' : flags.length ? 'flagged' : ''} style={{ height: ROW_H }}>
                   {row.getAllCells().map((cell) => (
                     <td key={cell.id}>
                       <table.FlexRender cell={cell} />
@@ -164,7 +165,7 @@ export function TaskTable({ appId, stage }: { appId: string; stage: StageDetail 
                     {failed && (
                       <span className="reason" data-testid="task-error">
                         {t.failureReason ?? t.status}{' '}
-                        <Link href={`${base}/executors/${encodeURIComponent(t.executorId)}?stream=stderr&task=${t.taskId}`} data-testid="task-log-link">
+                        <Link href={`${base}/executors/${encodeURIComponent(t.executorId)}?stream=stderr&task=${t.taskId}`} prefetch={false} data-testid="task-log-link">
                           log
                         </Link>
                       </span>
