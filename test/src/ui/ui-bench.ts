@@ -63,6 +63,14 @@ try {
   await page.getByTestId('task-row').first().waitFor({ timeout: 120_000 });
   await page.goto('about:blank');
 
+  // --profile FILE: a CPU profile of the page's first load (open it in a browser's performance panel), and its top scripts here.
+  const profArg = process.argv.indexOf('--profile');
+  const cdp = profArg > 0 ? await page.context().newCDPSession(page) : null;
+  if (cdp) {
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
+    await cdp.send('Profiler.start');
+  }
   const t0 = Date.now();
   await page.goto(`${server.url}/apps/bench/stages/0/0`, { waitUntil: 'commit' });
   await page.getByTestId('task-row').first().waitFor({ timeout: 120_000 });
@@ -70,11 +78,43 @@ try {
   await page.waitForFunction(() => Number(document.querySelector('[data-testid="timeline-canvas"]')?.getAttribute('data-items') ?? 0) > 0, null, { timeout: 120_000 });
   const timelineFirst = Date.now() - t0;
   await page.locator('[data-testid="timeline"][data-loading="false"]').waitFor({ timeout: 600_000 });
+  if (cdp) {
+    const { profile } = await cdp.send('Profiler.stop');
+    fs.writeFileSync(process.argv[profArg + 1]!, JSON.stringify(profile));
+    // Self time per script and function, from the samples.
+    const dt = new Map<number, number>();
+    const samples = profile.samples ?? [];
+    const deltas = profile.timeDeltas ?? [];
+    for (let i = 0; i < samples.length; i++) dt.set(samples[i]!, (dt.get(samples[i]!) ?? 0) + (deltas[i + 1] ?? 0) / 1000);
+    const bySite = new Map<string, number>();
+    for (const n of profile.nodes) {
+      const f = n.callFrame;
+      const site = `${f.url.split('/').pop() || '(native)'} ${f.functionName || '(anonymous)'}:${f.lineNumber}:${f.columnNumber}`;
+      bySite.set(site, (bySite.get(site) ?? 0) + (dt.get(n.id) ?? 0));
+    }
+    const byScript = new Map<string, number>();
+    for (const [site, ms] of bySite) byScript.set(site.split(' ')[0]!, (byScript.get(site.split(' ')[0]!) ?? 0) + ms);
+    const top = (m: Map<string, number>, n: number) => [...m].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => `    ${v.toFixed(0).padStart(6)} ms  ${k}`).join('\n');
+    console.log(`CPU profile of the first load (${process.argv[profArg + 1]}), self time by script:\n${top(byScript, 12)}\nby function:\n${top(bySite, 25)}`);
+  }
   const fcp = await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null);
   const loaded = Number(await page.getByTestId('timeline').getAttribute('data-tasks'));
   const ds = await page.evaluate(() => ({ ...(document.querySelector('[data-testid="timeline-canvas"]') as HTMLCanvasElement).dataset }));
   console.log(`stage page: first contentful paint ${fcp?.toFixed(0)} ms; task table shown ${tableShown} ms; timeline first painted ${timelineFirst} ms with all ${Number(ds.drawnTasks).toLocaleString('en')} of ${loaded.toLocaleString('en')} tasks drawn (load ${load()})`);
   console.log(`  timeline's first answer: request → parsed ${ds.firstAnswerMs} ms (server: read and layout ${ds.serverBuildMs} ms, view ${ds.serverViewMs} ms), ${(Number(ds.answerChars) / 1024).toFixed(1)} KB, canvas draw ${ds.frameMs} ms for ${ds.items} items`);
+  // Where the first paint's time went: the page's requests (start → end, ms from navigation) and its marks.
+  const trace = await page.evaluate(() => [
+    ...performance.getEntriesByType('resource').map((e) => {
+      const r = e as PerformanceResourceTiming;
+      const u = new URL(r.name);
+      const what = u.pathname.startsWith('/api/trpc/') ? decodeURIComponent(u.pathname.slice(10)) + (u.searchParams.get('input')?.includes('"width"') ? ' (timeline)' : '') : u.pathname.split('/').pop()!;
+      return { what: what.slice(0, 90), start: r.startTime, end: r.responseEnd, kb: r.encodedBodySize / 1024 };
+    }),
+    ...performance.getEntriesByType('mark').map((m) => ({ what: `mark ${m.name}`, start: m.startTime, end: m.startTime, kb: 0 })),
+    ...performance.getEntriesByType('paint').map((m) => ({ what: m.name, start: m.startTime, end: m.startTime, kb: 0 })),
+  ]);
+  trace.sort((a, b) => a.start - b.start);
+  for (const t of trace) console.log(`    ${t.start.toFixed(0).padStart(6)} → ${t.end.toFixed(0).padStart(6)} ms  ${t.kb ? `${t.kb.toFixed(1).padStart(7)} KB  ` : '           '}${t.what}`);
 
   // Frames: input → the canvas's next painted frame, and → the frame drawn from the answer for the new window.
   const frame = (action: 'zoom' | 'pan') =>
@@ -86,9 +126,10 @@ try {
       else {
         const r = canvas.getBoundingClientRect();
         const y = r.top + 10;
-        canvas.dispatchEvent(new MouseEvent('mousedown', { clientX: r.left + 700, clientY: y, bubbles: true }));
-        canvas.dispatchEvent(new MouseEvent('mousemove', { clientX: r.left + 600, clientY: y, bubbles: true }));
-        canvas.dispatchEvent(new MouseEvent('mouseup', { clientX: r.left + 600, clientY: y, bubbles: true }));
+        // As a mouse sends them (d3-zoom follows a drag on the window the events name).
+        canvas.dispatchEvent(new MouseEvent('mousedown', { clientX: r.left + 700, clientY: y, bubbles: true, cancelable: true, view: window }));
+        canvas.dispatchEvent(new MouseEvent('mousemove', { clientX: r.left + 600, clientY: y, bubbles: true, cancelable: true, view: window }));
+        canvas.dispatchEvent(new MouseEvent('mouseup', { clientX: r.left + 600, clientY: y, bubbles: true, cancelable: true, view: window }));
       }
       for (let i = 0; i < 50 && canvas.dataset.viewFrom + ':' + canvas.dataset.viewTo === before; i++) await new Promise((r) => requestAnimationFrame(() => r(null)));
       await new Promise((r) => requestAnimationFrame(() => r(null)));
@@ -136,6 +177,23 @@ try {
     sorted.push(`${total} (API ${(await apiMs()).toFixed(0)})`);
   }
   console.log(`task table: next page ${pages.join(', ')} ms; re-sorted by another column ${sorted.join(', ')} ms (load ${load()})`);
+  // The same inside the page, without the driver's round trips: click → the first frame painted with the new page's rows.
+  const inPage: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    await page.evaluate(() => performance.clearResourceTimings());
+    // (No named functions in here: the bench's loader would wrap them in a helper the page does not have.)
+    const ms = await page.evaluate(async () => {
+      const before = document.querySelector('[data-testid="task-row"]')?.getAttribute('data-task-id');
+      const t = performance.now();
+      (document.querySelector('[data-testid="page-next"]') as HTMLButtonElement).click();
+      while (document.querySelector('[data-testid="task-row"]')?.getAttribute('data-task-id') === before) await new Promise((r) => requestAnimationFrame(() => r(null)));
+      // The frame that shows the rows.
+      await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+      return performance.now() - t;
+    });
+    inPage.push(`${ms.toFixed(0)} (API ${(await apiMs()).toFixed(0)})`);
+  }
+  console.log(`task table, measured in the page (click → rows painted): next page ${inPage.join(', ')} ms (load ${load()})`);
 
   // Live latency: a job recorded in the store → the application page's job count shows it.
   const fx = await startUiFixture({ tasks: 8 });

@@ -38,7 +38,7 @@ export function UpdatedStamp() {
   }, []);
   const label = live.status === 'live' ? 'live' : live.status === 'error' ? 'offline' : live.status;
   return (
-    <span className="stamp" data-testid="updated-stamp" data-status={live.status} title={`${live.changes} changes received`}>
+    <span className="stamp" data-testid="updated-stamp" data-status={live.status} data-changes={live.changes} data-passes={live.passes} title={`${live.changes} changes received`}>
       {label} · updated {now === null ? '…' : formatAgo(live.updatedAt, now)}
     </span>
   );

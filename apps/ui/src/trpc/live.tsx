@@ -24,9 +24,11 @@ export interface LiveState {
   status: 'connecting' | 'live' | 'reconnecting' | 'error';
   /** Changes received since the tab opened. */
   changes: number;
+  /** Refetch passes run since the tab opened. */
+  passes: number;
 }
 
-const LiveContext = createContext<LiveState>({ updatedAt: null, status: 'connecting', changes: 0 });
+const LiveContext = createContext<LiveState>({ updatedAt: null, status: 'connecting', changes: 0, passes: 0 });
 
 export function useLive(): LiveState {
   return useContext(LiveContext);
@@ -49,7 +51,7 @@ interface Pending {
 export function LiveProvider({ children }: { children: ReactNode }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const [state, setState] = useState<LiveState>({ updatedAt: null, status: 'connecting', changes: 0 });
+  const [state, setState] = useState<LiveState>({ updatedAt: null, status: 'connecting', changes: 0, passes: 0 });
   const pending = useRef<Pending>({ changed: emptyChangeSet(), since: null, timer: null, running: false, lastEnd: null, lastPassMs: 0 });
 
   const schedule = useCallback(() => {
@@ -71,7 +73,7 @@ export function LiveProvider({ children }: { children: ReactNode }) {
           p.running = false;
           p.lastEnd = Date.now();
           p.lastPassMs = p.lastEnd - t0;
-          setState((s) => ({ ...s, updatedAt: Date.now() }));
+          setState((s) => ({ ...s, updatedAt: Date.now(), passes: s.passes + 1 }));
           schedule();
         });
     }, Math.max(0, at - Date.now()));
