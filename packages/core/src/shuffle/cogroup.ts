@@ -26,13 +26,19 @@ export function cogroup(
   const n = node.inputs.length;
   let current = 0;
   const agg: Aggregator = {
+    // Exact-capacity arrays: an empty array pushed into once takes 17 slots (V8 grows by half plus 16),
+    // so a key seen once held 327 bytes with Array.from + push, 175 like this (two inputs, table included).
     create: (v) => {
-      const g: unknown[][] = Array.from({ length: n }, () => []);
-      g[current]!.push(v);
+      const g = new Array<unknown[]>(n);
+      for (let i = 0; i < n; i++) g[i] = i === current ? [v] : [];
       return g;
     },
     mergeValue: (g, v) => {
-      (g as unknown[][])[current]!.push(v);
+      const groups = g as unknown[][];
+      const vs = groups[current]!;
+      // The first value of an input's group: a new one-slot array rather than a push into the empty one.
+      if (vs.length === 0) groups[current] = [v];
+      else vs.push(v);
       return g;
     },
     mergeCombiners: (a, b) => {
@@ -41,7 +47,9 @@ export function cogroup(
       for (let i = 0; i < n; i++) for (const v of y[i]!) x[i]!.push(v);
       return x;
     },
-    growing: true,
+    // Measured, not counted by records: a key's groups weigh far more than its records (subtract of
+    // distinct keys held ~9x the record estimate, with peak RSS 0.5 GB under a 1 MiB budget).
+    growing: false,
   };
   const source = (k: number): Iterable<unknown> => {
     const inp = node.inputs[k]!;
