@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ApplicationRecord, ExecutorRecord, MasterStore, WorkerRecord } from './master-store.ts';
-import { storesClosedAfterEach } from '@flint/daemon/testing';
+import { closesIdempotently, keepsEverythingAcrossReopen, storesClosedAfterEach } from '@flint/daemon/testing';
 
 export interface MasterStoreFactory {
   /** A fresh, empty store. */
@@ -123,25 +123,12 @@ export function masterStoreContract(name: string, factory: MasterStoreFactory): 
       expect(loaded!.conf).not.toHaveProperty('changed');
     });
 
-    it('closes idempotently and refuses use after close', async () => {
-      const s = await factory.create();
-      await s.close();
-      await s.close();
-      await expect(s.load()).rejects.toMatchObject({ code: 'CLOSED' });
-    });
+    closesIdempotently(() => factory.create());
 
-    if (factory.reopen) {
-      const reopen = factory.reopen;
-      it('keeps everything across a reopen', async () => {
-        const s = await make();
-        await s.saveWorker(worker('w-1'));
-        await s.saveApplication(application('app-1', { state: 'RUNNING' }));
-        await s.saveExecutor(executor('app-1', '0', 'w-1', { state: 'RUNNING' }));
-        const before = await s.load();
-        await s.close();
-        const again = await make(() => reopen(s));
-        expect(await again.load()).toEqual(before);
-      });
-    }
+    keepsEverythingAcrossReopen(make, factory.reopen, async (s) => {
+      await s.saveWorker(worker('w-1'));
+      await s.saveApplication(application('app-1', { state: 'RUNNING' }));
+      await s.saveExecutor(executor('app-1', '0', 'w-1', { state: 'RUNNING' }));
+    });
   });
 }

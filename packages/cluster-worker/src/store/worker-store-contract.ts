@@ -1,7 +1,7 @@
 /** The behaviour every `WorkerStore` must have; each implementation's test runs it. */
 import { describe, expect, it } from 'vitest';
 import type { ExecutorRunRecord, WorkerStore } from './worker-store.ts';
-import { storesClosedAfterEach } from '@flint/daemon/testing';
+import { closesIdempotently, keepsEverythingAcrossReopen, storesClosedAfterEach } from '@flint/daemon/testing';
 
 export interface WorkerStoreFactory {
   create(): Promise<WorkerStore>;
@@ -45,23 +45,10 @@ export function workerStoreContract(name: string, factory: WorkerStoreFactory): 
       expect((await s.load())[0]!.state).toBe('LAUNCHING');
     });
 
-    it('closes idempotently and refuses use after close', async () => {
-      const s = await factory.create();
-      await s.close();
-      await s.close();
-      await expect(s.load()).rejects.toMatchObject({ code: 'CLOSED' });
-    });
+    closesIdempotently(() => factory.create());
 
-    if (factory.reopen) {
-      const reopen = factory.reopen;
-      it('keeps everything across a reopen', async () => {
-        const s = await make();
-        await s.saveExecutor(run('app-1', '0', { pid: 12, state: 'RUNNING' }));
-        const before = await s.load();
-        await s.close();
-        const again = await make(() => reopen(s));
-        expect(await again.load()).toEqual(before);
-      });
-    }
+    keepsEverythingAcrossReopen(make, factory.reopen, async (s) => {
+      await s.saveExecutor(run('app-1', '0', { pid: 12, state: 'RUNNING' }));
+    });
   });
 }

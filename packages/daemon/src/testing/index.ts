@@ -1,2 +1,2 @@
 /** @flint/daemon/testing — helpers for the stores' contract suites (needs vitest). */
-export { storesClosedAfterEach } from './store-harness.ts';
+export { closesIdempotently, keepsEverythingAcrossReopen, storesClosedAfterEach } from './store-harness.ts';
