@@ -148,7 +148,7 @@ export function TaskTable({ appId, stage }: { appId: string; stage: StageDetail 
                 <td colSpan={ncols} />
               </tr>
             )}
-            {/* Rows keyed by their place on screen: a new page updates the rows' text in place instead of replacing every row's elements. */}
+            {/* Rows and their cells keyed by their place on screen (row slot, column): a new page updates the text in place instead of replacing every row's elements. */}
             {items.map((vi) => {
               const row = rows[vi.index]!;
               const t = row.original;
@@ -157,7 +157,7 @@ export function TaskTable({ appId, stage }: { appId: string; stage: StageDetail 
               return (
                 <tr key={vi.index} data-testid="task-row" data-task-id={t.taskId} data-partition={t.index} data-executor={t.executorId} data-status={t.status} data-flags={flags.map((f) => f.kind).join(',')} className={failed ? 'failed' : flags.length ? 'flagged' : ''} style={{ height: ROW_H }}>
                   {row.getAllCells().map((cell) => (
-                    <td key={cell.id}>
+                    <td key={cell.column.id}>
                       <table.FlexRender cell={cell} />
                     </td>
                   ))}
