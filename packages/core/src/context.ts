@@ -18,7 +18,7 @@ import type { FlintListener } from './listener/listener-bus.ts';
 import { ListenerBus } from './listener/listener-bus.ts';
 import type { Partitioner } from './rdd/partitioner.ts';
 import type { AggregatorSpec, ResultFnSpec } from './plan/plan.ts';
-import { EmptyRDD, ParallelCollectionRDD, RangeRDD, type RDD, type ShuffleDependency, TextFileRDD, UnionRDD, WholeTextFilesRDD } from './rdd/rdd.ts';
+import { EmptyRDD, ParallelCollectionRDD, RangeRDD, type RDD, type RddContext, type ShuffleDependency, TextFileRDD, UnionRDD, WholeTextFilesRDD } from './rdd/rdd.ts';
 import { DAGScheduler } from './scheduler/dag-scheduler.ts';
 import type { SchedulerBackend, SchedulerBackendFactory } from './scheduler/scheduler-backend.ts';
 import { TaskScheduler } from './scheduler/task-scheduler.ts';
@@ -29,6 +29,15 @@ import { DriverMetrics } from './telemetry/driver-metrics.ts';
 import { JobTracing } from './telemetry/tracing.ts';
 import { ConsoleProgressBar } from './ui/console-progress-bar.ts';
 import { type Logger, processWarningLogger } from './logging/logger.ts';
+
+declare module './rdd/rdd.ts' {
+  // The public face of RDD's context: rdd.ts knows only RddContext (what an RDD needs),
+  // so that it does not import this file; every RDD's `sc` is the FlintContext that made it.
+  interface RDD<T> {
+    /** The context that made this RDD. */
+    readonly sc: FlintContext;
+  }
+}
 
 export interface FlintContextOptions {
   /** Where the driver reports what goes wrong beside a job (event log, listeners). @default warnings as process warnings ('flint: …') */
@@ -104,7 +113,7 @@ async function resolveBackend(master: string, settings: FlintSettings): Promise<
 
 type State = 'running' | 'stopping' | 'stopped';
 
-export class FlintContext {
+export class FlintContext implements RddContext {
   private _appId: string;
   readonly appName: string;
   readonly master: string;

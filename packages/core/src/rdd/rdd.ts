@@ -10,7 +10,7 @@
  */
 import type { FnSpec } from '../closure/ship.ts';
 import { serializeFn } from '../closure/closure.ts';
-import type { FlintContext } from '../context.ts';
+import type { ClosureRuntime } from '../closure/compile.ts';
 import { FlintError, FlintErrorCode } from '../errors.ts';
 import { localPath } from '../files/text-input.ts';
 import { OutputCommitter } from '../files/output-committer.ts';
@@ -66,9 +66,27 @@ function splitNumOrEnv(a: number | Env | undefined, b: Env | undefined): [number
 /** The env name under which treeReduce's merge calls the user's function. */
 const TREE_REDUCE_OP = '__flintTreeReduceOp';
 
+/**
+ * What an RDD needs from the context that made it: ids, jobs, caching, shuffle
+ * dependencies, the default partition count and the closure runtime.
+ * Declared beside RDD so that rdd.ts does not import context.ts; FlintContext
+ * implements it. The public `rdd.sc` is typed as the FlintContext itself by
+ * context.ts (an augmentation of RDD), so users see no difference.
+ */
+export interface RddContext {
+  readonly conf: { readonly defaultParallelismExplicit: boolean };
+  readonly defaultParallelism: number;
+  runJob<R>(rdd: RDD<unknown>, resultFn: ResultFnSpec, partitions?: number[], description?: string): Promise<R[]>;
+  _newRddId(): number;
+  _newShuffleDependency(rdd: RDD<[unknown, unknown]>, partitioner: Partitioner, mapAgg: AggregatorSpec | null, pairsFor?: string | null): ShuffleDependency;
+  _persistRDD(rdd: RDD<unknown>): void;
+  _unpersistRDD(rddId: number): Promise<void>;
+  _closureRuntime(): ClosureRuntime;
+}
+
+// `sc` (the context that made this RDD) is declared by context.ts's augmentation of this class.
 export abstract class RDD<T> {
   readonly id: number;
-  readonly sc: FlintContext;
   /** The API method that created this RDD (shown in the stage DAG). */
   readonly scope: string;
   name: string | null = null;
@@ -78,8 +96,8 @@ export abstract class RDD<T> {
   /** Only for typing: the element type. */
   declare readonly __elem?: T;
 
-  protected constructor(sc: FlintContext, scope: string) {
-    this.sc = sc;
+  protected constructor(sc: RddContext, scope: string) {
+    (this as { sc: RddContext }).sc = sc;
     this.id = sc._newRddId();
     this.scope = scope;
   }
@@ -815,7 +833,7 @@ export class ParallelCollectionRDD<T> extends RDD<T> {
    * plain Uint8Arrays), and a cyclic value is refused here.
    */
   private readonly slices: Uint8Array[];
-  constructor(sc: FlintContext, data: T[], numSlices: number) {
+  constructor(sc: RddContext, data: T[], numSlices: number) {
     super(sc, 'parallelize');
     checkPositive(numSlices, 'parallelize');
     // Refused here, where the caller can see it: a task cannot carry it to an executor thread, and
@@ -847,7 +865,7 @@ export class ParallelCollectionRDD<T> extends RDD<T> {
 /** Numbers start, start+step, ... < end, generated on executors. */
 export class RangeRDD extends RDD<number> {
   private readonly bounds: { start: number; from: number; to: number }[] = [];
-  constructor(sc: FlintContext, start: number, end: number, readonly step: number, numSlices: number) {
+  constructor(sc: RddContext, start: number, end: number, readonly step: number, numSlices: number) {
     super(sc, 'range');
     checkPositive(numSlices, 'range');
     if (step === 0 || !Number.isFinite(step)) throw new FlintError(FlintErrorCode.INVALID_ARGUMENT, 'range: step must be a non-zero finite number');
@@ -880,7 +898,7 @@ export class RangeRDD extends RDD<number> {
 }
 
 export class EmptyRDD<T> extends RDD<T> {
-  constructor(sc: FlintContext) {
+  constructor(sc: RddContext) {
     super(sc, 'emptyRDD');
   }
   getNumPartitions(): number {
@@ -899,7 +917,7 @@ export class EmptyRDD<T> extends RDD<T> {
 
 /** Lines of text files: byte ranges that respect line boundaries; gzip files are one split each. */
 export class TextFileRDD extends RDD<string> {
-  constructor(sc: FlintContext, readonly splits: { path: string; start: number; end: number; gzip: boolean }[], scope = 'textFile') {
+  constructor(sc: RddContext, readonly splits: { path: string; start: number; end: number; gzip: boolean }[], scope = 'textFile') {
     super(sc, scope);
   }
   getNumPartitions(): number {
@@ -918,7 +936,7 @@ export class TextFileRDD extends RDD<string> {
 
 /** [path, content] pairs, files grouped into partitions. */
 export class WholeTextFilesRDD extends RDD<[string, string]> {
-  constructor(sc: FlintContext, readonly groups: string[][]) {
+  constructor(sc: RddContext, readonly groups: string[][]) {
     super(sc, 'wholeTextFiles');
   }
   getNumPartitions(): number {
@@ -1014,7 +1032,7 @@ export class ZipWithIndexRDD<T> extends OneToOneRDD<[T, number]> {
 
 export class UnionRDD<T> extends RDD<T> {
   private readonly index: [number, number][] = [];
-  constructor(sc: FlintContext, readonly rdds: RDD<T>[]) {
+  constructor(sc: RddContext, readonly rdds: RDD<T>[]) {
     super(sc, 'union');
     rdds.forEach((r, k) => {
       for (let j = 0; j < r.getNumPartitions(); j++) this.index.push([k, j]);
@@ -1091,7 +1109,7 @@ export class CartesianRDD<T, U> extends RDD<[T, U]> {
 }
 
 export class ZippedRDD<T> extends RDD<T> {
-  constructor(sc: FlintContext, readonly rdds: RDD<unknown>[]) {
+  constructor(sc: RddContext, readonly rdds: RDD<unknown>[]) {
     super(sc, 'zip');
   }
   getNumPartitions(): number {
@@ -1168,7 +1186,7 @@ export class ShuffledRDD<K, C> extends RDD<[K, C]> {
 export class CoGroupedRDD extends RDD<[unknown, unknown[][]]> {
   private readonly deps: Dependency[];
   constructor(
-    sc: FlintContext,
+    sc: RddContext,
     readonly rdds: RDD<[unknown, unknown]>[],
     partitioner: Partitioner,
     /** The operation that reads the inputs' records as pairs (cogroup, join, ...), named when one is not. */

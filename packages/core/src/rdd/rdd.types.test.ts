@@ -31,6 +31,9 @@ function elementTypes(sc: FlintContext): void {
   expectTypeOf(sc.textFile('x')).toEqualTypeOf<RDD<string>>();
   expectTypeOf(sc.wholeTextFiles('x')).toEqualTypeOf<RDD<[string, string]>>();
   expectTypeOf(sc.range(3)).toEqualTypeOf<RDD<number>>();
+  // rdd.sc is the FlintContext itself (rdd.ts declares only RddContext; context.ts augments RDD).
+  expectTypeOf(nums.sc).toEqualTypeOf<FlintContext>();
+  expectTypeOf(nums.map((x) => x).sc.parallelize(['a'])).toEqualTypeOf<RDD<string>>();
 
   expectTypeOf(nums.collect()).toEqualTypeOf<Promise<number[]>>();
   expectTypeOf(nums.first()).toEqualTypeOf<Promise<number>>();
