@@ -87,16 +87,28 @@ export function runResultFn(rf: ResultFnSpec, input: Iterable<unknown>, partitio
     case 'stats': {
       const s = new StatCounter();
       pushAll(input, (x) => {
-        s.merge(x as number);
+        if (typeof x !== 'number') notANumber('stats (mean, variance, stdev)', x, ctx.partitionId, 'numbers');
+        s.merge(x);
       });
       return s.toData();
     }
     case 'sum': {
+      // Numbers, or bigints (summed exactly); anything else was coerced: ['a', 'b'] summed to '0ab', [1, null] to 1.
       let t = 0;
+      let tb = 0n;
+      let kinds = 0;
       pushAll(input, (x) => {
-        t += x as number;
+        if (typeof x === 'number') {
+          t += x;
+          kinds |= 1;
+        } else if (typeof x === 'bigint') {
+          tb += x;
+          kinds |= 2;
+        } else notANumber('sum', x, ctx.partitionId, 'numbers, or bigints');
       });
-      return t;
+      if (kinds === 3) throw new TypeError(`sum: partition ${ctx.partitionId} holds both numbers and bigints; map them to one of the two first`);
+      // An empty partition says so (null), so the driver can tell numbers summing to 0 beside bigints.
+      return kinds === 0 ? null : kinds === 2 ? tb : t;
     }
     case 'histogram':
       // Edges are all numbers or all strings; the same comparisons serve both.
@@ -206,3 +218,9 @@ function histogramCounts(input: Iterable<number>, edges: number[], evenly: boole
   return counts;
 }
 
+/** A numeric action's refusal of an element of another type (it was coerced: a string concatenated, null taken as 0). */
+function notANumber(method: string, x: unknown, partition: number, wanted: string): never {
+  const type = x === null ? 'null' : Array.isArray(x) ? 'an array' : typeof x;
+  const shown = typeof x === 'string' ? ` ${JSON.stringify(x.slice(0, 40))}` : '';
+  throw new TypeError(`${method}: partition ${partition} has an element of type ${type}${shown}; the elements must be ${wanted} (map them first, e.g. map(Number))`);
+}

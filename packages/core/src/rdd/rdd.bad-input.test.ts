@@ -114,4 +114,31 @@ describe('bad input', () => {
     expect(bag(await pr.partitionBy(2).join(pr.partitionBy(2)).collect())).toEqual(bag(joinPairs(pairs, pairs, 'inner')));
     expect(bag(await pr.mapValues((v) => v * 10).collect())).toEqual(bag(pairs.map(([k, v]) => [k, v * 10])));
   });
+  test('sum and stats refuse elements that are not numbers (sum of strings gave "0ab", of [1, null] 1; mean of strings NaN); sum of bigints is exact', async () => {
+    const asNumbers = <T>(xs: T[], n: number): RDD<number> => sc.parallelize(xs, n) as unknown as RDD<number>;
+    for (const [xs, type] of [
+      [['a', 'b'], 'string "a"|string "b"'],
+      [[1, null, 2], 'null'],
+      [[1, undefined], 'undefined'],
+      [[1, true], 'boolean'],
+      [[[1], 2], 'an array'],
+    ] as [unknown[], string][]) {
+      const err = await failure(asNumbers(xs, 1).sum());
+      expect(err?.message, JSON.stringify(xs)).toMatch(new RegExp(`sum: partition 0 has an element of type (${type}); the elements must be numbers, or bigints`));
+      const mean = await failure(asNumbers(xs, 1).mean());
+      expect(mean?.message).toMatch(new RegExp(`stats \\(mean, variance, stdev\\): partition 0 has an element of type (${type}); the elements must be numbers`));
+    }
+    expect((await failure(asNumbers([1n, 2n], 1).stdev()))?.message).toMatch(/element of type bigint/);
+    // Bigints: exact, as plain JS sums them; empty partitions beside them are fine.
+    const bigs = [2n ** 64n, 3n, -(2n ** 60n)];
+    expect(await sc.parallelize(bigs, 5).sum()).toBe(bigs.reduce((a, b) => a + b, 0n));
+    // Numbers and bigints together are refused, within a partition or across partitions (even numbers summing to 0).
+    expect((await failure(asNumbers([1, 2n], 1).sum()))?.message).toMatch(/sum: partition 0 holds both numbers and bigints/);
+    expect((await failure(asNumbers([-1, 1, 5n], 3).sum()))?.message).toMatch(/sum: the RDD holds both numbers and bigints/);
+    // Numbers answer as before (as a left fold per partition, then across partitions).
+    const xs = [0.1, 0.2, 0.3, -5, 1e3];
+    expect(await sc.parallelize(xs, 1).sum()).toBe(xs.reduce((a, b) => a + b, 0));
+    expect(await sc.parallelize([] as number[], 3).sum()).toBe(0);
+    expect(await sc.parallelize([1, 2, 3, 4], 2).mean()).toBe(2.5);
+  });
 });

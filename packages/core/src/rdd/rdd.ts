@@ -475,9 +475,15 @@ export abstract class RDD<T> {
     for (const p of parts) s.mergeStats(p);
     return s;
   }
-  async sum(this: RDD<number>): Promise<number> {
-    const parts = await this._run<number>(resultFn('sum', {}), undefined, 'sum');
-    return parts.reduce((a, b) => a + b, 0);
+  /** The sum of numbers, or of bigints (a bigint; exact); other elements are refused. */
+  async sum(this: RDD<number>): Promise<number>;
+  async sum(this: RDD<bigint>): Promise<bigint>;
+  async sum(this: RDD<number> | RDD<bigint>): Promise<number | bigint> {
+    // Each partition's sum, null for an empty one.
+    const parts = (await (this as RDD<unknown>)._run<number | bigint | null>(resultFn('sum', {}), undefined, 'sum')).filter((p) => p !== null);
+    if (!parts.some((p) => typeof p === 'bigint')) return (parts as number[]).reduce((a, b) => a + b, 0);
+    if (parts.some((p) => typeof p === 'number')) throw new FlintError(FlintErrorCode.INVALID_ARGUMENT, 'sum: the RDD holds both numbers and bigints; map them to one of the two first');
+    return (parts as bigint[]).reduce((a, b) => a + b, 0n);
   }
   async mean(this: RDD<number>): Promise<number> {
     return (await this.stats()).mean();
