@@ -152,6 +152,8 @@ describe.skipIf(!HAVE_CHROMIUM)('web UI on a real cluster', () => {
     expect(await page.getByTestId('task-row').count()).toBe(stageEnds.length);
     const skewRows = await page.locator('[data-testid="task-row"][data-flags*="skew"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-partition')));
     expect(skewRows).toEqual([String(skewPartition)]);
+    // The RDD graph is laid out in a worker: in the picture once it is there.
+    await page.locator('[data-testid="rdd-graph"][data-layout="worker"]').waitFor({ timeout: 30_000 });
     await screenshot(page, 'stage');
 
     // Executors: one row per executor the driver saw.
