@@ -54,11 +54,22 @@ async function endsOfJob(jobId: number, tasks: number): Promise<TaskEnd[]> {
   }
 }
 
-const lastJobId = (): number => Math.max(...events.flatMap((e) => (e.type === 'jobStart' ? [e.jobId] : [])));
+const jobIds = (): number[] => events.flatMap((e) => (e.type === 'jobStart' ? [e.jobId] : []));
+
+/** The id of the first job started after `known` jobs had started (events arrive asynchronously: waits for it). */
+async function jobAfter(known: number): Promise<number> {
+  for (;;) {
+    const ids = jobIds();
+    if (ids.length > known) return ids[known]!;
+    await sleep(20);
+  }
+}
 
 test('the sibling of a task that threw is killed at its next record batch and its thread runs the next job', async () => {
   const before = await threadIdsOfBothSlots();
   expect(new Set(before).size).toBe(2);
+  await sc.flushEvents();
+  const known = jobIds().length;
   // Partition 0 throws at once; partition 1 would read half a billion records: it is killed mid-range.
   const err = await sc
     .range(0, 1e9, 1, 2)
@@ -72,7 +83,7 @@ test('the sibling of a task that threw is killed at its next record batch and it
       (e: Error) => e,
     );
   expect(err?.message).toMatch(/boom at 0/);
-  const ends = await endsOfJob(lastJobId(), 2);
+  const ends = await endsOfJob(await jobAfter(known), 2);
   expect(ends.map((e) => e.reason.kind).sort()).toEqual(['exception', 'killed']);
   // The same two threads (was: the killed task's thread was replaced by a new one).
   expect(await threadIdsOfBothSlots()).toEqual(before);
@@ -81,6 +92,8 @@ test('the sibling of a task that threw is killed at its next record batch and it
 
 test('a killed task that stays in user code past the grace has its thread replaced, and the slot runs again', async () => {
   const before = await threadIdsOfBothSlots();
+  await sc.flushEvents();
+  const known = jobIds().length;
   const err = await sc
     .parallelize([0, 1], 2)
     .map((x) => {
@@ -95,7 +108,7 @@ test('a killed task that stays in user code past the grace has its thread replac
       (e: Error) => e,
     );
   expect(err?.message).toMatch(/boom again/);
-  const ends = await endsOfJob(lastJobId(), 2);
+  const ends = await endsOfJob(await jobAfter(known), 2);
   expect(ends.map((e) => e.reason.kind).sort()).toEqual(['exception', 'killed']);
   const after = await threadIdsOfBothSlots();
   // One thread kept, one new (the stuck one was terminated after KILL_GRACE_MS).
