@@ -116,7 +116,8 @@ describe.skipIf(!HAVE_CHROMIUM)('web UI on a real cluster', () => {
     await page.goto(`${url}/apps/${appId}`);
     await page.getByTestId('job-row').first().waitFor();
     expect(await page.getByTestId('job-row').count()).toBe(1);
-    expect(await page.getByTestId('app-timeline-executor').count()).toBe(events.filter((e) => e.type === 'executorAdded').length);
+    // The timeline's executors come from their own query, which may answer after the jobs table's.
+    await expect.poll(() => page.getByTestId('app-timeline-executor').count(), { timeout: 30_000 }).toBe(events.filter((e) => e.type === 'executorAdded').length);
     await screenshot(page, 'application');
 
     // Job: one node per stage, one edge per shuffle, the skew flag on the skewed stage only, naming the partition.
@@ -159,7 +160,7 @@ describe.skipIf(!HAVE_CHROMIUM)('web UI on a real cluster', () => {
     // Executors: one row per executor the driver saw.
     await page.goto(`${url}/apps/${appId}/executors`);
     await page.getByTestId('executor-row').first().waitFor();
-    expect(await page.getByTestId('executor-row').count()).toBe(events.filter((e) => e.type === 'executorAdded').length);
+    await expect.poll(() => page.getByTestId('executor-row').count(), { timeout: 30_000 }).toBe(events.filter((e) => e.type === 'executorAdded').length);
     await screenshot(page, 'executors');
 
     // An executor's stdout: the line its task printed.
