@@ -94,7 +94,6 @@ export function useTimelineView(appId: string, stageId: number, attempt: number,
         // Ask for what is wanted now (the view may have moved while this one ran).
         if (mounted.current) setTimeout(next, 0);
       });
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [client, appId, stageId, attempt]);
 
   const vw = wish.view;
