@@ -186,7 +186,8 @@ export interface ResultFnArgs {
   /** The n first records by `key` (the records themselves when null), ascending or descending. */
   takeOrdered: { n: number; key: FnSpec | null; ascending: boolean };
   /** A StatCounter's data. */
-  stats: NoArgs;
+  /** `method`: the action named when an element is not a number (histogram's bucket pass). */
+  stats: { method?: string };
   sum: NoArgs;
   /** Counts per bucket of sorted edges, all numbers or all strings. */
   histogram: { edges: number[] | string[]; evenly: boolean };

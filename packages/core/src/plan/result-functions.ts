@@ -87,7 +87,7 @@ export function runResultFn(rf: ResultFnSpec, input: Iterable<unknown>, partitio
     case 'stats': {
       const s = new StatCounter();
       pushAll(input, (x) => {
-        if (typeof x !== 'number') notANumber('stats (mean, variance, stdev)', x, ctx.partitionId, 'numbers');
+        if (typeof x !== 'number') notANumber(rf.args.method ?? 'stats (mean, variance, stdev)', x, ctx.partitionId, 'numbers');
         s.merge(x);
       });
       return s.toData();
@@ -112,7 +112,7 @@ export function runResultFn(rf: ResultFnSpec, input: Iterable<unknown>, partitio
     }
     case 'histogram':
       // Edges are all numbers or all strings; the same comparisons serve both.
-      return histogramCounts(input as Iterable<number>, rf.args.edges as number[], rf.args.evenly);
+      return histogramCounts(input as Iterable<number>, rf.args.edges as number[], rf.args.evenly, ctx.partitionId);
     case 'countByKey': {
       const m = new KeyMap<number>();
       for (const x of input) {
@@ -185,8 +185,12 @@ export function foldPartition(input: Iterable<unknown>, zero: unknown, f: AnyFn)
   return acc;
 }
 
-/** Counts per bucket of sorted edges, all numbers or all strings; elements of another type (and NaN) are skipped. */
-function histogramCounts(input: Iterable<number>, edges: number[], evenly: boolean): number[] {
+/**
+ * Counts per bucket of sorted edges, all numbers or all strings. null, undefined and NaN are
+ * skipped, as PySpark skips None and NaN; an element of another type than the edges' is refused
+ * (PySpark raises on comparing it; it was skipped without a word).
+ */
+function histogramCounts(input: Iterable<number>, edges: number[], evenly: boolean, partition: number): number[] {
   const nb = edges.length - 1;
   const counts = new Array<number>(nb).fill(0);
   const lo = edges[0]!;
@@ -194,7 +198,9 @@ function histogramCounts(input: Iterable<number>, edges: number[], evenly: boole
   const inc = (hi - lo) / nb;
   const kind = typeof lo;
   for (const x of input) {
-    if (typeof x !== kind || Number.isNaN(x) || x < lo || x > hi) continue;
+    if (x === null || x === undefined || (typeof x === 'number' && Number.isNaN(x))) continue;
+    if (typeof x !== kind) notANumber('histogram', x, partition, kind === 'string' ? 'strings, as the bucket edges are' : 'numbers, as the bucket edges are');
+    if (x < lo || x > hi) continue;
     let b: number;
     if (x === hi) b = nb - 1;
     else if (evenly) {

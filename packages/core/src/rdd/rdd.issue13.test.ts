@@ -71,6 +71,18 @@ describe('issue 13', () => {
     await expect(sc.parallelize(['a']).histogram(['a', 2] as never)).rejects.toThrow(/all numbers or all strings/);
   });
 
+  test('histogram skips null, undefined and NaN as PySpark skips None and NaN, and refuses elements of another type than its edges', async () => {
+    const mixed = [1, null, undefined, NaN, 2, 0.5] as number[];
+    const plain = (edges: number[]) => edges.slice(1).map((hi, i) => mixed.filter((x) => typeof x === 'number' && x >= edges[i]! && (x < hi || (i === edges.length - 2 && x === hi))).length);
+    expect(await sc.parallelize(mixed, 3).histogram([0, 1, 2])).toEqual([[0, 1, 2], plain([0, 1, 2])]);
+    expect(await sc.parallelize(mixed, 3).histogram(3)).toEqual([[0.5, 1, 1.5, 2], plain([0.5, 1, 1.5, 2])]);
+    // The string was skipped without a word; PySpark raises on comparing a str with a number.
+    await expect(sc.parallelize([1, 'a', 2] as never as number[], 1).histogram([0, 1, 2])).rejects.toThrow(/histogram: partition 0 has an element of type string "a"; the elements must be numbers/);
+    await expect(sc.parallelize([1, 'a', 2] as never as number[], 1).histogram(2)).rejects.toThrow(/histogram: partition 0 has an element of type string "a"/);
+    await expect(sc.parallelize(['ab', 3, null] as never as string[], 1).histogram(['a', 'b', 'c'])).rejects.toThrow(/histogram: partition 0 has an element of type number; the elements must be strings/);
+    expect(await sc.parallelize(['ab', null, 'b'] as never as string[], 2).histogram(['a', 'b', 'c'])).toEqual([['a', 'b', 'c'], [1, 1]]);
+  });
+
   test('item 6: saveAsTextFile and textFile take file:// URLs; a glob that matches directories reads their files', async () => {
     const out = path.join(tmp, 'saved');
     await sc.parallelize(['x', 'y', 'z'], 2).saveAsTextFile(`file://${out}`);

@@ -503,9 +503,10 @@ export abstract class RDD<T> {
   /**
    * PySpark's histogram: `buckets` is a bucket count (evenly spaced between min and max) or
    * sorted bucket edges; returns [edges, counts]. The last bucket includes its upper edge.
+   * null, undefined and NaN are skipped (as PySpark skips None and NaN); other non-numbers are refused.
    */
   async histogram(this: RDD<number>, buckets: number | number[]): Promise<[number[], number[]]>;
-  /** Buckets of strings, as PySpark allows: string elements counted by the edges' order, others skipped. */
+  /** Buckets of strings, as PySpark allows: string elements counted by the edges' order (null and undefined skipped, other types refused). */
   async histogram(this: RDD<string>, buckets: string[]): Promise<[string[], number[]]>;
   async histogram(this: RDD<number> | RDD<string>, buckets: number | number[] | string[]): Promise<[number[] | string[], number[]]> {
     if (Array.isArray(buckets) && buckets.some((b) => typeof b === 'string')) {
@@ -530,7 +531,12 @@ export abstract class RDD<T> {
     let evenly = false;
     if (typeof buckets === 'number') {
       if (!Number.isInteger(buckets) || buckets < 1) throw new FlintError(FlintErrorCode.INVALID_ARGUMENT, `histogram: bucket count must be a positive integer, got ${buckets}`);
-      const st = await this.filter((x) => typeof x === 'number' && !Number.isNaN(x))._run<StatCounterData>(resultFn('stats', {}), undefined, 'histogram');
+      // null, undefined and NaN are skipped (PySpark skips None and NaN); any other non-number is refused by the pass.
+      const st = await this.filter((x) => x !== null && x !== undefined && !(typeof x === 'number' && Number.isNaN(x)))._run<StatCounterData>(
+        resultFn('stats', { method: 'histogram' }),
+        undefined,
+        'histogram',
+      );
       const s = new StatCounter();
       for (const p of st) s.mergeStats(p);
       if (s.count() === 0) throw new FlintError(FlintErrorCode.EMPTY_RDD, 'histogram(): cannot compute buckets of an empty RDD');
