@@ -262,7 +262,11 @@ describe.each(['tcp', 'http'] as const)('scheduler faults in a standalone cluste
       const app = (await cluster.clusterState()).applications.find((x) => x.name === `keeps-losing-${transport}`);
       expect(app?.state).toBe('FAILED');
       const failed = (await cluster.clusterState()).executors.filter((e) => e.appId === app!.appId && e.state === 'FAILED');
-      expect(failed.length).toBe(10);
+      // 10 in a row after the last executor seen working: the one that ran partition 0 finished a task,
+      // which starts the master's count again, so the poison task's first victim is forgiven when it
+      // died before the driver told the master (10 or 11 in all; 12 or more would be a row past the bound).
+      expect(failed.length).toBeGreaterThanOrEqual(10);
+      expect(failed.length).toBeLessThanOrEqual(11);
       expect(err.message.length).toBeGreaterThan(0);
       console.log(`[${transport}] master retry bound: ${failed.length} executors failed, driver saw: ${err.message.split('\n')[0]}`);
     } finally {
